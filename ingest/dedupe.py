@@ -1,0 +1,51 @@
+"""Near-duplicate passages across documents (the book's summary is copied into several
+plans): chunks whose accent-free word 3-grams mostly overlap share a `dup_group`."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .model import Chunk
+from .textnorm import fold, syllables
+
+MIN_OVERLAP = 0.6
+_MAX_BUCKET = 50  # a shingle shared by more chunks than this is boilerplate, not evidence
+
+
+def _shingles(text: str) -> set[int]:
+    words = syllables(fold(text))
+    return {hash(" ".join(words[i:i + 3])) for i in range(max(1, len(words) - 2))}
+
+
+def assign_groups(chunks: list[Chunk]) -> None:
+    shingles = [_shingles(c.text) for c in chunks]
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for i, sh in enumerate(shingles):
+        for s in sh:
+            buckets[s].append(i)
+    parent = list(range(len(chunks)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for members in buckets.values():
+        if 1 < len(members) <= _MAX_BUCKET:
+            for a_pos, a in enumerate(members):
+                for b in members[a_pos + 1:]:
+                    if chunks[a].doc_id != chunks[b].doc_id:
+                        shared[(a, b)] += 1
+    for (a, b), n in shared.items():
+        if n / max(1, min(len(shingles[a]), len(shingles[b]))) >= MIN_OVERLAP:
+            parent[find(a)] = find(b)
+    _relabel(chunks, [find(i) for i in range(len(chunks))])
+
+
+def _relabel(chunks: list[Chunk], roots: list[int]) -> None:
+    sizes: dict[int, int] = defaultdict(int)
+    for r in roots:
+        sizes[r] += 1
+    for c, r in zip(chunks, roots):
+        c.dup_group = chunks[r].chunk_id if sizes[r] > 1 else ""

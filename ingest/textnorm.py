@@ -1,0 +1,66 @@
+"""Vietnamese text normalisation shared by the index and the queries.
+
+- `nfc`: Unicode NFC plus one canonical tone-mark placement ("hoà" → "hòa", "uỷ" → "ủy"),
+  so that both spellings in office documents match each other.
+- `fold`: the accent-free form, for questions typed without diacritics.
+- `tokens`: lowercase syllables plus syllable bigrams, the lexical index's terms.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+# "oa", "oe", "uy" closing a syllable carry the tone on the first vowel in the modern style.
+_OLD_STYLE = re.compile(rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?!\w)|(?<![qQ])([uU])([yY])([{_TONES}])(?!\w)")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACES = re.compile(r"[ \t\u00a0\u2002-\u200b\u3000]+")
+
+
+def _move_tone(m: re.Match) -> str:
+    if m.group(1):
+        return m.group(1) + m.group(3) + m.group(2)
+    return m.group(4) + m.group(6) + m.group(5)
+
+
+def nfc(text: str) -> str:
+    """NFC with canonical (modern) tone placement."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_STYLE.sub(_move_tone, decomposed))
+
+
+def fold(text: str) -> str:
+    """Lowercase accent-free form: 'Tác phẩm gồm mấy phần' → 'tac pham gom may phan'."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def squash_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def canonical(text: str) -> str:
+    """Comparison key: NFC, canonical tones, lowercase, single spaces."""
+    return squash_spaces(nfc(text).lower())
+
+
+def syllables(text: str) -> list[str]:
+    return _WORD.findall(nfc(text).lower())
+
+
+def with_bigrams(words: list[str]) -> list[str]:
+    return words + [f"{a}_{b}" for a, b in zip(words, words[1:])]
+
+
+def tokens(text: str) -> list[str]:
+    """Terms of the exact lexical index: syllables and syllable bigrams."""
+    return with_bigrams(syllables(text))
+
+
+def folded_tokens(text: str) -> list[str]:
+    """Terms of the accent-free lexical index."""
+    return with_bigrams(_WORD.findall(fold(nfc(text))))
