@@ -10,7 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .textnorm import folded_tokens, tokens
+from .textnorm import fold, folded_tokens, syllables, tokens
 
 FORMS = {"exact": tokens, "folded": folded_tokens}
 
@@ -42,12 +42,23 @@ class LexicalIndex:
         return self.bm25.get_scores(known)
 
 
-def document_frequencies(texts: list[str]) -> dict[str, int]:
-    """Accent-free unigram document frequencies, for weighting words in answers and refusals."""
+def vocabulary_stats(texts: list[str]) -> dict:
+    """Document frequencies of syllables and syllable pairs (exact and accent-free), and the
+    most frequent accented spelling of each accent-free syllable and pair, used to restore
+    diacritics in questions typed without them."""
     df: Counter = Counter()
+    spelled: Counter = Counter()
     for t in texts:
-        df.update({w for w in folded_tokens(t) if "_" not in w})
-    return dict(df)
+        words = syllables(t)
+        pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
+        df.update(set(words) | set(pairs) | {fold(w) for w in words} | {fold(p) for p in pairs})
+        spelled.update(words + pairs)
+    restore: dict[str, tuple[str, int]] = {}
+    for form, n in spelled.items():
+        key = fold(form)
+        if key != form and n > restore.get(key, ("", 0))[1]:
+            restore[key] = (form, n)
+    return {"n": len(texts), "df": dict(df), "restore": {k: v[0] for k, v in restore.items()}}
 
 
 def idf(df: dict[str, int], n_docs: int, word: str) -> float:

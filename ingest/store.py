@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .lexical import LexicalIndex, document_frequencies
+from .lexical import LexicalIndex, vocabulary_stats
 from .model import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -141,7 +141,7 @@ class IndexStore:
             (tmp / "docs" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
         for form in ("exact", "folded"):
             LexicalIndex.build(texts_for_index, form).save(tmp / f"lexical-{form}")
-        (tmp / "stats.json").write_text(json.dumps({"n": len(chunks), "df": document_frequencies(texts_for_index)}, ensure_ascii=False))
+        (tmp / "stats.json").write_text(json.dumps(vocabulary_stats(texts_for_index), ensure_ascii=False))
         self._write_vectors(tmp, manifest, chunks, vectors)
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(tmp)

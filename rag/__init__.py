@@ -1,0 +1,80 @@
+"""Question (and conversation so far) → cited answer.
+
+    from rag import answer
+    result = answer("Tác phẩm gồm mấy phần?")
+
+`Assistant` keeps the index open between questions; `answer`/`stream` use one per process."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+
+from hoidap.settings import Settings, get_settings
+
+from .extract import extractive_answer
+from .index import OpenIndex, open_index
+from .query import BadQuestion, understand
+from .retrieve import retrieve
+from .types import Answer, Candidate, Citation
+
+__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Citation", "answer", "stream"]
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, index: OpenIndex | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.index = index or open_index(self.settings)
+
+    def _retrieve(self, question: str, history: list[str] | None, filters: dict | None):
+        t0 = time.perf_counter()
+        query = understand(question, history, self.index.aliases, self.index.restore)
+        candidates = retrieve(self.index, query, self.settings.top_k, filters)
+        return query, candidates, (time.perf_counter() - t0) * 1000
+
+    def answer(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+               generate: bool | None = None) -> Answer:
+        """The whole answer at once. Raises BadQuestion for empty or unusable questions."""
+        started = time.perf_counter()
+        query, candidates, retrieve_ms = self._retrieve(question, history, filters)
+        result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
+        if self._generative(generate) and not result.refused:
+            from .generate import generate_answer
+
+            result = generate_answer(self.settings, query, result)
+        result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}
+        return result
+
+    def stream(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+               generate: bool | None = None) -> Iterator[dict]:
+        """Events for interfaces: {"type": "delta", "text"} pieces of the answer, then one
+        {"type": "done", "answer": Answer} carrying the citations."""
+        started = time.perf_counter()
+        query, candidates, retrieve_ms = self._retrieve(question, history, filters)
+        result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
+        if self._generative(generate) and not result.refused:
+            from .generate import stream_answer
+
+            result = yield from stream_answer(self.settings, query, result)
+        else:
+            for piece in result.answer.split("\n"):
+                yield {"type": "delta", "text": piece + "\n"}
+        result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}
+        yield {"type": "done", "answer": result}
+
+    def _generative(self, generate: bool | None) -> bool:
+        configured = bool(self.settings.llm_base_url and self.settings.llm_model)
+        return configured if generate is None else (generate and configured)
+
+
+@lru_cache(maxsize=1)
+def _default() -> Assistant:
+    return Assistant()
+
+
+def answer(question: str, history: list[str] | None = None, filters: dict | None = None) -> Answer:
+    return _default().answer(question, history, filters)
+
+
+def stream(question: str, history: list[str] | None = None, filters: dict | None = None) -> Iterator[dict]:
+    return _default().stream(question, history, filters)

@@ -1,0 +1,125 @@
+"""The default answer, which needs no language model: the sentence(s) or list that answer
+the question, quoted verbatim from the best passages, each tied to a numbered citation —
+or an honest refusal when the passages do not cover the question."""
+from __future__ import annotations
+
+import re
+
+from ingest.textnorm import fold
+
+from .index import OpenIndex
+from .query import Query
+from .retrieve import coverage
+from .types import Answer, Candidate, Citation
+
+LEAD_CHARS = 1000
+_INJECTION = re.compile(
+    r"bo qua (moi|tat ca|cac|nhung)? ?(huong dan|chi dan|chi thi|lenh|quy tac)|ignore (all|any|the|previous|your)|"
+    r"(viet|sang tac|lam) (cho toi )?(mot )?(bai )?(tho|truyen|bai hat)|system prompt|jailbreak|dong vai|gia vo la|"
+    r"quen (het|di) (moi|cac)|khong can (trich dan|nguon)")
+REFUSAL = ("Các tài liệu trong kho không đề cập đến nội dung này, nên tôi không thể trả lời "
+           "mà không có đoạn trích làm căn cứ.")
+SUGGESTIONS = [
+    "Tác phẩm gồm mấy phần?",
+    "8 bài học kinh nghiệm trong phòng, chống tham nhũng, tiêu cực là gì?",
+    "Thời hạn gửi báo cáo kết quả của Thành ủy Yên Bái?",
+    "Ai ký Hướng dẫn của Ban Tuyên giáo Thị ủy?",
+]
+
+
+def units(text: str) -> list[str]:
+    """Quotable units of a passage: its lines, long lines cut at sentence ends. A line
+    holding an enumerated list "(1) …; (2) …" stays whole."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) <= 500 or re.search(r"\(\d\)", line):
+            out.append(line)
+        else:
+            out.extend(s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ“(])", line) if s)
+    return out
+
+
+def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
+    return coverage(index, query, unit)
+
+
+def confidence(index: OpenIndex, query: Query, candidates: list[Candidate]) -> float:
+    """How well the best passages cover the question, 0..1, calibrated on the evaluation."""
+    if not candidates or not query.terms:
+        return 0.0
+    top = candidates[0]
+    return 0.7 * top.coverage + 0.3 * max(0.0, (top.dense - 0.75) / 0.15)
+
+
+def is_injection(question: str) -> bool:
+    return bool(_INJECTION.search(fold(question)))
+
+
+def citation(n: int, cand: Candidate) -> Citation:
+    c, d = cand.chunk, cand.doc
+    return Citation(n=n, text=c.text, title=d.get("title", ""), issuer=d.get("issuer", ""), number=d.get("number", ""),
+                    heading=c.heading, page=c.page, source=d.get("source", ""), span=c.span, doc_id=c.doc_id,
+                    chunk_id=c.chunk_id, also_in=cand.also_in)
+
+
+def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
+    """The part of a passage that answers: the best unit and close runners-up, in order."""
+    chunk = cand.chunk
+    if chunk.kind == "qa":
+        text = chunk.text.split("Trả lời:", 1)[-1].strip()
+        return text if len(text) <= budget else text[:budget].rsplit(" ", 1)[0] + "…"
+    if chunk.kind in ("row", "signature") or len(chunk.text) <= 300:
+        return chunk.text.replace("\n", " ")
+    parts = units(chunk.text)
+    scores = [unit_score(index, query, u) for u in parts]
+    best = max(range(len(parts)), key=lambda i: scores[i])
+    chosen = {best}
+    if parts[best].startswith("+") and best > 0:  # "+ Thời gian: …" needs its "- item" line
+        j = best - 1
+        while j > 0 and parts[j].startswith("+"):
+            j -= 1
+        chosen.add(j)
+    for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
+        if scores[i] >= 0.6 * scores[best] and sum(len(parts[k]) for k in chosen | {i}) <= budget:
+            chosen.add(i)
+    text = " ".join(parts[i] for i in sorted(chosen))
+    return text if len(text) <= budget + 200 else text[:budget].rsplit(" ", 1)[0] + "…"
+
+
+def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate], threshold: float) -> Answer:
+    conf = confidence(index, query, candidates)
+    if is_injection(query.question) or conf < threshold:
+        return refusal(query, candidates)
+    first = candidates[0]
+    lead = quote(index, query, first, LEAD_CHARS - 200)
+    citations = [citation(1, first)]
+    text = f"{lead} [1]"
+    # A second passage from another document when it is nearly as good (comparisons,
+    # or when the question names several bodies).
+    for cand in candidates[1:4]:
+        if cand.chunk.doc_id == first.chunk.doc_id or cand.chunk.dup_group and cand.chunk.dup_group == first.chunk.dup_group:
+            continue
+        named_both = len(query.docs) >= 2 and cand.chunk.doc_id in query.docs
+        if named_both or cand.score >= 0.9 * first.score:
+            room = LEAD_CHARS - len(text) - 10
+            if room > 150:
+                text += f"\n{quote(index, query, cand, room)} [2]"
+                citations.append(citation(2, cand))
+        break
+    return Answer(question=query.question, answer=text, refused=False, citations=citations, retrieved=candidates)
+
+
+def refusal(query: Query, candidates: list[Candidate]) -> Answer:
+    closest = candidates[:3]
+    lines = [REFUSAL]
+    if closest and not is_injection(query.question):
+        lines.append("Các đoạn gần nhất (chỉ để tham khảo, không phải câu trả lời):")
+        for n, c in enumerate(closest, 1):
+            lines.append(f"- Gần nhất [{n}]: {c.doc.get('title', '')[:80]} — {c.chunk.heading[:80]}")
+    lines.append("Bạn có thể hỏi, ví dụ: " + "; ".join(SUGGESTIONS[:3]))
+    # The closest passages are shown as such, never cited as support.
+    return Answer(question=query.question, answer="\n".join(lines), refused=True, citations=[],
+                  retrieved=candidates, suggestions=SUGGESTIONS)
