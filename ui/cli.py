@@ -70,6 +70,76 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_answer(result) -> str:
+    lines = [result.answer, ""]
+    if result.notice:
+        lines.insert(0, f"({result.notice})")
+    for c in result.citations:
+        where = " · ".join(x for x in (c.issuer, c.number, c.heading, f"trang {c.page}" if c.page else "") if x)
+        lines.append(f"[{c.n}] {c.title[:100]}")
+        lines.append(f"    {where}")
+        lines.append(f"    {c.source} (ký tự {c.span[0]}–{c.span[1]})")
+        if c.also_in:
+            lines.append("    Cũng có trong: " + "; ".join(a["source"] for a in c.also_in))
+    return "\n".join(lines).rstrip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from ingest.store import IndexError_
+    from rag import Assistant, BadQuestion
+
+    settings = _settings(args)
+    question = " ".join(args.question) if args.question else sys.stdin.read()
+    filters = {k: v for k, v in (("doc_id", args.doc), ("issuer", args.issuer), ("kind", args.kind)) if v}
+    try:
+        result = Assistant(settings).answer(question, history=args.history or None, filters=filters or None,
+                                            generate=False if args.extractive else None)
+    except BadQuestion as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except IndexError_ as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(top=max(10, settings.top_k)), ensure_ascii=False, indent=1))
+    else:
+        print(format_answer(result))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from evals.dataset import load_questions, DEFAULT_QUESTIONS
+    from evals.runner import run_eval
+    from ingest.store import IndexError_
+
+    settings = _settings(args)
+    questions = Path(args.questions) if args.questions else None
+    try:
+        total = len(load_questions(questions or DEFAULT_QUESTIONS)) * (2 if args.compare else 1)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    bar = tqdm(total=total, unit="q", file=sys.stderr, leave=False)
+    try:
+        summary = run_eval(settings, questions, Path(args.out), compare_baseline=args.compare == "baseline",
+                           progress=lambda name: (bar.set_postfix_str(name), bar.update()))
+    except IndexError_ as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        bar.close()
+    from evals.report import HEADLINE
+
+    systems = ["ours"] + (["baseline"] if "baseline" in summary else [])
+    print(f"{'metric':<22}" + "".join(f"{s:>12}" for s in systems))
+    for key in HEADLINE:
+        print(f"{key:<22}" + "".join(f"{summary[s].get(key) if summary[s].get(key) is not None else '-':>12}" for s in systems))
+    print(f"report: {Path(args.out) / 'report.html'} ({len(summary['failures'])} failed questions listed)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hoidap", description="Cited answers about the book and the plans for studying it.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +155,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("ask", help="answer one question with cited passages")
+    p.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--history", action="append", help="an earlier question of the conversation (repeatable)")
+    p.add_argument("--doc", help="only this document id")
+    p.add_argument("--issuer", help="only documents of this issuer")
+    p.add_argument("--kind", help="only documents of this kind (Kế hoạch, Hướng dẫn…)")
+    p.add_argument("--extractive", action="store_true", help="never call the LLM endpoint")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="run the question set and write the report")
+    p.add_argument("--questions", help="a JSONL question file (default: the bundled set)")
+    p.add_argument("--index")
+    p.add_argument("--out", default="eval-out")
+    p.add_argument("--compare", choices=["baseline"], help="also run a vanilla LlamaIndex pipeline")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Question set, evaluation runner, report, baseline and benchmark."""

@@ -1,0 +1,56 @@
+"""The question-set format (one JSON object per line) and the lenient text matching the
+metrics use: case, whitespace runs, Unicode form and tone-mark placement are ignored."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.textnorm import canonical
+
+DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
+
+
+@dataclass
+class EvalQuestion:
+    id: str
+    question: str
+    answer_contains: list[list[str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    unanswerable: bool = False
+    tags: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    questions = []
+    seen: set[str] = set()
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            q = EvalQuestion(**raw)
+        except (json.JSONDecodeError, TypeError) as e:
+            raise ValueError(f"{path}:{n}: not a valid question object ({e})") from None
+        if q.id in seen:
+            raise ValueError(f"{path}:{n}: duplicate id {q.id!r}")
+        if not q.unanswerable and not q.evidence:
+            raise ValueError(f"{path}:{n}: answerable question {q.id!r} needs evidence")
+        seen.add(q.id)
+        questions.append(q)
+    return questions
+
+
+def contains(text: str, needle: str) -> bool:
+    return canonical(needle) in canonical(text)
+
+
+def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:
+    if q.unanswerable:
+        return refused
+    return not refused and all(any(contains(answer, alt) for alt in group) for group in q.answer_contains)
+
+
+def has_evidence(q: EvalQuestion, text: str) -> bool:
+    return any(contains(text, e) for e in q.evidence)

@@ -1,0 +1,76 @@
+"""`hoidap eval`: every question through the same `rag` entry point as the interfaces,
+then results.jsonl, summary.json and the report."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from hoidap.settings import Settings
+from rag import Assistant
+
+from .dataset import DEFAULT_QUESTIONS, EvalQuestion, answer_correct, has_evidence, load_questions
+from .metrics import aggregate, by_tag, score_one
+
+
+def result_record(q: EvalQuestion, ans, latency_ms: float) -> dict:
+    data = ans.to_json(top=10)
+    return {"id": q.id, "question": q.question, "history": q.history, "answer": data["answer"], "refused": data["refused"],
+            "citations": data["citations"], "retrieved": data["retrieved"], "latency_ms": round(latency_ms, 1)}
+
+
+def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=None) -> tuple[list[dict], list[dict]]:
+    results, scored = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        ans = answer_fn(q.question, q.history or None)
+        rec = result_record(q, ans, (time.perf_counter() - t0) * 1000)
+        s = score_one(q, rec)
+        rec["correct"] = s["correct"]
+        results.append(rec)
+        scored.append(s)
+        if progress:
+            progress(name)
+    return results, scored
+
+
+def failures(questions: list[EvalQuestion], results: list[dict]) -> list[dict]:
+    out = []
+    for q, r in zip(questions, results):
+        cited = any(has_evidence(q, c["text"]) for c in r["citations"])
+        if not answer_correct(q, r["answer"], r["refused"]) or (not q.unanswerable and not cited):
+            out.append({"id": q.id, "question": q.question, "tags": q.tags, "unanswerable": q.unanswerable,
+                        "expected": q.answer_contains, "evidence": q.evidence, "answer": r["answer"],
+                        "refused": r["refused"], "top_source": r["retrieved"][0]["source"] if r["retrieved"] else ""})
+    return out
+
+
+def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Path = Path("eval-out"),
+             compare_baseline: bool = False, progress=None) -> dict:
+    questions = load_questions(questions_path or DEFAULT_QUESTIONS)
+    assistant = Assistant(settings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results, scored = run_system("ours", assistant.answer, questions, progress)
+    summary = {"questions_file": str(questions_path or DEFAULT_QUESTIONS), "index_generation": assistant.index.generation.name,
+               "model": assistant.index.manifest.model, "ours": aggregate(scored), "ours_by_tag": by_tag(questions, scored),
+               "failures": failures(questions, results)}
+    with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if compare_baseline:
+        from .baseline import BaselinePipeline
+
+        baseline = BaselinePipeline(settings, assistant.index)
+        b_results, b_scored = run_system("baseline", baseline.answer, questions, progress)
+        summary["baseline"] = aggregate(b_scored)
+        summary["baseline_by_tag"] = by_tag(questions, b_scored)
+        summary["baseline_chunks"] = baseline.n_nodes
+        with open(out_dir / "baseline_results.jsonl", "w", encoding="utf-8") as f:
+            for r in b_results:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    summary["latencies_ms"] = [r["latency_ms"] for r in results]
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    from .report import write_report
+
+    write_report(summary, out_dir)
+    return summary
