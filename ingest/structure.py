@@ -139,7 +139,7 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
                 if _NAME.match(sig[-1][1]) and not is_caps(sig[-1][1]):
                     break
                 j += 1
-            emit("signature", sig, heading="Chữ ký")
+            emit("signature", sig, heading="Chữ ký: người ký văn bản")
             in_recipients = False
             continue
         if block.kind == "consumed" or not text:

@@ -82,6 +82,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
         while j > 0 and parts[j].startswith("+"):
             j -= 1
         chosen.add(j)
+    if parts[best].startswith("- "):  # an item's "+ …" details (deadline, speaker) belong with it
+        j = best + 1
+        while j < len(parts) and parts[j].startswith("+") and sum(len(parts[k]) for k in chosen) + len(parts[j]) <= budget:
+            chosen.add(j)
+            j += 1
     for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
         if scores[i] >= 0.6 * scores[best] and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
