@@ -111,6 +111,7 @@ class Query:
     terms: list[str]  # topic syllables and adjacent pairs (see topic_terms)
     folded: bool  # terms are accent-free (the question had no diacritics and could not be restored)
     docs: dict[str, list[str]]  # documents the question (or its context) names
+    asks_signer: bool = False  # "Ai ký …?": the signature block answers it
 
 
 def understand(question: str, history: list[str] | None, aliases: DocAliases, restore: dict[str, str] | None = None) -> Query:
@@ -131,8 +132,9 @@ def understand(question: str, history: list[str] | None, aliases: DocAliases, re
     if not has_diacritics(question) and restore:
         search = restore_diacritics(typed, restore)
     folded = not has_diacritics(search)
+    signer = re.search(r"\b(ký|ky)\b", question if has_diacritics(question) else question.lower())
     return Query(question=question, search_text=squash_spaces(search), typed_text=typed,
-                 terms=topic_terms(search, folded), folded=folded, docs=named)
+                 terms=topic_terms(search, folded), folded=folded, docs=named, asks_signer=bool(signer))
 
 
 def _drop_name(text: str, folded_name: str) -> str:

@@ -17,6 +17,7 @@ POOL = 40
 RRF_K = 60
 WEIGHTS = {"dense": 1.0, "exact": 1.0, "folded": 0.7}
 NAMED_DOC_BONUS = 0.35
+SIGNER_BONUS = 0.3
 
 
 def coverage(index: OpenIndex, query: Query, text: str) -> float:
@@ -64,6 +65,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         score = 0.45 * rrf / best + 0.4 * cov + 0.15 * head_cov
         if chunk.doc_id in query.docs:
             score += NAMED_DOC_BONUS
+        if query.asks_signer and chunk.kind == "signature":
+            score += SIGNER_BONUS
         candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
     candidates.sort(key=lambda c: c.score, reverse=True)
     return collapse(candidates, index)[: max(top_k, 10)]
