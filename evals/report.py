@@ -21,6 +21,9 @@ def markdown(summary: dict) -> str:
              "| metric | ours |" + (" baseline |" if base else ""), "|---|---|" + ("---|" if base else "")]
     for key in HEADLINE:
         lines.append(f"| {key} | {_fmt(ours.get(key))} |" + (f" {_fmt(base.get(key))} |" if base else ""))
+    cal = summary["calibration"]
+    lines += ["", f"Refusal threshold {summary['refuse_threshold']}; suggested by calibration {cal['suggested_threshold']} "
+              f"(refuses {cal['refused_unanswerable']:.0%} of unanswerable, {cal['false_refusals']:.0%} of answerable questions)."]
     lines += ["", "## Per tag", "", "| tag | n | hit@1 | hit@5 | correctness | refusals ok |", "|---|---|---|---|---|---|"]
     for tag, m in summary["ours_by_tag"].items():
         lines.append(f"| {tag} | {m['questions']} | {_fmt(m['hit@1'])} | {_fmt(m['hit@5'])} | {_fmt(m['answer_correctness'])} | {_fmt(m['correct_refusals'])} |")

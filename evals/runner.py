@@ -16,6 +16,7 @@ from .metrics import aggregate, by_tag, score_one
 def result_record(q: EvalQuestion, ans, latency_ms: float) -> dict:
     data = ans.to_json(top=10)
     return {"id": q.id, "question": q.question, "history": q.history, "answer": data["answer"], "refused": data["refused"],
+            "confidence": data["confidence"],
             "citations": data["citations"], "retrieved": data["retrieved"], "latency_ms": round(latency_ms, 1)}
 
 
@@ -45,6 +46,18 @@ def failures(questions: list[EvalQuestion], results: list[dict]) -> list[dict]:
     return out
 
 
+def calibrate(questions: list[EvalQuestion], results: list[dict], max_false: float = 0.05) -> dict:
+    """The refusal threshold that refuses the most unanswerable questions while refusing at
+    most `max_false` of the answerable ones (injections are refused by rule, not threshold)."""
+    answerable = sorted(r["confidence"] for q, r in zip(questions, results) if not q.unanswerable)
+    unanswerable = [r["confidence"] for q, r in zip(questions, results) if q.unanswerable and "injection" not in q.tags]
+    allowed = int(max_false * len(answerable))
+    threshold = answerable[allowed] if answerable else 0.0  # everything below it is refused
+    caught = sum(c < threshold for c in unanswerable)
+    return {"suggested_threshold": round(threshold, 4), "false_refusals": allowed / max(1, len(answerable)),
+            "refused_unanswerable": caught / max(1, len(unanswerable))}
+
+
 def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Path = Path("eval-out"),
              compare_baseline: bool = False, progress=None) -> dict:
     questions = load_questions(questions_path or DEFAULT_QUESTIONS)
@@ -53,7 +66,8 @@ def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Pa
     results, scored = run_system("ours", assistant.answer, questions, progress)
     summary = {"questions_file": str(questions_path or DEFAULT_QUESTIONS), "index_generation": assistant.index.generation.name,
                "model": assistant.index.manifest.model, "ours": aggregate(scored), "ours_by_tag": by_tag(questions, scored),
-               "failures": failures(questions, results)}
+               "failures": failures(questions, results), "calibration": calibrate(questions, results),
+               "refuse_threshold": settings.refuse_threshold}
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
         for r in results:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

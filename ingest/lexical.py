@@ -10,9 +10,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .textnorm import fold, folded_tokens, syllables, tokens
+from .textnorm import fold, lexical_terms, syllables
 
-FORMS = {"exact": tokens, "folded": folded_tokens}
 
 
 class LexicalIndex:
@@ -22,10 +21,9 @@ class LexicalIndex:
         self.n_docs = int(bm25.scores["num_docs"])
 
     @classmethod
-    def build(cls, texts: list[str], form: str) -> "LexicalIndex":
-        tokenize = FORMS[form]
+    def build(cls, texts: list[str], form: str, scheme: str = "syllables") -> "LexicalIndex":
         bm25 = bm25s.BM25()
-        bm25.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+        bm25.index([lexical_terms(t, form, scheme) or ["_"] for t in texts], show_progress=False)
         return cls(bm25)
 
     def save(self, path: Path) -> None:

@@ -163,7 +163,8 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
                 vectors_by_doc[doc_id] = np.array(prev_vectors.get(doc_id, []), dtype=np.float32).reshape(-1, embedder.dim)
 
         report.chunks = sum(len(c) for c in chunks_by_doc.values())
-        if not report.changed and prev_gen is not None:
+        same_scheme = prev_gen is not None and store.manifest(prev_gen).lexical_scheme == settings.lexical_scheme
+        if not report.changed and same_scheme:
             report.generation = prev_gen.name
             report.seconds = time.perf_counter() - started
             return report
@@ -176,7 +177,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
         assign_groups(all_chunks)
         matrix = np.vstack([vectors_by_doc[d] for d in order]) if all_chunks else np.zeros((0, embedder.dim), np.float32)
         gen = store.write_generation(embedder.name, embedder.dim, docs, all_chunks, matrix, texts,
-                                     [index_text(c, docs[c.doc_id]) for c in all_chunks])
+                                     [index_text(c, docs[c.doc_id]) for c in all_chunks], settings.lexical_scheme)
         report.generation = gen.name
     report.seconds = time.perf_counter() - started
     return report

@@ -7,8 +7,8 @@ index_dir/
     chunks.jsonl           chunks in index order
     embeddings.npy         one row per chunk
     docs/<doc_id>.txt      cleaned document text (chunk spans point into it)
-    lexical-exact/, lexical-folded/   BM25 indexes
-    stats.json             accent-free document frequencies
+    lexical-exact/, lexical-folded/   BM25 indexes (syllables or segmented words)
+    stats.json             syllable frequencies and spellings (word weights, diacritic restoration)
     chroma/                the Chroma store (embedded mode; a server keeps collection hoidap-<stamp>)
 An ingest builds a new generation beside the live one and flips CURRENT only when every
 file is written, so a killed or failed ingest leaves the previous index as it was."""
@@ -45,6 +45,7 @@ class Manifest:
     created: float
     documents: dict[str, dict] = field(default_factory=dict)
     chroma_collection: str = "chunks"
+    lexical_scheme: str = "syllables"
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
@@ -124,14 +125,15 @@ class IndexStore:
             yield
 
     def write_generation(self, model: str, dim: int, documents: dict[str, dict], chunks: list[Chunk],
-                         vectors: np.ndarray, doc_texts: dict[str, str], texts_for_index: list[str]) -> Path:
+                         vectors: np.ndarray, doc_texts: dict[str, str], texts_for_index: list[str],
+                         lexical_scheme: str = "syllables") -> Path:
         """Write a complete generation, then make it the live one."""
         stamp = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         gen = self.dir / f"gen-{stamp}"
         tmp = self.dir / f".building-{stamp}"
         tmp.mkdir(parents=True)
         manifest = Manifest(generation=gen.name, model=model, dim=dim, created=time.time(), documents=documents,
-                            chroma_collection=f"hoidap-{stamp}" if self.chroma_url else "chunks")
+                            chroma_collection=f"hoidap-{stamp}" if self.chroma_url else "chunks", lexical_scheme=lexical_scheme)
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
             for c in chunks:
                 f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -140,7 +142,7 @@ class IndexStore:
         for doc_id, text in doc_texts.items():
             (tmp / "docs" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
         for form in ("exact", "folded"):
-            LexicalIndex.build(texts_for_index, form).save(tmp / f"lexical-{form}")
+            LexicalIndex.build(texts_for_index, form, lexical_scheme).save(tmp / f"lexical-{form}")
         (tmp / "stats.json").write_text(json.dumps(vocabulary_stats(texts_for_index), ensure_ascii=False))
         self._write_vectors(tmp, manifest, chunks, vectors)
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -161,8 +163,9 @@ class IndexStore:
         client = chroma_client(self.chroma_url, None if self.chroma_url else gen_dir / "chroma")
         collection = get_collection(client, manifest.chroma_collection, create=True)
         store = ChromaVectorStore(chroma_collection=collection)
-        nodes = [TextNode(id_=c.chunk_id, text=c.text, embedding=v.tolist(), metadata={"doc_id": c.doc_id, "kind": c.kind},
-                          excluded_embed_metadata_keys=["doc_id", "kind"])
+        # Chroma holds the vectors; the text lives once, in chunks.jsonl (storing it again in
+        # Chroma tripled the size of a 100k-chunk index).
+        nodes = [TextNode(id_=c.chunk_id, text="", embedding=v.tolist(), metadata={"doc_id": c.doc_id, "kind": c.kind})
                  for c, v in zip(chunks, vectors)]
         for start in range(0, len(nodes), 4000):
             store.add(nodes[start:start + 4000])

@@ -168,13 +168,22 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
 
 
 def _split_long(text: str, limit: int) -> list[str]:
-    """Split a paragraph far over the limit at sentence ends; lists that fit stay whole."""
+    """Split a paragraph far over the limit at sentence ends (at word boundaries when it has
+    none, as OCR output may); lists that fit stay whole."""
     if len(text) <= limit * 1.6:
         return [text]
     sentences = re.split(r"(?<=[.;!?])\s+(?=[\wÀ-ỹ“(])", text)
+    pieces: list[str] = []
+    for s in sentences:
+        while len(s) > limit:
+            cut = s.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            pieces.append(s[:cut].strip())
+            s = s[cut:].strip()
+        pieces.append(s)
     out: list[str] = []
     cur = ""
-    for s in sentences:
+    for s in pieces:
         if cur and len(cur) + len(s) + 1 > limit:
             out.append(cur)
             cur = s

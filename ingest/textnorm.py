@@ -64,3 +64,31 @@ def tokens(text: str) -> list[str]:
 def folded_tokens(text: str) -> list[str]:
     """Terms of the accent-free lexical index."""
     return with_bigrams(_WORD.findall(fold(nfc(text))))
+
+
+SCHEMES = ("syllables", "pyvi", "underthesea")
+
+
+def segmented_words(text: str, scheme: str) -> list[str]:
+    """Words from a Vietnamese word segmenter, compound words joined by "_"."""
+    text = nfc(text)
+    if scheme == "pyvi":
+        from pyvi import ViTokenizer
+
+        joined = ViTokenizer.tokenize(text)
+    elif scheme == "underthesea":
+        from underthesea import word_tokenize
+
+        joined = word_tokenize(text, format="text")
+    else:
+        raise ValueError(f"unknown lexical scheme '{scheme}' (expected one of {', '.join(SCHEMES)})")
+    return [w for w in joined.lower().split() if _WORD.search(w)]
+
+
+def lexical_terms(text: str, form: str, scheme: str = "syllables") -> list[str]:
+    """Terms of a lexical index: `form` is exact or folded (accent-free); `scheme` is
+    syllables (+ syllable bigrams) or a word segmenter's words (+ word bigrams)."""
+    if scheme == "syllables":
+        return tokens(text) if form == "exact" else folded_tokens(text)
+    words = segmented_words(text, scheme)
+    return with_bigrams(words if form == "exact" else [fold(w) for w in words])

@@ -33,38 +33,36 @@ class Assistant:
         return query, candidates, (time.perf_counter() - t0) * 1000
 
     def answer(self, question: str, history: list[str] | None = None, filters: dict | None = None,
-               generate: bool | None = None) -> Answer:
+               generative: bool | None = None) -> Answer:
         """The whole answer at once. Raises BadQuestion for empty or unusable questions."""
-        started = time.perf_counter()
-        query, candidates, retrieve_ms = self._retrieve(question, history, filters)
-        result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
-        if self._generative(generate) and not result.refused:
-            from .generate import generate_answer
-
-            result = generate_answer(self.settings, query, result)
-        result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}
+        result = None
+        for event in self.stream(question, history, filters, generative):
+            if event["type"] == "done":
+                result = event["answer"]
         return result
 
     def stream(self, question: str, history: list[str] | None = None, filters: dict | None = None,
-               generate: bool | None = None) -> Iterator[dict]:
-        """Events for interfaces: {"type": "delta", "text"} pieces of the answer, then one
-        {"type": "done", "answer": Answer} carrying the citations."""
+               generative: bool | None = None) -> Iterator[dict]:
+        """Events for interfaces: {"type": "delta", "text"} pieces of the answer (and a
+        {"type": "notice"} if generation fell back), then one {"type": "done", "answer": Answer}
+        carrying the citations. `generative=None` uses the LLM endpoint when one is configured."""
         started = time.perf_counter()
         query, candidates, retrieve_ms = self._retrieve(question, history, filters)
         result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
-        if self._generative(generate) and not result.refused:
+        use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
+        if use_llm and not result.refused:
             from .generate import stream_answer
 
-            result = yield from stream_answer(self.settings, query, result)
+            for event in stream_answer(self.settings, query, result, history):
+                if event["type"] == "done":
+                    result = event["answer"]
+                else:
+                    yield event
         else:
-            for piece in result.answer.split("\n"):
-                yield {"type": "delta", "text": piece + "\n"}
+            for line in result.answer.split("\n"):
+                yield {"type": "delta", "text": line + "\n"}
         result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}
         yield {"type": "done", "answer": result}
-
-    def _generative(self, generate: bool | None) -> bool:
-        configured = bool(self.settings.llm_base_url and self.settings.llm_model)
-        return configured if generate is None else (generate and configured)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ import re
 from ingest.textnorm import fold
 
 from .index import OpenIndex
-from .query import Query
+from .query import Query, has_fact
 from .retrieve import coverage
 from .types import Answer, Candidate, Citation
 
@@ -43,7 +43,7 @@ def units(text: str) -> list[str]:
 
 
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
-    return coverage(index, query, unit)
+    return coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
 
 
 def confidence(index: OpenIndex, query: Query, candidates: list[Candidate]) -> float:
@@ -97,7 +97,9 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
 def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate], threshold: float) -> Answer:
     conf = confidence(index, query, candidates)
     if is_injection(query.question) or conf < threshold:
-        return refusal(query, candidates)
+        result = refusal(query, candidates)
+        result.confidence = conf
+        return result
     first = candidates[0]
     lead = quote(index, query, first, LEAD_CHARS - 200)
     citations = [citation(1, first)]
@@ -114,7 +116,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
                 text += f"\n{quote(index, query, cand, room)} [2]"
                 citations.append(citation(2, cand))
         break
-    return Answer(question=query.question, answer=text, refused=False, citations=citations, retrieved=candidates)
+    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=candidates)
 
 
 def refusal(query: Query, candidates: list[Candidate]) -> Answer:

@@ -19,6 +19,23 @@ FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _FOLLOWUP = re.compile(r"^(còn|thế còn|vậy còn|the con|vay con|con)\b|\b(thì sao|thi sao|nó|no|đó|do|này|nay|ấy|vậy|vay)\s*\??$", re.IGNORECASE)
 
 
+# What kind of fact the question wants, and how that fact looks in a passage.
+_WANTS = {
+    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao)\b"),
+             re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b", re.IGNORECASE)),
+    "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
+}
+
+
+def wanted_fact(question: str) -> str | None:
+    folded = fold(question)
+    return next((kind for kind, (asks, _) in _WANTS.items() if asks.search(folded)), None)
+
+
+def has_fact(kind: str | None, text: str) -> bool:
+    return bool(kind) and bool(_WANTS[kind][1].search(text))
+
+
 class BadQuestion(ValueError):
     """A question we cannot work with; the message is Vietnamese, for the user."""
 
@@ -112,6 +129,7 @@ class Query:
     folded: bool  # terms are accent-free (the question had no diacritics and could not be restored)
     docs: dict[str, list[str]]  # documents the question (or its context) names
     asks_signer: bool = False  # "Ai ký …?": the signature block answers it
+    wants: str | None = None  # "date" or "number" when the question asks for one
 
 
 def understand(question: str, history: list[str] | None, aliases: DocAliases, restore: dict[str, str] | None = None) -> Query:
@@ -127,14 +145,16 @@ def understand(question: str, history: list[str] | None, aliases: DocAliases, re
                     previous = _drop_name(previous, name)
         else:
             named = prev_named
-        search = f"{_strip_followup(question)} {previous}"
+        current = _strip_followup(question)
+        search = f"{current} {current} {previous}"  # the new turn weighs more than the one it continues
     typed = squash_spaces(search)
     if not has_diacritics(question) and restore:
         search = restore_diacritics(typed, restore)
     folded = not has_diacritics(search)
     signer = re.search(r"\b(ký|ky)\b", question if has_diacritics(question) else question.lower())
     return Query(question=question, search_text=squash_spaces(search), typed_text=typed,
-                 terms=topic_terms(search, folded), folded=folded, docs=named, asks_signer=bool(signer))
+                 terms=topic_terms(search, folded), folded=folded, docs=named, asks_signer=bool(signer),
+                 wants=wanted_fact(search))
 
 
 def _drop_name(text: str, folded_name: str) -> str:

@@ -7,17 +7,20 @@ import numpy as np
 from llama_index.core.schema import QueryBundle
 
 from ingest.store import index_text
-from ingest.textnorm import fold, folded_tokens, syllables, tokens
+from ingest.textnorm import fold, lexical_terms, syllables
 
 from .index import OpenIndex
-from .query import Query
+from .query import Query, has_fact
 from .types import Candidate
 
 POOL = 40
 RRF_K = 60
-WEIGHTS = {"dense": 1.0, "exact": 1.0, "folded": 0.7}
-NAMED_DOC_BONUS = 0.35
+WEIGHTS = {"dense": 0.7, "exact": 1.0, "folded": 0.4}
+# Rerank: fused rank, topic-word coverage of the passage and of its heading, plus bonuses.
+RERANK = {"rank": 0.3, "coverage": 0.4, "heading": 0.15}
+NAMED_DOC_BONUS = 1.0  # the issue: passages of a document the question names come first
 SIGNER_BONUS = 0.3
+FACT_BONUS = 0.1  # the passage holds the kind of fact asked for (a date, a number)
 
 
 def coverage(index: OpenIndex, query: Query, text: str) -> float:
@@ -40,9 +43,10 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     nodes = index.retriever.retrieve(QueryBundle(query_str=query.search_text, embedding=embedding.tolist()))
     dense_scores = {index.position[nw.node.node_id]: float(nw.score or 0.0) for nw in nodes if nw.node.node_id in index.position}
     ranked["dense"] = sorted(dense_scores, key=dense_scores.get, reverse=True)
-    forms = {"folded": folded_tokens(query.typed_text)}
+    scheme = index.manifest.lexical_scheme
+    forms = {"folded": lexical_terms(query.typed_text, "folded", scheme)}
     if not query.folded:
-        forms["exact"] = tokens(query.search_text)
+        forms["exact"] = lexical_terms(query.search_text, "exact", scheme)
     for form, toks in forms.items():
         scores = index.lexical[form].scores(toks)
         top = np.argsort(-scores)[:POOL]
@@ -62,11 +66,13 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
             continue
         cov = coverage(index, query, index_text(chunk, doc))
         head_cov = coverage(index, query, chunk.heading + " " + chunk.question)
-        score = 0.45 * rrf / best + 0.4 * cov + 0.15 * head_cov
+        score = RERANK["rank"] * rrf / best + RERANK["coverage"] * cov + RERANK["heading"] * head_cov
         if chunk.doc_id in query.docs:
             score += NAMED_DOC_BONUS
         if query.asks_signer and chunk.kind == "signature":
             score += SIGNER_BONUS
+        if has_fact(query.wants, chunk.text):
+            score += FACT_BONUS
         candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
     candidates.sort(key=lambda c: c.score, reverse=True)
     return collapse(candidates, index)[: max(top_k, 10)]

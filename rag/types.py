@@ -1,7 +1,7 @@
 """Plain data returned by the answering pipeline."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ingest.model import Chunk
 
@@ -38,19 +38,23 @@ class Answer:
     question: str
     answer: str
     refused: bool
+    confidence: float = 0.0  # how well the best passage covers the question (refusal below the threshold)
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Candidate] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
-    mode: str = "extractive"  # extractive | generative | fallback
-    notice: str = ""  # e.g. why generation fell back
+    mode: str = "extractive"  # extractive | generative | fallback (the endpoint failed)
+    notice: str = ""  # why generation fell back, for the user
+    flagged: list[str] = field(default_factory=list)  # generated sentences without a valid citation
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self, top: int = 10) -> dict:
         return {
             "answer": self.answer,
             "refused": self.refused,
+            "confidence": round(self.confidence, 4),
             "mode": self.mode,
             "notice": self.notice,
+            "flagged": self.flagged,
             "citations": [
                 {"n": c.n, "text": c.text, "title": c.title, "issuer": c.issuer, "number": c.number,
                  "heading": c.heading, "page": c.page, "source": c.source, "span": list(c.span),
@@ -66,7 +70,3 @@ class Answer:
             "suggestions": self.suggestions,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
-
-
-def as_dict(obj) -> dict:
-    return asdict(obj)

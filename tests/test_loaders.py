@@ -151,3 +151,12 @@ def test_encrypted_pdf_is_rejected(tmp_path):
         writer.write(f)
     with pytest.raises(LoadError, match="encrypted"):
         load(tmp_path / "locked.pdf")
+
+
+def test_pages_without_text_are_named_when_ocr_is_unavailable(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "scan.pdf"
+    Image.new("RGB", (400, 300), "white").save(path, "PDF", resolution=72)
+    with pytest.raises(LoadError, match=r"no text found .*pages without a text layer skipped .*: 1"):
+        load(path, ocr_lang="no-such-language")

@@ -93,7 +93,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     filters = {k: v for k, v in (("doc_id", args.doc), ("issuer", args.issuer), ("kind", args.kind)) if v}
     try:
         result = Assistant(settings).answer(question, history=args.history or None, filters=filters or None,
-                                            generate=False if args.extractive else None)
+                                            generative=False if args.extractive else None)
     except BadQuestion as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -136,7 +136,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{'metric':<22}" + "".join(f"{s:>12}" for s in systems))
     for key in HEADLINE:
         print(f"{key:<22}" + "".join(f"{summary[s].get(key) if summary[s].get(key) is not None else '-':>12}" for s in systems))
+    cal = summary["calibration"]
+    print(f"refusal threshold: {summary['refuse_threshold']} (suggested {cal['suggested_threshold']}: refuses "
+          f"{cal['refused_unanswerable']:.0%} of unanswerable, {cal['false_refusals']:.0%} of answerable questions)")
     print(f"report: {Path(args.out) / 'report.html'} ({len(summary['failures'])} failed questions listed)")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from evals.bench import main as bench
+
+    bench(_settings(args), Path(args.out) if args.out else None)
     return 0
 
 
@@ -164,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", help="only this document id")
     p.add_argument("--issuer", help="only documents of this issuer")
     p.add_argument("--kind", help="only documents of this kind (Kế hoạch, Hướng dẫn…)")
-    p.add_argument("--extractive", action="store_true", help="never call the LLM endpoint")
+    p.add_argument("--extractive", action="store_true", help="never call the LLM endpoint (HOIDAP_LLM_BASE_URL)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="run the question set and write the report")
@@ -173,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="eval-out")
     p.add_argument("--compare", choices=["baseline"], help="also run a vanilla LlamaIndex pipeline")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="measure ingest and answering speed and memory")
+    p.add_argument("--out", help="write the results as JSON here")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
