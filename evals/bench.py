@@ -77,7 +77,8 @@ def run_bench(settings: Settings, pdf_pages: int = 600, synthetic_chunks: int = 
         lat.append((time.perf_counter() - t0) * 1000)
     out["answer_warm"] = percentiles(lat)
 
-    sentences = [s.strip() + "." for c in assistant.index.chunks for s in c.text.split(".") if len(s.strip()) > 40]
+    sentences = [s.strip() + "." for c in assistant.index.chunks if c.kind == "text"
+                 for s in c.text.split(".") if len(s.strip()) > 40]
     pdf = work / "pdf" / "book.pdf"
     pdf.parent.mkdir()
     synthetic_pdf(pdf, pdf_pages, sentences)

@@ -8,6 +8,8 @@ from .model import Chunk
 from .textnorm import fold, syllables
 
 MIN_OVERLAP = 0.6
+MIN_SHINGLES = 15  # short chunks (signatures, headings, table rows) are not "the same passage"
+GROUPED_KINDS = ("text", "footnote", "qa")
 _MAX_BUCKET = 50  # a shingle shared by more chunks than this is boilerplate, not evidence
 
 
@@ -17,7 +19,8 @@ def _shingles(text: str) -> set[int]:
 
 
 def assign_groups(chunks: list[Chunk]) -> None:
-    shingles = [_shingles(c.text) for c in chunks]
+    shingles = [_shingles(c.text) if c.kind in GROUPED_KINDS else set() for c in chunks]
+    shingles = [sh if len(sh) >= MIN_SHINGLES else set() for sh in shingles]
     buckets: dict[int, list[int]] = defaultdict(list)
     for i, sh in enumerate(shingles):
         for s in sh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -44,16 +45,18 @@ def vocabulary_stats(texts: list[str]) -> dict:
     """Document frequencies of syllables and syllable pairs (exact and accent-free), and the
     most frequent accented spelling of each accent-free syllable and pair, used to restore
     diacritics in questions typed without them."""
+    folded = lru_cache(maxsize=500_000)(fold)  # the vocabulary is small next to the number of words
     df: Counter = Counter()
     spelled: Counter = Counter()
     for t in texts:
         words = syllables(t)
         pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
-        df.update(set(words) | set(pairs) | {fold(w) for w in words} | {fold(p) for p in pairs})
+        forms = set(words) | set(pairs)
+        df.update(forms | {folded(f) for f in forms})
         spelled.update(words + pairs)
     restore: dict[str, tuple[str, int]] = {}
     for form, n in spelled.items():
-        key = fold(form)
+        key = folded(form)
         if key != form and n > restore.get(key, ("", 0))[1]:
             restore[key] = (form, n)
     return {"n": len(texts), "df": dict(df), "restore": {k: v[0] for k, v in restore.items()}}

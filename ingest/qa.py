@@ -12,6 +12,8 @@ from .model import Block
 
 _Q = re.compile(r"^(?:Câu hỏi|Câu|Hỏi)\s*(\d+)?\s*[:.)]\s*(.*)$", re.IGNORECASE)
 _A = re.compile(r"^(?:Trả lời|Đáp|TL)\s*[:.)]\s*(.*)$", re.IGNORECASE)
+_SECTION = re.compile(r"^(?:[IVX]+\.|PHẦN\b|Phần thứ\b|Chương\b|CHƯƠNG\b)\s")
+MAX_ANSWER_CHARS = 3000
 Q_KEYS = ("question", "cau_hoi", "câu hỏi", "hoi", "q")
 A_KEYS = ("answer", "tra_loi", "trả lời", "dap", "a")
 
@@ -22,33 +24,42 @@ def qa_block(question: str, answer: str, page: int | None = None) -> Block:
                  fields={"question": question, "answer": answer})
 
 
+def _answer_at(blocks: list[Block], i: int) -> int | None:
+    """Index of the answer marker that follows a question at i (within two paragraphs)."""
+    for j in range(i + 1, min(i + 3, len(blocks))):
+        if _A.match(blocks[j].text):
+            return j
+        if _Q.match(blocks[j].text):
+            return None
+    return None
+
+
 def find_pairs(blocks: list[Block]) -> list[Block]:
     """Replace "Câu hỏi … / Trả lời …" runs by Q&A blocks; other blocks pass through.
-    Only applies when the document holds at least two such questions."""
-    if sum(1 for b in blocks if b.kind == "para" and _Q.match(b.text)) < 2:
+    A question counts only when an answer marker follows it closely, and the document must
+    hold at least two such pairs (so a plan that mentions "Câu 1:" is left alone)."""
+    starts = [i for i, b in enumerate(blocks) if b.kind in ("para", "heading") and _Q.match(b.text) and _answer_at(blocks, i) is not None]
+    if len(starts) < 2:
         return blocks
     out: list[Block] = []
     i = 0
+    start_set = set(starts)
     while i < len(blocks):
-        m = _Q.match(blocks[i].text) if blocks[i].kind in ("para", "heading") else None
-        if not m:
+        if i not in start_set:
             out.append(blocks[i])
             i += 1
             continue
-        page = blocks[i].page
-        question = [m.group(2)]
-        answer: list[str] = []
-        i += 1
-        while i < len(blocks) and not answer and not _A.match(blocks[i].text) and not _Q.match(blocks[i].text):
-            question.append(blocks[i].text)  # a question wrapped over several paragraphs
+        a = _answer_at(blocks, i)
+        question = [_Q.match(blocks[i].text).group(2)] + [b.text for b in blocks[i + 1:a]]
+        answer = [_A.match(blocks[a].text).group(1)]
+        i = a + 1
+        # The answer runs on over its paragraphs, up to the next question, a section heading
+        # or a length no answer in a booklet reaches.
+        while (i < len(blocks) and i not in start_set and blocks[i].kind in ("para", "footnote")
+               and not _SECTION.match(blocks[i].text) and sum(map(len, answer)) < MAX_ANSWER_CHARS):
+            answer.append(blocks[i].text)
             i += 1
-        if i < len(blocks) and _A.match(blocks[i].text):
-            answer.append(_A.match(blocks[i].text).group(1))
-            i += 1
-            while i < len(blocks) and not _Q.match(blocks[i].text) and blocks[i].kind in ("para", "footnote"):
-                answer.append(blocks[i].text)
-                i += 1
-        out.append(qa_block(" ".join(q for q in question if q), "\n".join(a for a in answer if a), page))
+        out.append(qa_block(" ".join(q for q in question if q), "\n".join(x for x in answer if x), blocks[a].page))
     return out
 
 

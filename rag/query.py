@@ -16,6 +16,8 @@ bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào 
 xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
+_SIGNER = re.compile(r"\bký\b")
+_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi) ky\b|\bky (ten|ke hoach|van ban|huong dan)\b")
 _FOLLOWUP = re.compile(r"^(còn|thế còn|vậy còn|the con|vay con|con)\b|\b(thì sao|thi sao|nó|no|đó|do|này|nay|ấy|vậy|vay)\s*\??$", re.IGNORECASE)
 
 
@@ -151,7 +153,7 @@ def understand(question: str, history: list[str] | None, aliases: DocAliases, re
     if not has_diacritics(question) and restore:
         search = restore_diacritics(typed, restore)
     folded = not has_diacritics(search)
-    signer = re.search(r"\b(ký|ky)\b", question if has_diacritics(question) else question.lower())
+    signer = _SIGNER.search(question.lower()) if has_diacritics(question) else _SIGNER_FOLDED.search(fold(question))
     return Query(question=question, search_text=squash_spaces(search), typed_text=typed,
                  terms=topic_terms(search, folded), folded=folded, docs=named, asks_signer=bool(signer),
                  wants=wanted_fact(search))

@@ -92,3 +92,8 @@ def test_cli_json_schema(corpus_index):
     assert "[1] Kế hoạch 205-KH/TU" in text.stdout
     bad = run_cli("ask", "   ", "--index", str(corpus_index.index_dir))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "trống" in bad.stderr
+
+
+def test_signatures_are_never_merged_across_plans(assistant):
+    sig = assistant.answer("Ai ký kế hoạch của Huyện ủy?")
+    assert "Ung Văn Tám" in sig.answer and sig.citations[0].also_in == []
