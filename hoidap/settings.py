@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # Retrieval and answering
     top_k: int = 10
     refuse_threshold: float = 0.48  # calibrated with `hoidap eval` (see README)
+    reranker_path: str | None = Field(None, description="local folder of a sentence-transformers CrossEncoder")
 
     # Optional generation through an OpenAI-compatible chat endpoint; extractive when unset.
     llm_base_url: str | None = Field(None, description="e.g. http://localhost:11434/v1 (Ollama)")

@@ -25,11 +25,18 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, index: OpenIndex | None = None) -> None:
         self.settings = settings or get_settings()
         self.index = index or open_index(self.settings)
+        self.reranker = None
+        if self.settings.reranker_path:
+            from .rerank import CrossEncoderReranker
+
+            self.reranker = CrossEncoderReranker(self.settings.reranker_path)
 
     def _retrieve(self, question: str, history: list[str] | None, filters: dict | None):
         t0 = time.perf_counter()
         query = understand(question, history, self.index.aliases, self.index.restore)
         candidates = retrieve(self.index, query, self.settings.top_k, filters)
+        if self.reranker:
+            candidates = self.reranker.rerank(query.question, candidates)
         return query, candidates, (time.perf_counter() - t0) * 1000
 
     def answer(self, question: str, history: list[str] | None = None, filters: dict | None = None,

@@ -49,7 +49,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         forms["exact"] = lexical_terms(query.search_text, "exact", scheme)
     for form, toks in forms.items():
         scores = index.lexical[form].scores(toks)
-        top = np.argsort(-scores)[:POOL]
+        top = np.argpartition(-scores, POOL)[:POOL] if len(scores) > POOL else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
         ranked[form] = [int(i) for i in top if scores[i] > 0]
     fused: dict[int, float] = {}
     for name, rows in ranked.items():
@@ -75,7 +76,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
             score += FACT_BONUS
         candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
     candidates.sort(key=lambda c: c.score, reverse=True)
-    return collapse(candidates, index)[: max(top_k, 10)]
+    return collapse(candidates, index)[: max(top_k, 20)]
 
 
 def _passes(doc: dict, filters: dict) -> bool:

@@ -14,6 +14,7 @@ class Candidate:
     score: float
     dense: float = 0.0
     coverage: float = 0.0
+    rerank: float | None = None  # cross-encoder score, when one is configured
     also_in: list[dict] = field(default_factory=list)  # [{doc_id, title, source, chunk_id}]
 
 
