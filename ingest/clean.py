@@ -159,7 +159,8 @@ def merge_table_rows(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         if b.kind != "row":
             out.append(b)
-            header, section = ([] if b.kind == "para" and len(out) > 1 and out[-2].kind != "row" else header), section
+            if b.kind == "para":  # the table is over; the next one brings its own header
+                header, section = [], ""
             continue
         cells = [b.fields[str(k)] for k in range(len(b.fields))]
         nonempty = [c for c in cells if c]

@@ -102,6 +102,13 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
         texts: dict[str, str] = {}
         seen_ids: set[str] = set()
         to_embed: list[str] = []
+
+        def keep(doc_id: str) -> None:
+            """Carry a document of the previous generation over as it was (no re-embedding)."""
+            docs[doc_id], texts[doc_id] = prev_docs[doc_id], prev_texts[doc_id]
+            chunks_by_doc[doc_id] = prev_chunks.get(doc_id, [])
+            vectors_by_doc[doc_id] = np.array(prev_vectors.get(doc_id, []), dtype=np.float32).reshape(-1, embedder.dim)
+            seen_ids.add(doc_id)
         for n, path in enumerate(files, 1):
             if progress:
                 progress(n, len(files), path.name)
@@ -113,11 +120,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
             digest = file_hash(path)
             old_id = by_source.get(resolved)
             if old_id and prev_docs[old_id]["file_hash"] == digest:
-                docs[old_id] = prev_docs[old_id]
-                chunks_by_doc[old_id] = prev_chunks.get(old_id, [])
-                vectors_by_doc[old_id] = np.array(prev_vectors.get(old_id, []), dtype=np.float32).reshape(-1, embedder.dim)
-                texts[old_id] = prev_texts[old_id]
-                seen_ids.add(old_id)
+                keep(old_id)
                 report.unchanged.append(source)
                 continue
             try:
@@ -127,11 +130,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
             except (LoadError, ValueError) as e:
                 report.failed.append((source, str(e)))
                 if old_id:  # keep the last good version of a file that became unreadable
-                    docs[old_id] = prev_docs[old_id]
-                    chunks_by_doc[old_id] = prev_chunks.get(old_id, [])
-                    vectors_by_doc[old_id] = np.array(prev_vectors.get(old_id, []), dtype=np.float32).reshape(-1, embedder.dim)
-                    texts[old_id] = prev_texts[old_id]
-                    seen_ids.add(old_id)
+                    keep(old_id)
                 continue
             except Exception as e:  # a parser bug on one odd file must not stop the others
                 report.failed.append((source, f"could not read ({e.__class__.__name__}: {e})"))
@@ -158,9 +157,8 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
             under_roots = any(Path(d["source_path"]) == r or r in Path(d["source_path"]).parents for r in roots)
             if gone or under_roots:
                 report.removed.append(d["source"])
-            else:  # from another folder, not part of this run: keep it
-                docs[doc_id], chunks_by_doc[doc_id], texts[doc_id] = d, prev_chunks.get(doc_id, []), prev_texts[doc_id]
-                vectors_by_doc[doc_id] = np.array(prev_vectors.get(doc_id, []), dtype=np.float32).reshape(-1, embedder.dim)
+            else:  # from another folder, not part of this run
+                keep(doc_id)
 
         report.chunks = sum(len(c) for c in chunks_by_doc.values())
         same_scheme = prev_gen is not None and store.manifest(prev_gen).lexical_scheme == settings.lexical_scheme
