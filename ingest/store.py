@@ -170,8 +170,9 @@ class IndexStore:
         for start in range(0, len(nodes), 4000):
             store.add(nodes[start:start + 4000])
         if not self.chroma_url:
-            del store, collection
-            client.clear_system_cache() if hasattr(client, "clear_system_cache") else None
+            # Let go of the embedded store's files before its folder is renamed into place
+            # (clients already open elsewhere in the process keep their own handles).
+            client.clear_system_cache()
 
     def collect_garbage(self) -> None:
         """Remove generations other than the live one, and unfinished builds."""
