@@ -65,6 +65,26 @@ def citation(n: int, cand: Candidate) -> Citation:
                     chunk_id=c.chunk_id, also_in=cand.also_in)
 
 
+def _item(parts: list[str], i: int, budget: int) -> list[int]:
+    """A "- item" goes with its "+ …" details (deadline, speaker): the whole group around
+    unit i, as far as the budget allows, the best unit first."""
+    if not parts[i].startswith(("- ", "+")):
+        return [i]
+    start = i
+    while start > 0 and parts[start].startswith("+"):
+        start -= 1
+    end = i + 1 if parts[i].startswith("+") or parts[i].startswith("- ") else i
+    while end < len(parts) and parts[end].startswith("+"):
+        end += 1
+    group = [i] + [k for k in range(start, end) if k != i]
+    out, used = [], 0
+    for k in group:
+        if not out or used + len(parts[k]) <= budget:
+            out.append(k)
+            used += len(parts[k])
+    return out
+
+
 def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
     """The part of a passage that answers: the best unit and close runners-up, in order."""
     chunk = cand.chunk
@@ -76,17 +96,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
     parts = units(chunk.text)
     scores = [unit_score(index, query, u) for u in parts]
     best = max(range(len(parts)), key=lambda i: scores[i])
-    chosen = {best}
-    if parts[best].startswith("+") and best > 0:  # "+ Thời gian: …" needs its "- item" line
-        j = best - 1
-        while j > 0 and parts[j].startswith("+"):
-            j -= 1
-        chosen.add(j)
-    if parts[best].startswith("- "):  # an item's "+ …" details (deadline, speaker) belong with it
-        j = best + 1
-        while j < len(parts) and parts[j].startswith("+") and sum(len(parts[k]) for k in chosen) + len(parts[j]) <= budget:
-            chosen.add(j)
-            j += 1
+    chosen = set(_item(parts, best, budget))
     for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
         if scores[i] >= 0.6 * scores[best] and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
@@ -104,19 +114,32 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead = quote(index, query, first, LEAD_CHARS - 200)
     citations = [citation(1, first)]
     text = f"{lead} [1]"
-    # A second passage from another document when it is nearly as good (comparisons,
-    # or when the question names several bodies).
-    for cand in candidates[1:4]:
-        if cand.chunk.doc_id == first.chunk.doc_id or cand.chunk.dup_group and cand.chunk.dup_group == first.chunk.dup_group:
-            continue
-        named_both = len(query.docs) >= 2 and cand.chunk.doc_id in query.docs
-        if named_both or cand.score >= 0.9 * first.score:
-            room = LEAD_CHARS - len(text) - 10
-            if room > 150:
-                text += f"\n{quote(index, query, cand, room)} [2]"
-                citations.append(citation(2, cand))
-        break
+    for cand in _second_sources(query, candidates):
+        room = LEAD_CHARS - len(text) - 10
+        if room <= 150:
+            break
+        n = len(citations) + 1
+        text += f"\n{quote(index, query, cand, room)} [{n}]"
+        citations.append(citation(n, cand))
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=candidates)
+
+
+def _second_sources(query: Query, candidates: list[Candidate]) -> list[Candidate]:
+    """Other documents' passages worth quoting after the first: the best one of every other
+    document the question names (comparisons), else one nearly as good as the first."""
+    first = candidates[0]
+
+    def other(c: Candidate) -> bool:
+        return c.chunk.doc_id != first.chunk.doc_id and not (c.chunk.dup_group and c.chunk.dup_group == first.chunk.dup_group)
+
+    if len(query.docs) >= 2:
+        best: dict[str, Candidate] = {}
+        for c in candidates[1:]:
+            if other(c) and c.chunk.doc_id in query.docs and c.chunk.doc_id not in best:
+                best[c.chunk.doc_id] = c
+        return list(best.values())
+    runner_up = next((c for c in candidates[1:4] if other(c)), None)
+    return [runner_up] if runner_up and runner_up.score >= 0.9 * first.score else []
 
 
 def refusal(query: Query, candidates: list[Candidate]) -> Answer:

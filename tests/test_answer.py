@@ -97,3 +97,15 @@ def test_cli_json_schema(corpus_index):
 def test_signatures_are_never_merged_across_plans(assistant):
     sig = assistant.answer("Ai ký kế hoạch của Huyện ủy?")
     assert "Ung Văn Tám" in sig.answer and sig.citations[0].also_in == []
+
+
+def test_comparison_quotes_each_named_plan(assistant):
+    result = assistant.answer("Thời hạn báo cáo sơ kết giai đoạn 2023 - 2025 ở Yên Bái và ở Thị ủy khác nhau thế nào?")
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-205-thanh-uy-yen-bai", "huong-dan-ban-tuyen-giao-thi-uy"}
+    assert "05/11/2025" in result.answer and "tháng 10/2025" in result.answer
+    assert "[1]" in result.answer and "[2]" in result.answer
+
+
+def test_an_item_is_quoted_with_its_details(assistant):
+    result = assistant.answer("Yên Bái tổ chức hội nghị toàn thể cán bộ, đảng viên các cơ quan, doanh nghiệp xong khi nào?")
+    assert "Tổ chức hội nghị toàn thể cán bộ, đảng viên" in result.answer and "10/5/2023" in result.answer
