@@ -1,5 +1,6 @@
 """Near-duplicate passages across documents (the book's summary is copied into several
-plans): chunks whose accent-free word 3-grams mostly overlap share a `dup_group`."""
+plans): chunks whose accent-free word 3-grams mostly coincide (Jaccard) share a `dup_group`. A
+chunk that merely contains a repeated paragraph besides its own content is not a duplicate."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,10 +8,9 @@ from collections import defaultdict
 from .model import Chunk
 from .textnorm import fold, syllables
 
-MIN_OVERLAP = 0.6
+MIN_OVERLAP = 0.5
 MIN_SHINGLES = 15  # short chunks (signatures, headings, table rows) are not "the same passage"
 GROUPED_KINDS = ("text", "footnote", "qa")
-_MAX_BUCKET = 50  # a shingle shared by more chunks than this is boilerplate, not evidence
 
 
 def _shingles(text: str) -> set[int]:
@@ -25,6 +25,9 @@ def assign_groups(chunks: list[Chunk]) -> None:
     for i, sh in enumerate(shingles):
         for s in sh:
             buckets[s].append(i)
+    # A shingle found in more chunks than twice the number of documents is boilerplate
+    # (the book's long title, quoted again and again), not evidence of a repeated passage.
+    max_bucket = max(4, 2 * len({c.doc_id for c in chunks}))
     parent = list(range(len(chunks)))
 
     def find(i: int) -> int:
@@ -35,13 +38,13 @@ def assign_groups(chunks: list[Chunk]) -> None:
 
     shared: dict[tuple[int, int], int] = defaultdict(int)
     for members in buckets.values():
-        if 1 < len(members) <= _MAX_BUCKET:
+        if 1 < len(members) <= max_bucket:
             for a_pos, a in enumerate(members):
                 for b in members[a_pos + 1:]:
                     if chunks[a].doc_id != chunks[b].doc_id:
                         shared[(a, b)] += 1
     for (a, b), n in shared.items():
-        if n / max(1, min(len(shingles[a]), len(shingles[b]))) >= MIN_OVERLAP:
+        if n / max(1, len(shingles[a] | shingles[b])) >= MIN_OVERLAP:  # Jaccard: mostly the same both ways
             parent[find(a)] = find(b)
     _relabel(chunks, [find(i) for i in range(len(chunks))])
 

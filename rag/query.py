@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.textnorm import fold, has_diacritics, nfc, squash_spaces, syllables
+from ingest.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
 MAX_CHARS = 2000
 
@@ -95,11 +95,11 @@ def is_followup(question: str) -> bool:
 @dataclass
 class DocAliases:
     """Names a question may use for a document: its issuer, place, number."""
-    by_doc: dict[str, list[str]] = field(default_factory=dict)
+    by_doc: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (accent-free, canonical) names
 
     @classmethod
     def from_documents(cls, documents: dict[str, dict]) -> "DocAliases":
-        by_doc: dict[str, list[str]] = {}
+        by_doc: dict[str, list[tuple[str, str]]] = {}
         for doc_id, d in documents.items():
             names = list(d.get("aliases") or [])
             number = d.get("number") or ""
@@ -108,16 +108,18 @@ class DocAliases:
                 names += [number, f"kế hoạch {m.group(1)}", f"hướng dẫn {m.group(1)}", f"số {m.group(1)}"]
             if d.get("issuer"):
                 names.append(d["issuer"])
-            by_doc[doc_id] = sorted({fold(n) for n in names if len(n) >= 2}, key=len, reverse=True)
+            by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
         return cls(by_doc)
 
     def match(self, text: str) -> dict[str, list[str]]:
-        """Documents named in the text, with the names found."""
-        folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(text))) + " "
+        """Documents named in the text, with the names found. With diacritics the names must
+        match accents too ("sơ kết" does not name the "Sở"); without, the accent-free forms."""
+        accented = has_diacritics(text)
+        prepared = " " + " ".join(re.findall(r"[\w/&.-]+", canonical(text) if accented else fold(text))) + " "
         found: dict[str, list[str]] = {}
         for doc_id, names in self.by_doc.items():
-            for name in names:
-                if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", folded):
+            for name, spelled in names:
+                if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared):
                     found.setdefault(doc_id, []).append(name)
         return found
 
