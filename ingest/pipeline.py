@@ -77,6 +77,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
     with store.lock():
         embedder = make_embedder(settings.embed_backend, settings.embed_model)
         prev_gen = None if rebuild else store.current()
+        manifest = None
         prev_docs: dict[str, dict] = {}
         prev_chunks: dict[str, list[Chunk]] = {}
         prev_vectors: dict[str, np.ndarray] = {}
@@ -161,7 +162,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
                 keep(doc_id)
 
         report.chunks = sum(len(c) for c in chunks_by_doc.values())
-        same_scheme = prev_gen is not None and store.manifest(prev_gen).lexical_scheme == settings.lexical_scheme
+        same_scheme = manifest is not None and manifest.lexical_scheme == settings.lexical_scheme
         if not report.changed and same_scheme:
             report.generation = prev_gen.name
             report.seconds = time.perf_counter() - started

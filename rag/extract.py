@@ -73,7 +73,7 @@ def _item(parts: list[str], i: int, budget: int) -> list[int]:
     start = i
     while start > 0 and parts[start].startswith("+"):
         start -= 1
-    end = i + 1 if parts[i].startswith("+") or parts[i].startswith("- ") else i
+    end = i + 1
     while end < len(parts) and parts[end].startswith("+"):
         end += 1
     group = [i] + [k for k in range(start, end) if k != i]
@@ -107,9 +107,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
 def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate], threshold: float) -> Answer:
     conf = confidence(index, query, candidates)
     if is_injection(query.question) or conf < threshold:
-        result = refusal(query, candidates)
-        result.confidence = conf
-        return result
+        return refusal(query, candidates, conf)
     first = candidates[0]
     lead = quote(index, query, first, LEAD_CHARS - 200)
     citations = [citation(1, first)]
@@ -142,7 +140,7 @@ def _second_sources(query: Query, candidates: list[Candidate]) -> list[Candidate
     return [runner_up] if runner_up and runner_up.score >= 0.9 * first.score else []
 
 
-def refusal(query: Query, candidates: list[Candidate]) -> Answer:
+def refusal(query: Query, candidates: list[Candidate], conf: float) -> Answer:
     closest = candidates[:3]
     lines = [REFUSAL]
     if closest and not is_injection(query.question):
@@ -151,5 +149,5 @@ def refusal(query: Query, candidates: list[Candidate]) -> Answer:
             lines.append(f"- Gần nhất [{n}]: {c.doc.get('title', '')[:80]} — {c.chunk.heading[:80]}")
     lines.append("Bạn có thể hỏi, ví dụ: " + "; ".join(SUGGESTIONS[:3]))
     # The closest passages are shown as such, never cited as support.
-    return Answer(question=query.question, answer="\n".join(lines), refused=True, citations=[],
+    return Answer(question=query.question, answer="\n".join(lines), refused=True, confidence=conf, citations=[],
                   retrieved=candidates, suggestions=SUGGESTIONS)
