@@ -8,8 +8,8 @@ from pathlib import Path
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.node_parser import SentenceSplitter
 
-from ingest.embeddings import LlamaIndexEmbedding, make_embedder
-from ingest.model import Chunk
+from hoidap.embeddings import LlamaIndexEmbedding, make_embedder
+from hoidap.model import Chunk
 from hoidap.settings import Settings
 from rag.extract import extractive_answer
 from rag.index import OpenIndex

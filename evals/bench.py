@@ -21,7 +21,7 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 def _cli(*args: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ui.cli", *args], check=True, capture_output=True, cwd=PROJECT_ROOT)
+    subprocess.run([sys.executable, "-m", "hoidap.cli", *args], check=True, capture_output=True, cwd=PROJECT_ROOT)
     return time.perf_counter() - t0
 
 
@@ -53,9 +53,9 @@ def percentiles(values: list[float]) -> dict:
 
 def run_bench(settings: Settings, pdf_pages: int = 600, synthetic_chunks: int = 100_000) -> dict:
     from evals.dataset import DEFAULT_QUESTIONS, load_questions
-    from ingest.model import Chunk
+    from hoidap.model import Chunk
     from ingest.pipeline import ingest
-    from ingest.store import IndexStore
+    from hoidap.store import IndexStore
     from rag import Assistant
 
     out: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"}

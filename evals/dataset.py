@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.textnorm import canonical
+from hoidap.textnorm import canonical
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
 

@@ -12,12 +12,12 @@ KS = (1, 3, 5, 10)
 
 
 def score_one(q: EvalQuestion, result: dict) -> dict:
-    """`result` holds answer, refused, citations [{text}], retrieved [{text}], latency_ms."""
+    """`result` holds answer, refused, citations [{passage}], retrieved [{passage}], latency_ms."""
     s: dict = {"correct": answer_correct(q, result["answer"], result["refused"]),
                "latency_ms": result["latency_ms"], "unanswerable": q.unanswerable, "refused": result["refused"]}
     if q.unanswerable:
         return s
-    relevant = [has_evidence(q, r["text"]) for r in result["retrieved"][:10]]
+    relevant = [has_evidence(q, r["passage"]) for r in result["retrieved"][:10]]
     for k in KS:
         s[f"hit@{k}"] = any(relevant[:k])
     first = next((i for i, r in enumerate(relevant) if r), None)
@@ -25,7 +25,7 @@ def score_one(q: EvalQuestion, result: dict) -> dict:
     dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
     idcg = sum(1 / math.log2(i + 2) for i in range(sum(relevant)))
     s["ndcg@10"] = dcg / idcg if idcg else 0.0
-    cited = [has_evidence(q, c["text"]) for c in result["citations"]]
+    cited = [has_evidence(q, c["passage"]) for c in result["citations"]]
     s["citation_hit"] = any(cited)
     if cited:
         s["citation_precision"] = sum(cited) / len(cited)

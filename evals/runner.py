@@ -7,17 +7,16 @@ import time
 from pathlib import Path
 
 from hoidap.settings import Settings
-from rag import Assistant
+from hoidap.schema import AnswerOut
+from hoidap.service import Service
 
 from .dataset import DEFAULT_QUESTIONS, EvalQuestion, answer_correct, has_evidence, load_questions
 from .metrics import aggregate, by_tag, score_one
 
 
-def result_record(q: EvalQuestion, ans, latency_ms: float) -> dict:
-    data = ans.to_json(top=10)
-    return {"id": q.id, "question": q.question, "history": q.history, "answer": data["answer"], "refused": data["refused"],
-            "confidence": data["confidence"],
-            "citations": data["citations"], "retrieved": data["retrieved"], "latency_ms": round(latency_ms, 1)}
+def result_record(q: EvalQuestion, ans: AnswerOut, latency_ms: float) -> dict:
+    """One line of results.jsonl: the question's id and history, then the answer schema."""
+    return {"id": q.id, "history": q.history, **ans.model_dump(mode="json"), "latency_ms": round(latency_ms, 1)}
 
 
 def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=None) -> tuple[list[dict], list[dict]]:
@@ -38,7 +37,7 @@ def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=Non
 def failures(questions: list[EvalQuestion], results: list[dict]) -> list[dict]:
     out = []
     for q, r in zip(questions, results):
-        cited = any(has_evidence(q, c["text"]) for c in r["citations"])
+        cited = any(has_evidence(q, c["passage"]) for c in r["citations"])
         if not answer_correct(q, r["answer"], r["refused"]) or (not q.unanswerable and not cited):
             out.append({"id": q.id, "question": q.question, "tags": q.tags, "unanswerable": q.unanswerable,
                         "expected": q.answer_contains, "evidence": q.evidence, "answer": r["answer"],
@@ -61,11 +60,12 @@ def calibrate(questions: list[EvalQuestion], results: list[dict], max_false: flo
 def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Path = Path("eval-out"),
              compare_baseline: bool = False, progress=None) -> dict:
     questions = load_questions(questions_path or DEFAULT_QUESTIONS)
-    assistant = Assistant(settings)
+    service = Service(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results, scored = run_system("ours", assistant.answer, questions, progress)
-    summary = {"questions_file": str(questions_path or DEFAULT_QUESTIONS), "index_generation": assistant.index.generation.name,
-               "model": assistant.index.manifest.model, "ours": aggregate(scored), "ours_by_tag": by_tag(questions, scored),
+    results, scored = run_system("ours", lambda q, h: service.ask(q, h, channel=None), questions, progress)
+    summary = {"questions_file": str(questions_path or DEFAULT_QUESTIONS),
+               "index_generation": results[0]["generation"] if results else service.generation,
+               "model": service.model_name, "ours": aggregate(scored), "ours_by_tag": by_tag(questions, scored),
                "failures": failures(questions, results), "calibration": calibrate(questions, results),
                "refuse_threshold": settings.refuse_threshold}
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
@@ -74,14 +74,18 @@ def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Pa
     if compare_baseline:
         from .baseline import BaselinePipeline
 
-        baseline = BaselinePipeline(settings, assistant.index)
-        b_results, b_scored = run_system("baseline", baseline.answer, questions, progress)
+        from rag.index import open_index
+
+        index = open_index(settings)
+        baseline = BaselinePipeline(settings, index)
+        b_results, b_scored = run_system("baseline", lambda q, h: baseline.answer(q, h).to_schema(), questions, progress)
         summary["baseline"] = aggregate(b_scored)
         summary["baseline_by_tag"] = by_tag(questions, b_scored)
         summary["baseline_chunks"] = baseline.n_nodes
         with open(out_dir / "baseline_results.jsonl", "w", encoding="utf-8") as f:
             for r in b_results:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        index.close()
     summary["latencies_ms"] = [r["latency_ms"] for r in results]
     (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     from .report import write_report

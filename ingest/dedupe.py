@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .model import Chunk
-from .textnorm import fold, syllables
+from hoidap.model import Chunk
+from hoidap.textnorm import fold, syllables
 
 MIN_OVERLAP = 0.5
 MIN_SHINGLES = 15  # short chunks (signatures, headings, table rows) are not "the same passage"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .clean import Line, lines_to_blocks, merge_table_rows
 from .encodings import EncodingError, decode_text
-from .model import Block, LoadedFile
+from hoidap.model import Block, LoadedFile
 from . import qa
 
 SUPPORTED = {".pdf", ".docx", ".txt", ".md", ".html", ".htm", ".jsonl", ".csv"}

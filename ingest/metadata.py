@@ -6,14 +6,14 @@ import json
 import re
 from pathlib import Path
 
-from .model import Block, DocMeta
+from hoidap.model import Block, DocMeta
 
 META_SUFFIX = ".meta.json"
 _KINDS = ("Kế hoạch", "Hướng dẫn", "Chỉ thị", "Nghị quyết", "Kết luận", "Thông báo", "Báo cáo", "Công văn", "Quyết định", "Tài liệu")
 
 
 def slug(text: str) -> str:
-    from .textnorm import fold
+    from hoidap.textnorm import fold
 
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "doc"
 

@@ -12,11 +12,11 @@ import numpy as np
 from hoidap.settings import Settings
 
 from .dedupe import assign_groups
-from .embeddings import make_embedder
+from hoidap.embeddings import make_embedder
 from .loaders import SUPPORTED, LoadError, load
 from .metadata import META_SUFFIX, build_meta, slug
-from .model import Chunk
-from .store import IndexError_, IndexStore, index_text
+from hoidap.model import Chunk
+from hoidap.store import IndexError_, IndexStore, index_text
 from .structure import chunk_blocks
 
 
@@ -67,8 +67,10 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]
     return files, missing
 
 
-def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progress=None) -> IngestReport:
-    """Bring the index in line with `paths`. `progress(n_done, n_total, name)` is optional."""
+def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progress=None,
+           drop: set[str] | None = None) -> IngestReport:
+    """Bring the index in line with `paths`, leaving out the documents in `drop` (ids).
+    `progress(n_done, n_total, name)` is optional."""
     started = time.perf_counter()
     report = IngestReport()
     store = IndexStore(settings.index_dir, settings.chroma_url)
@@ -152,6 +154,11 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
             (report.updated if old_id else report.added).append(source)
 
         for doc_id, d in prev_docs.items():
+            if drop and doc_id in drop:
+                docs.pop(doc_id, None), chunks_by_doc.pop(doc_id, None), texts.pop(doc_id, None)
+                to_embed = [x for x in to_embed if x != doc_id]
+                report.removed.append(d["source"])
+                continue
             if doc_id in seen_ids:
                 continue
             gone = not Path(d["source_path"]).exists()

@@ -8,7 +8,7 @@ import io
 import json
 import re
 
-from .model import Block
+from hoidap.model import Block
 
 _Q = re.compile(r"^(?:Câu hỏi|Câu|Hỏi)\s*(\d+)?\s*[:.)]\s*(.*)$", re.IGNORECASE)
 _A = re.compile(r"^(?:Trả lời|Đáp|TL)\s*[:.)]\s*(.*)$", re.IGNORECASE)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .clean import is_caps
-from .model import Block, Chunk
+from hoidap.model import Block, Chunk
 
 PATH_SEP = " › "
 _ROMAN = re.compile(r"^([IVX]+)\.\s")

@@ -1,14 +1,9 @@
-"""Question (and conversation so far) → cited answer.
-
-    from rag import answer
-    result = answer("Tác phẩm gồm mấy phần?")
-
-`Assistant` keeps the index open between questions; `answer`/`stream` use one per process."""
+"""Question (and conversation so far) → cited answer. `Assistant` keeps one index generation
+open between questions; interfaces go through `hoidap.service.Service`, which holds one."""
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 
 from hoidap.settings import Settings, get_settings
 
@@ -16,9 +11,9 @@ from .extract import extractive_answer
 from .index import OpenIndex, open_index
 from .query import BadQuestion, understand
 from .retrieve import retrieve
-from .types import Answer, Candidate, Citation
+from .types import Answer, Candidate
 
-__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Citation", "answer", "stream"]
+__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate"]
 
 
 class Assistant:
@@ -71,15 +66,3 @@ class Assistant:
         result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}
         yield {"type": "done", "answer": result}
 
-
-@lru_cache(maxsize=1)
-def _default() -> Assistant:
-    return Assistant()
-
-
-def answer(question: str, history: list[str] | None = None, filters: dict | None = None) -> Answer:
-    return _default().answer(question, history, filters)
-
-
-def stream(question: str, history: list[str] | None = None, filters: dict | None = None) -> Iterator[dict]:
-    return _default().stream(question, history, filters)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from ingest.textnorm import fold
+from hoidap.schema import Citation, OtherDocument
+from hoidap.textnorm import fold
 
 from .index import OpenIndex
 from .query import Query, has_fact
 from .retrieve import coverage
-from .types import Answer, Candidate, Citation
+from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
 _INJECTION = re.compile(
@@ -58,11 +59,18 @@ def is_injection(question: str) -> bool:
     return bool(_INJECTION.search(fold(question)))
 
 
-def citation(n: int, cand: Candidate) -> Citation:
+def citation(n: int, cand: Candidate, quoted: list[tuple[int, int]] | None = None) -> Citation:
+    """`quoted`: offsets inside the passage of the parts the answer quotes (the whole passage
+    when None); the citation carries them as offsets in the document text."""
     c, d = cand.chunk, cand.doc
-    return Citation(n=n, text=c.text, title=d.get("title", ""), issuer=d.get("issuer", ""), number=d.get("number", ""),
-                    heading=c.heading, page=c.page, source=d.get("source", ""), span=c.span, doc_id=c.doc_id,
-                    chunk_id=c.chunk_id, also_in=cand.also_in)
+    base = c.span[0]
+    parts = quoted if quoted is not None else [(0, len(c.text))]
+    return Citation(marker=n, passage=c.text, title=d.get("title", ""), issuer=d.get("issuer", ""),
+                    number=d.get("number", ""), date=d.get("date", ""), kind=d.get("kind", ""), heading=c.heading,
+                    page=c.page, source=d.get("source", ""), span=c.span, doc_id=c.doc_id, chunk_id=c.chunk_id,
+                    highlights=[(base + a, base + b) for a, b in parts if b > a],
+                    also_in=[OtherDocument(**{k: a.get(k, "") for k in ("doc_id", "title", "source", "chunk_id")})
+                             for a in cand.also_in])
 
 
 def _item(parts: list[str], i: int, budget: int) -> list[int]:
@@ -85,14 +93,34 @@ def _item(parts: list[str], i: int, budget: int) -> list[int]:
     return out
 
 
-def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
-    """The part of a passage that answers: the best unit and close runners-up, in order."""
+def _locate(passage: str, parts: list[str]) -> list[tuple[int, int]]:
+    """Offsets of quoted parts inside the passage, searched in reading order (every part is a
+    verbatim piece of it; the last may be cut short with "…")."""
+    spans, pos = [], 0
+    for part in parts:
+        piece = part[:-1] if part.endswith("…") else part
+        start = passage.find(piece, pos)
+        if start < 0:
+            start = passage.find(piece)
+        if start >= 0:
+            spans.append((start, start + len(piece)))
+            pos = start + len(piece)
+    return spans
+
+
+def _cut(text: str, budget: int) -> str:
+    return text if len(text) <= budget else text[:budget].rsplit(" ", 1)[0] + "…"
+
+
+def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> tuple[str, list[tuple[int, int]]]:
+    """The part of a passage that answers (the best unit and close runners-up, in order),
+    with the offsets of what was quoted inside the passage."""
     chunk = cand.chunk
     if chunk.kind == "qa":
-        text = chunk.text.split("Trả lời:", 1)[-1].strip()
-        return text if len(text) <= budget else text[:budget].rsplit(" ", 1)[0] + "…"
+        text = _cut(chunk.text.split("Trả lời:", 1)[-1].strip(), budget)
+        return text, _locate(chunk.text, [text])
     if chunk.kind in ("row", "signature") or len(chunk.text) <= 300:
-        return chunk.text.replace("\n", " ")
+        return chunk.text.replace("\n", " "), [(0, len(chunk.text))]
     parts = units(chunk.text)
     scores = [unit_score(index, query, u) for u in parts]
     best = max(range(len(parts)), key=lambda i: scores[i])
@@ -100,8 +128,18 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> str:
     for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
         if scores[i] >= 0.6 * scores[best] and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
-    text = " ".join(parts[i] for i in sorted(chosen))
-    return text if len(text) <= budget + 200 else text[:budget].rsplit(" ", 1)[0] + "…"
+    picked = [parts[i] for i in sorted(chosen)]
+    text = " ".join(picked)
+    if len(text) > budget + 200:
+        text = _cut(text, budget)
+        kept, used = [], 0
+        for p in picked:  # the parts that survive the cut, the last one shortened
+            if used >= len(text):
+                break
+            kept.append(p if used + len(p) <= len(text) else text[used:])
+            used += len(p) + 1
+        picked = kept
+    return text, _locate(chunk.text, picked)
 
 
 def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate], threshold: float) -> Answer:
@@ -109,16 +147,17 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if is_injection(query.question) or conf < threshold:
         return refusal(query, candidates, conf)
     first = candidates[0]
-    lead = quote(index, query, first, LEAD_CHARS - 200)
-    citations = [citation(1, first)]
+    lead, spans = quote(index, query, first, LEAD_CHARS - 200)
+    citations = [citation(1, first, spans)]
     text = f"{lead} [1]"
     for cand in _second_sources(query, candidates):
         room = LEAD_CHARS - len(text) - 10
         if room <= 150:
             break
         n = len(citations) + 1
-        text += f"\n{quote(index, query, cand, room)} [{n}]"
-        citations.append(citation(n, cand))
+        piece, spans = quote(index, query, cand, room)
+        text += f"\n{piece} [{n}]"
+        citations.append(citation(n, cand, spans))
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=candidates)
 
 

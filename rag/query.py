@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
+from hoidap.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
 MAX_CHARS = 2000
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from ingest.store import index_text
-from ingest.textnorm import fold, lexical_terms, syllables
+from hoidap.store import index_text
+from hoidap.textnorm import fold, lexical_terms, syllables
 
 from .index import OpenIndex
 from .query import Query, has_fact
@@ -39,8 +39,10 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         return []
     ranked: dict[str, list[int]] = {}
     # Dense: the query embedding is computed once and handed to the LlamaIndex retriever.
+    allowed = _allowed_rows(index, filters)
     embedding = index.embedder.query(query.search_text)
-    nodes = index.retriever.retrieve(QueryBundle(query_str=query.search_text, embedding=embedding.tolist()))
+    nodes = _dense_retriever(index, filters).retrieve(
+        QueryBundle(query_str=query.search_text, embedding=embedding.tolist()))
     dense_scores = {index.position[nw.node.node_id]: float(nw.score or 0.0) for nw in nodes if nw.node.node_id in index.position}
     ranked["dense"] = sorted(dense_scores, key=dense_scores.get, reverse=True)
     scheme = index.manifest.lexical_scheme
@@ -49,6 +51,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         forms["exact"] = lexical_terms(query.search_text, "exact", scheme)
     for form, toks in forms.items():
         scores = index.lexical[form].scores(toks)
+        if allowed is not None:  # a filtered search ranks only the passages it may return
+            scores = np.where(allowed, scores, 0.0)
         top = np.argpartition(-scores, POOL)[:POOL] if len(scores) > POOL else np.arange(len(scores))
         top = top[np.argsort(-scores[top])]
         ranked[form] = [int(i) for i in top if scores[i] > 0]
@@ -77,6 +81,26 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
     candidates.sort(key=lambda c: c.score, reverse=True)
     return collapse(candidates, index)[: max(top_k, 20)]
+
+
+def _allowed_rows(index: OpenIndex, filters: dict | None) -> np.ndarray | None:
+    if not filters:
+        return None
+    docs = {doc_id for doc_id, doc in index.manifest.documents.items() if _passes(doc, filters)}
+    return np.fromiter((c.doc_id in docs for c in index.chunks), dtype=bool, count=len(index.chunks))
+
+
+def _dense_retriever(index: OpenIndex, filters: dict | None):
+    """The shared retriever, or one restricted to the documents the filters allow (Chroma
+    filters on the doc_id stored with every vector)."""
+    if not filters:
+        return index.retriever
+    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+    docs = sorted(d for d, doc in index.manifest.documents.items() if _passes(doc, filters)) or ["-"]
+    return index.vector_index.as_retriever(
+        similarity_top_k=index.retriever.similarity_top_k,
+        filters=MetadataFilters(filters=[MetadataFilter(key="doc_id", value=docs, operator=FilterOperator.IN)]))
 
 
 def _passes(doc: dict, filters: dict) -> bool:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.model import Chunk
+from hoidap.model import Chunk
+from hoidap.schema import AnswerOut, Citation, RetrievedPassage
 
 
 @dataclass
@@ -16,22 +17,6 @@ class Candidate:
     coverage: float = 0.0
     rerank: float | None = None  # cross-encoder score, when one is configured
     also_in: list[dict] = field(default_factory=list)  # [{doc_id, title, source, chunk_id}]
-
-
-@dataclass
-class Citation:
-    n: int
-    text: str
-    title: str
-    issuer: str
-    number: str
-    heading: str
-    page: int | None
-    source: str
-    span: tuple[int, int]
-    doc_id: str
-    chunk_id: str
-    also_in: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -48,26 +33,14 @@ class Answer:
     flagged: list[str] = field(default_factory=list)  # generated sentences without a valid citation
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self, top: int = 10) -> dict:
-        return {
-            "answer": self.answer,
-            "refused": self.refused,
-            "confidence": round(self.confidence, 4),
-            "mode": self.mode,
-            "notice": self.notice,
-            "flagged": self.flagged,
-            "citations": [
-                {"n": c.n, "text": c.text, "title": c.title, "issuer": c.issuer, "number": c.number,
-                 "heading": c.heading, "page": c.page, "source": c.source, "span": list(c.span),
-                 "doc_id": c.doc_id, "also_in": c.also_in}
-                for c in self.citations
-            ],
-            "retrieved": [
-                {"text": r.chunk.text, "source": r.doc.get("source", ""), "score": round(r.score, 4),
-                 "heading": r.chunk.heading, "doc_id": r.chunk.doc_id, "chunk_id": r.chunk.chunk_id,
-                 "also_in": [a["source"] for a in r.also_in]}
-                for r in self.retrieved[:top]
-            ],
-            "suggestions": self.suggestions,
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
+    def to_schema(self, top: int = 10, generation: str = "") -> AnswerOut:
+        return AnswerOut(
+            question=self.question, answer=self.answer, refused=self.refused, confidence=round(self.confidence, 4),
+            mode=self.mode, notice=self.notice, flagged=self.flagged, citations=self.citations,
+            retrieved=[RetrievedPassage(chunk_id=r.chunk.chunk_id, doc_id=r.chunk.doc_id, title=r.doc.get("title", ""),
+                                        source=r.doc.get("source", ""), heading=r.chunk.heading, page=r.chunk.page,
+                                        passage=r.chunk.text, score=round(r.score, 4),
+                                        also_in=[a["source"] for a in r.also_in])
+                       for r in self.retrieved[:top]],
+            suggestions=self.suggestions, timings_ms={k: round(v, 1) for k, v in self.timings_ms.items()},
+            generation=generation)

@@ -41,7 +41,7 @@ def free_port() -> int:
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, env=full_env,
+    return subprocess.run([sys.executable, "-m", "hoidap.cli", *args], capture_output=True, text=True, env=full_env,
                           cwd=cwd or PROJECT_ROOT, timeout=timeout)
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ingest.textnorm import canonical
+from hoidap.textnorm import canonical
 from rag import BadQuestion
 from conftest import run_cli
 
@@ -15,9 +15,12 @@ def test_answer_is_verbatim_and_cited(assistant):
     assert not result.refused and "3 phần" in result.answer and "[1]" in result.answer
     cited = result.citations[0]
     lead = result.answer.split(" [1]")[0]
-    assert canonical(lead) in canonical(cited.text)  # quoted, not paraphrased
+    assert canonical(lead) in canonical(cited.passage)  # quoted, not paraphrased
     doc_text = (assistant.index.generation / "docs" / f"{cited.doc_id}.txt").read_text(encoding="utf-8")
-    assert doc_text[cited.span[0]:cited.span[1]] == cited.text
+    assert doc_text[cited.span[0]:cited.span[1]] == cited.passage
+    # The highlighted parts are exactly what the answer quotes, found in the document text.
+    assert cited.highlights and all(cited.span[0] <= a < b <= cited.span[1] for a, b in cited.highlights)
+    assert " ".join(doc_text[a:b] for a, b in cited.highlights) == lead
 
 
 def test_near_duplicates_collapse_into_one_result(assistant):
@@ -85,9 +88,13 @@ def test_cli_json_schema(corpus_index):
     assert set(data) >= {"answer", "refused", "citations", "retrieved", "timings_ms"}
     assert "Đỗ Văn Nghị" in data["answer"] and data["refused"] is False
     cit = data["citations"][0]
-    assert set(cit) >= {"n", "text", "title", "issuer", "number", "heading", "page", "source", "span", "also_in"}
-    assert cit["n"] == 1 and cit["number"] == "205-KH/TU" and cit["source"].endswith("ke-hoach-205-thanh-uy-yen-bai.txt")
-    assert len(data["retrieved"]) >= 10 and all({"text", "source", "score"} <= set(r) for r in data["retrieved"])
+    assert set(cit) >= {"marker", "passage", "title", "issuer", "number", "date", "heading", "page", "source", "span",
+                        "highlights", "chunk_id", "also_in"}
+    from hoidap.schema import AnswerOut
+
+    assert AnswerOut.model_validate(data).citations[0].marker == 1  # the one schema, round-tripped
+    assert cit["marker"] == 1 and cit["number"] == "205-KH/TU" and cit["source"].endswith("ke-hoach-205-thanh-uy-yen-bai.txt")
+    assert len(data["retrieved"]) >= 10 and all({"passage", "source", "score"} <= set(r) for r in data["retrieved"])
     text = run_cli("ask", "Ai ký Kế hoạch 205-KH/TU?", "--index", str(corpus_index.index_dir))
     assert "[1] Kế hoạch 205-KH/TU" in text.stdout
     bad = run_cli("ask", "   ", "--index", str(corpus_index.index_dir))

@@ -67,7 +67,7 @@ def test_markers_are_checked_and_uncited_sentences_flagged(corpus_index, assista
     assert "[9]" not in result.answer and "[2]" in result.answer  # invalid marker removed, valid kept
     assert result.flagged == ["Một câu bịa không có căn cứ."]
     assert "(chưa có căn cứ) Một câu bịa" in result.answer
-    assert [c.n for c in result.citations] == [1, 2]
+    assert [c.marker for c in result.citations] == [1, 2]
     request = FakeLLM.requests[0]
     assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer sk-test"
     assert request["body"]["model"] == "qwen-test" and request["body"]["stream"] is True

@@ -15,7 +15,7 @@ import pytest
 
 from hoidap.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import ingest
-from ingest.store import IndexError_, IndexStore
+from hoidap.store import IndexError_, IndexStore
 from conftest import copy_seeds, free_port, run_cli
 
 SMALL = ["ke-hoach-mttq-thanh-pho", "ke-hoach-huyen-uy"]
@@ -66,7 +66,7 @@ def test_killed_ingest_leaves_the_previous_index_usable(tmp_path):
     assert run_cli("ingest", str(src), "--index", str(index), "--quiet").returncode == 0
     live = (index / "CURRENT").read_text()
     copy_seeds(src, ["ke-hoach-205", "huong-dan"])  # ~100 chunks: several seconds of embedding
-    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(src), "--index", str(index), "--quiet"],
+    proc = subprocess.Popen([sys.executable, "-m", "hoidap.cli", "ingest", str(src), "--index", str(index), "--quiet"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(4)
     assert proc.poll() is None, "ingest finished before it could be killed"

@@ -1,5 +1,5 @@
 from ingest.encodings import EncodingError, decode_text, encode_tcvn3
-from ingest.textnorm import fold, folded_tokens, nfc, tokens
+from hoidap.textnorm import fold, folded_tokens, nfc, tokens
 import pytest
 
 

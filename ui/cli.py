@@ -1,4 +1,5 @@
-"""The `hoidap` command line. Messages are in English; answers are in Vietnamese."""
+"""The commands people use: ingest, docs, ask, serve. Messages are in English; answers are in
+Vietnamese. `hoidap.cli` puts them together with the evaluation commands."""
 from __future__ import annotations
 
 import argparse
@@ -6,23 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from hoidap.settings import Settings
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    if getattr(args, "index", None):
-        overrides["index_dir"] = Path(args.index)
-    return Settings(**overrides)
+from hoidap.settings import settings_from
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ingest.pipeline import ingest
-    from ingest.store import IndexError_
+    from hoidap.service import Service, ServiceError
 
-    settings = _settings(args)
+    settings = settings_from(args)
     paths = [Path(p) for p in args.paths] or [settings.data_dir]
     bar = tqdm(total=0, unit="file", file=sys.stderr, disable=args.quiet, leave=False)
 
@@ -33,8 +26,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(name[-60:], refresh=True)
 
     try:
-        report = ingest(paths, settings, rebuild=args.rebuild, progress=progress)
-    except IndexError_ as e:
+        report = Service(settings).ingest(paths, rebuild=args.rebuild, progress=progress)
+    except ServiceError as e:
         bar.close()
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -50,23 +43,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from ingest.store import IndexError_, IndexStore
+    from hoidap.service import Service, ServiceError
 
-    settings = _settings(args)
     try:
-        manifest = IndexStore(settings.index_dir, settings.chroma_url).manifest()
-    except IndexError_ as e:
+        docs = Service(settings_from(args)).documents()
+    except ServiceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    docs = sorted(manifest.documents.values(), key=lambda d: d["source"])
+    docs.sort(key=lambda d: d.source)
     if args.json:
-        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        print(json.dumps([d.model_dump() for d in docs], ensure_ascii=False, indent=1))
         return 0
     for d in docs:
-        fields = [d["title"][:90], d.get("kind") or "-", d.get("issuer") or "-", d.get("number") or "-",
-                  d.get("date") or "-", f"{d['chunks']} chunks", d["source"]]
+        fields = [d.title[:90], d.kind or "-", d.issuer or "-", d.number or "-", d.date or "-", f"{d.chunks} chunks", d.source]
         print(" | ".join(fields))
-    print(f"{len(docs)} documents, model {manifest.model}", file=sys.stderr)
+    print(f"{len(docs)} documents", file=sys.stderr)
     return 0
 
 
@@ -76,83 +67,40 @@ def format_answer(result) -> str:
         lines.insert(0, f"({result.notice})")
     for c in result.citations:
         where = " · ".join(x for x in (c.issuer, c.number, c.heading, f"trang {c.page}" if c.page else "") if x)
-        lines.append(f"[{c.n}] {c.title[:100]}")
+        lines.append(f"[{c.marker}] {c.title[:100]}")
         lines.append(f"    {where}")
         lines.append(f"    {c.source} (ký tự {c.span[0]}–{c.span[1]})")
         if c.also_in:
-            lines.append("    Cũng có trong: " + "; ".join(a["source"] for a in c.also_in))
+            lines.append("    Cũng có trong: " + "; ".join(a.source for a in c.also_in))
     return "\n".join(lines).rstrip()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from ingest.store import IndexError_
-    from rag import Assistant, BadQuestion
+    from hoidap.service import Service, ServiceError
 
-    settings = _settings(args)
     question = " ".join(args.question) if args.question else sys.stdin.read()
     filters = {k: v for k, v in (("doc_id", args.doc), ("issuer", args.issuer), ("kind", args.kind)) if v}
     try:
-        result = Assistant(settings).answer(question, history=args.history or None, filters=filters or None,
-                                            generative=False if args.extractive else None)
-    except BadQuestion as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except IndexError_ as e:
+        result = Service(settings_from(args)).ask(question, history=args.history, filters=filters or None,
+                                              generative=False if args.extractive else None, channel="cli")
+    except ServiceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result.to_json(top=max(10, settings.top_k)), ensure_ascii=False, indent=1))
+        print(result.model_dump_json(indent=1))
     else:
         print(format_answer(result))
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.server import serve
 
-    from evals.dataset import load_questions, DEFAULT_QUESTIONS
-    from evals.runner import run_eval
-    from ingest.store import IndexError_
-
-    settings = _settings(args)
-    questions = Path(args.questions) if args.questions else None
-    try:
-        total = len(load_questions(questions or DEFAULT_QUESTIONS)) * (2 if args.compare else 1)
-    except (OSError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    bar = tqdm(total=total, unit="q", file=sys.stderr, leave=False)
-    try:
-        summary = run_eval(settings, questions, Path(args.out), compare_baseline=args.compare == "baseline",
-                           progress=lambda name: (bar.set_postfix_str(name), bar.update()))
-    except IndexError_ as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    finally:
-        bar.close()
-    from evals.report import HEADLINE
-
-    systems = ["ours"] + (["baseline"] if "baseline" in summary else [])
-    print(f"{'metric':<22}" + "".join(f"{s:>12}" for s in systems))
-    for key in HEADLINE:
-        print(f"{key:<22}" + "".join(f"{summary[s].get(key) if summary[s].get(key) is not None else '-':>12}" for s in systems))
-    cal = summary["calibration"]
-    print(f"refusal threshold: {summary['refuse_threshold']} (suggested {cal['suggested_threshold']}: refuses "
-          f"{cal['refused_unanswerable']:.0%} of unanswerable, {cal['false_refusals']:.0%} of answerable questions)")
-    print(f"report: {Path(args.out) / 'report.html'} ({len(summary['failures'])} failed questions listed)")
-    return 0
+    return serve(settings_from(args), host=args.host, port=args.port)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from evals.bench import main as bench
-
-    bench(_settings(args), Path(args.out) if args.out else None)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hoidap", description="Cited answers about the book and the plans for studying it.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_commands(sub) -> None:
+    """ingest, docs, ask, serve: the commands people use."""
 
     p = sub.add_parser("ingest", help="load files or folders into the index (default: the bundled data/)")
     p.add_argument("paths", nargs="*")
@@ -177,23 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extractive", action="store_true", help="never call the LLM endpoint (HOIDAP_LLM_BASE_URL)")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="run the question set and write the report")
-    p.add_argument("--questions", help="a JSONL question file (default: the bundled set)")
+    p = sub.add_parser("serve", help="the web chat, the HTTP API and the bots' webhooks in one server")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, default=7860)
     p.add_argument("--index")
-    p.add_argument("--out", default="eval-out")
-    p.add_argument("--compare", choices=["baseline"], help="also run a vanilla LlamaIndex pipeline")
-    p.set_defaults(func=cmd_eval)
+    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("bench", help="measure ingest and answering speed and memory")
-    p.add_argument("--out", help="write the results as JSON here")
-    p.set_defaults(func=cmd_bench)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

