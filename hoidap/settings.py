@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None  # from the environment or .env only; never logged
     llm_timeout_s: float = 30.0
 
+    # Server (`hoidap serve`)
+    admin_token: SecretStr | None = Field(None, description="enables the admin page and API; unset = disabled")
+    upload_dir: Path | None = Field(None, description="where admin uploads are kept; default: uploads/ beside the index")
+    max_upload_mb: float = 50.0
+    rate_limit_per_minute: int = Field(30, description="questions per client per minute; 0 = no limit")
+    max_body_kb: int = Field(64, description="largest JSON request body the API accepts")
+    state_url: str | None = Field(None, description="SQLAlchemy URL of shared state (PostgreSQL); SQLite beside the index when unset")
+
+    @property
+    def uploads(self) -> Path:
+        return self.upload_dir or self.index_dir.parent / (self.index_dir.name + "-uploads")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
