@@ -12,11 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# The main job on the bundled corpus (the web chat will take this place when it exists).
+# The main job: ingest the bundled corpus (unchanged files are skipped), then serve the web chat
+# and the API on it. HOST/PORT override where it listens.
+HOST ?= 127.0.0.1
+PORT ?= 7860
 run: setup
 	$(HOIDAP) ingest
-	$(HOIDAP) docs
-	$(HOIDAP) ask "Tác phẩm gồm mấy phần?"
+	$(HOIDAP) serve --host $(HOST) --port $(PORT)
 
 $(VENV)/.test-installed: $(VENV)/.installed
 	./scripts/system-deps.sh

@@ -48,7 +48,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from evals.bench import main as bench
 
-    bench(settings_from(args), Path(args.out) if args.out else None)
+    if args.clients < 1 or args.seconds <= 0:
+        print("error: --clients must be ≥ 1 and --seconds > 0", file=sys.stderr)
+        return 2
+    try:
+        bench(settings_from(args), Path(args.out) if args.out else None, load_only=args.load_only,
+              clients=args.clients, seconds=args.seconds)
+    except RuntimeError as e:  # the server of the load run did not start
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -62,4 +70,8 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("bench", help="measure ingest and answering speed and memory")
     p.add_argument("--out", help="write the results as JSON here")
+    p.add_argument("--load-only", action="store_true",
+                   help="only the HTTP load run (`hoidap serve` in its own process, concurrent clients)")
+    p.add_argument("--clients", type=int, default=20, help="concurrent clients of the load run (default 20)")
+    p.add_argument("--seconds", type=float, default=60, help="duration of the load run in seconds (default 60)")
     p.set_defaults(func=cmd_bench)

@@ -12,8 +12,10 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hoidap.admin import Admin, AdminError, token_ok
 from hoidap.schema import AnswerOut, DocumentOut
@@ -237,6 +239,25 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             raise HTTPException(404, "Chỉ xuất được: questions, feedback.")
         return PlainTextResponse(service.state.export_csv(kind), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="hoidap-{kind}.csv"'})
+
+    # --- anything else under our paths: a JSON 404/405, not the chat page's plain 404 ---------------
+    # (the page is mounted at "/" and would otherwise take every request no route above matched
+    # fully, such as GET /api/ask)
+    async def not_here(request: Request):
+        allowed = set()
+        for route in app.router.routes:
+            if isinstance(route, APIRoute) and route.endpoint is not not_here:
+                match, _ = route.matches(request.scope)
+                if match == Match.PARTIAL:  # the path exists, with other methods
+                    allowed |= route.methods or set()
+        if allowed:
+            raise HTTPException(405, "Phương thức không được hỗ trợ ở địa chỉ này.",
+                                headers={"Allow": ", ".join(sorted(allowed))})
+        raise HTTPException(404, "Không có địa chỉ này.")
+
+    for path in ("/api/{rest:path}", "/healthz", "/passage/{rest:path}", "/files/{rest:path}"):
+        app.add_api_route(path, not_here, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                          include_in_schema=False)
 
     # --- the chat page ------------------------------------------------------------------------------
     from .web import mount

@@ -248,10 +248,10 @@ def _admin_tab(service: Service, admin: Admin, filters: list, refresh_choices) -
             yield f"Không tải lên được: {e}", gr.skip()
             return
         while job.status in ("queued", "running"):
-            yield f"⏳ {job.message} ({job.progress:.0%})", gr.skip()
+            yield f"Đang xử lý ({job.progress:.0%}): {job.message}", gr.skip()
             time.sleep(0.5)
-        mark = "✅" if job.status == "done" else "❌"
-        yield f"{mark} {job.message}", doc_rows()
+        outcome = "Hoàn tất" if job.status == "done" else "Thất bại"
+        yield f"**{outcome}.** {job.message}", doc_rows()
 
     def delete(tok, doc_id):
         if not token_ok(service, tok):
