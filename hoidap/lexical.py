@@ -24,7 +24,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str], form: str, scheme: str = "syllables") -> "LexicalIndex":
         bm25 = bm25s.BM25()
-        bm25.index([lexical_terms(t, form, scheme) or ["_"] for t in texts], show_progress=False)
+        # An empty index is valid (every document deleted): bm25s needs one row, which no
+        # chunk points at.
+        bm25.index([lexical_terms(t, form, scheme) or ["_"] for t in texts or [""]], show_progress=False)
         return cls(bm25)
 
     def save(self, path: Path) -> None:

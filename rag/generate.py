@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -70,9 +71,16 @@ def _request(settings: Settings, messages: list[dict]) -> tuple[str, dict, dict]
 
 
 def _deltas(settings: Settings, messages: list[dict]) -> Iterator[str]:
-    """Text pieces from a streaming chat completion (server-sent events)."""
+    """Text pieces from a streaming chat completion (server-sent events). The timeout bounds
+    the whole answer, not each read: a slow or endless stream ends in a timeout too."""
     url, headers, body = _request(settings, messages)
     timeout = httpx.Timeout(settings.llm_timeout_s, connect=min(5.0, settings.llm_timeout_s))
+    deadline = time.monotonic() + settings.llm_timeout_s
+
+    def in_time() -> None:
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout(f"no complete answer within {settings.llm_timeout_s:g} s")
+
     with httpx.stream("POST", url, json=body, headers=headers, timeout=timeout) as response:
         response.raise_for_status()
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -80,6 +88,7 @@ def _deltas(settings: Settings, messages: list[dict]) -> Iterator[str]:
             yield data["choices"][0]["message"]["content"]
             return
         for line in response.iter_lines():
+            in_time()
             if not line.startswith("data:"):
                 continue
             payload = line[5:].strip()

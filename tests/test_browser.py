@@ -71,7 +71,8 @@ class Page:
     """One browser tab on the chat page, recording every request that leaves loopback."""
 
     def __init__(self, browser, url: str, width: int = 1280, height: int = 900) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context = browser.new_context(viewport={"width": width, "height": height},
+                                           permissions=["clipboard-read", "clipboard-write"])
         self.page = self.context.new_page()
         self.outside: list[str] = []
         self.page.on("request", lambda r: None if r.url.startswith(LOOPBACK) else self.outside.append(r.url))
@@ -116,6 +117,12 @@ def test_ask_open_citation_follow_up_feedback_new_conversation(browser, site):
     panel = tab.page.locator("#hoidap-panel-body").inner_text()
     assert "Ban Thường vụ Thành ủy Yên Bái" in panel and "205-KH/TU" in panel and "10/4/2023" in panel
     tab.shot("desktop-answer-with-citation")
+
+    # "Copy" gives the answer as plain text with its sources, not the page's markup.
+    tab.page.click("#copy-answer")
+    tab.page.wait_for_selector("#copy-note:has-text('Đã sao chép')")
+    copied = tab.page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.startswith(quoted) and "\nNguồn:\n[1] Kế hoạch 205-KH/TU" in copied and "<a" not in copied
 
     # A follow-up uses the conversation: "and at the Department?" moves to the Điện Biên plan.
     tab.ask("thế còn ở Sở Khoa học và Công nghệ?", wait_for="#chat a.hoidap-cite.cite-2-1")

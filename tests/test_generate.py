@@ -28,6 +28,19 @@ class FakeLLM(BaseHTTPRequestHandler):
             return
         if FakeLLM.mode == "slow":
             time.sleep(3)
+        if FakeLLM.mode == "endless":  # a piece every 0.3 s, never done: each read is quick
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            try:
+                for _ in range(200):
+                    chunk = {"choices": [{"index": 0, "delta": {"content": "và nữa "}}]}
+                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass  # the client gave up, as it should
+            return
         passages = body["messages"][-1]["content"]
         date = "15/6/2023" if "15/6/2023" in passages else "không rõ"
         pieces = [f"Báo cáo kết quả gửi trước ngày {date} [1]. ", "Một câu bịa không có căn cứ. ",
@@ -75,12 +88,14 @@ def test_markers_are_checked_and_uncited_sentences_flagged(corpus_index, assista
     assert "[1] " in prompt and "Câu hỏi: Thời hạn gửi báo cáo kết quả ở Yên Bái?" in prompt
 
 
-@pytest.mark.parametrize("mode,reason", [("error", "lỗi"), ("slow", "quá thời gian")])
+@pytest.mark.parametrize("mode,reason", [("error", "lỗi"), ("slow", "quá thời gian"), ("endless", "quá thời gian")])
 def test_falls_back_to_the_extractive_answer(corpus_index, assistant, llm_server, mode, reason):
     FakeLLM.mode = mode
     bot = Assistant(corpus_index.model_copy(update={"llm_base_url": llm_server, "llm_model": "m", "llm_timeout_s": 1.0}),
                     index=assistant.index)
+    started = time.monotonic()
     result = bot.answer("Thời hạn gửi báo cáo kết quả ở Yên Bái?")
+    assert time.monotonic() - started < 3.0  # the timeout bounds the whole answer, not each read
     assert result.mode == "fallback" and reason in result.notice
     assert "15/6/2023" in result.answer and "[1]" in result.answer and result.citations
 

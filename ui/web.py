@@ -47,6 +47,22 @@ CLICK_JS = """
   });
 }
 """
+# Copies the last answer as plain text with its sources (not the page's markup). The
+# clipboard API needs a secure context; plain-HTTP deployments fall back to execCommand.
+COPY_JS = """
+(turns) => {
+  if (!turns || !turns.length) return 'Chưa có câu trả lời để sao chép.';
+  const text = turns[turns.length - 1].answer;
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text);
+  } else {
+    const area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand('copy'); area.remove();
+  }
+  return 'Đã sao chép câu trả lời kèm nguồn.';
+}
+"""
 CSS = render.PANEL_CSS + """
 a.hoidap-cite { font-weight: 600; text-decoration: none; }
 a.hoidap-cite.active { background: #ffe066; border-radius: 3px; }
@@ -163,14 +179,17 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
                                                         value=ALL, elem_id="filter-issuer")
                             kind_filter = gr.Dropdown(label="Loại văn bản", choices=[("Tất cả loại văn bản", ALL)],
                                                       value=ALL, elem_id="filter-kind")
-                        chatbot = gr.Chatbot(label="Hội thoại", elem_id="chat", height=480, buttons=["copy"],
+                        chatbot = gr.Chatbot(label="Hội thoại", elem_id="chat", height=480, buttons=[],
                                              feedback_options=("Like", "Dislike"), sanitize_html=True,
                                              placeholder="Hãy đặt câu hỏi về tác phẩm hoặc các kế hoạch học tập tác phẩm.")
                         with gr.Row():
                             question = gr.Textbox(show_label=False, placeholder="Nhập câu hỏi rồi bấm Gửi…",
                                                   scale=5, min_width=200, elem_id="question", max_length=2000)
                             send = gr.Button("Gửi", variant="primary", scale=1, min_width=70, elem_id="send")
-                        new_chat = gr.Button("Cuộc trò chuyện mới", size="sm", elem_id="new-chat")
+                        with gr.Row():
+                            copy = gr.Button("Sao chép câu trả lời kèm nguồn", size="sm", elem_id="copy-answer")
+                            new_chat = gr.Button("Cuộc trò chuyện mới", size="sm", elem_id="new-chat")
+                        copy_note = gr.Markdown(elem_id="copy-note")
                         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Câu hỏi gợi ý")
                         feedback_note = gr.Markdown(elem_id="feedback-note")
                         with gr.Group(visible=False) as comment_box:
@@ -186,6 +205,7 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
         outputs = [chatbot, turns, panel, question]
         send.click(respond, [question, chatbot, turns, doc_filter, issuer_filter, kind_filter], outputs)
         question.submit(respond, [question, chatbot, turns, doc_filter, issuer_filter, kind_filter], outputs)
+        copy.click(None, [turns], [copy_note], js=COPY_JS)
         new_chat.click(new_conversation, None, [chatbot, turns, panel, question, feedback_id, comment_box, feedback_note])
         chatbot.like(on_like, [turns], [feedback_id, comment_box, feedback_note])
         send_fb.click(send_comment, [feedback_id, comment], [comment, feedback_note])
