@@ -173,6 +173,19 @@ def test_example_questions_and_phone_width(browser, site):
     tab.close()
 
 
+def test_search_scope_limits_the_answer_to_one_document(browser, site):
+    tab = Page(browser, site)
+    tab.page.get_by_text("Giới hạn phạm vi tìm kiếm").click()
+    tab.page.click("#filter-doc input")
+    tab.page.get_by_role("option", name=re.compile("Ban Thường vụ Huyện ủy")).click()
+    tab.ask("Thời gian tổ chức đợt sinh hoạt?")
+    sources = tab.last_answer().split("Nguồn:")[-1]
+    assert "Huyện ủy" in sources
+    assert not any(name in sources for name in ("205-KH/TU", "Sở Khoa học", "MTTQ", "Thị ủy", "Hỏi - Đáp"))
+    tab.shot("desktop-search-scope")
+    tab.close()
+
+
 def test_pdf_citation_opens_the_original_page(browser, site, tmp_path):
     """An uploaded PDF: the panel links to the served original at the cited page."""
     from fpdf import FPDF

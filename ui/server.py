@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -98,6 +99,15 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         log.warning("service unavailable: %s", exc)
         return _error(503, "Kho tài liệu chưa sẵn sàng; vui lòng thử lại sau.")
 
+    @app.exception_handler(SQLAlchemyError)
+    async def state_unavailable(_request: Request, exc: SQLAlchemyError):
+        log.warning("state store unavailable: %s", exc.__class__.__name__)
+        return _error(503, "Chưa lưu được dữ liệu (kho trạng thái không phản hồi); vui lòng thử lại sau.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception):
+        return _error(500, "Lỗi máy chủ; vui lòng thử lại sau.")
+
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         """Refuse oversized bodies before reading them (uploads have their own, larger limit)."""
@@ -119,7 +129,12 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         if limit <= 0:
             return
         client = request.client.host if request.client else "unknown"
-        if service.state.hit_rate_limit(f"ask:{client}", limit, 60):
+        try:
+            over = service.state.hit_rate_limit(f"ask:{client}", limit, 60)
+        except Exception as e:  # a state store that is down must not cost people their answers
+            log.warning("rate limit not checked: %s", e.__class__.__name__)
+            return
+        if over:
             raise HTTPException(429, "Bạn hỏi quá nhanh; vui lòng đợi một phút rồi hỏi tiếp.", headers={"Retry-After": "60"})
 
     def filters_of(body: AskRequest) -> dict | None:

@@ -50,9 +50,8 @@ CLICK_JS = """
 # Copies the last answer as plain text with its sources (not the page's markup). The
 # clipboard API needs a secure context; plain-HTTP deployments fall back to execCommand.
 COPY_JS = """
-(turns) => {
-  if (!turns || !turns.length) return 'Chưa có câu trả lời để sao chép.';
-  const text = turns[turns.length - 1].answer;
+(text) => {
+  if (!text) return 'Chưa có câu trả lời để sao chép.';
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text);
   } else {
@@ -104,7 +103,7 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
     def respond(message: str, chat: list, turns: list, doc: str, issuer: str, kind: str, request: gr.Request):
         question = (message or "").strip()
         if not question:
-            yield chat, turns, gr.skip(), ""
+            yield chat, turns, gr.skip(), "", gr.skip()
             return
         limit = settings.rate_limit_per_minute
         client = request.client.host if request and request.client else "unknown"
@@ -112,9 +111,9 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
                        {"role": "assistant", "content": "_Đang tìm trong tài liệu…_"}]
         if limit > 0 and service.state.hit_rate_limit(f"ask:{client}", limit, 60):
             chat[-1]["content"] = "Bạn hỏi quá nhanh; vui lòng đợi một phút rồi hỏi tiếp."
-            yield chat, turns, gr.skip(), ""
+            yield chat, turns, gr.skip(), "", gr.skip()
             return
-        yield chat, turns, gr.skip(), ""
+        yield chat, turns, gr.skip(), "", gr.skip()
         streamed, notice = "", ""
         try:
             events = service.stream(question, [t["question"] for t in turns], _filters(doc, issuer, kind), channel="web")
@@ -123,23 +122,23 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
                     answer = event.answer
                     chat[-1]["content"] = render.answer_markdown(answer, len(turns) + 1)
                     turns = turns + [{"question": question, "answer": render.answer_plain(answer)}]
-                    yield chat, turns, _panel_for(service, answer), ""
+                    yield chat, turns, _panel_for(service, answer), "", render.answer_plain(answer)
                 elif isinstance(event, NoticeEvent):
                     notice = event.text
                 else:
                     streamed += event.text
                     shown = (f"_{render.md_text(notice)}_\n\n" if notice else "") + render.md_text(streamed)
                     chat[-1]["content"] = shown
-                    yield chat, turns, gr.skip(), ""
+                    yield chat, turns, gr.skip(), "", gr.skip()
         except BadRequest as e:
             chat[-1]["content"] = render.md_text(str(e))
-            yield chat, turns, gr.skip(), ""
+            yield chat, turns, gr.skip(), "", gr.skip()
         except ServiceError:
             chat[-1]["content"] = "Kho tài liệu chưa sẵn sàng; vui lòng thử lại sau."
-            yield chat, turns, gr.skip(), ""
+            yield chat, turns, gr.skip(), "", gr.skip()
 
     def new_conversation():
-        return [], [], PANEL_EMPTY, "", None, gr.update(visible=False), ""
+        return [], [], PANEL_EMPTY, "", None, gr.update(visible=False), "", ""
 
     def on_like(data: gr.LikeData, turns: list):
         # Assistant messages are every second message: index 1, 3, 5… ↔ turns 0, 1, 2…
@@ -166,6 +165,7 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
     with gr.Blocks(title="Hỏi đáp tác phẩm phòng, chống tham nhũng, tiêu cực", analytics_enabled=False) as demo:
         turns = gr.State([])
         feedback_id = gr.State(None)
+        last_plain = gr.Textbox(visible=False)  # the last answer as plain text, for the copy button
         gr.Markdown(f"### {TITLE}\nMọi câu trả lời đều trích nguyên văn từ tài liệu và ghi rõ nguồn. "
                     "Khi tài liệu không đề cập, trợ lý sẽ nói rõ.")
         with gr.Tabs():
@@ -202,11 +202,12 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
             with gr.Tab("Quản trị", id="admin-tab"):
                 _admin_tab(service, admin, [doc_filter, issuer_filter, kind_filter], refresh_choices)
 
-        outputs = [chatbot, turns, panel, question]
+        outputs = [chatbot, turns, panel, question, last_plain]
         send.click(respond, [question, chatbot, turns, doc_filter, issuer_filter, kind_filter], outputs)
         question.submit(respond, [question, chatbot, turns, doc_filter, issuer_filter, kind_filter], outputs)
-        copy.click(None, [turns], [copy_note], js=COPY_JS)
-        new_chat.click(new_conversation, None, [chatbot, turns, panel, question, feedback_id, comment_box, feedback_note])
+        copy.click(None, [last_plain], [copy_note], js=COPY_JS)
+        new_chat.click(new_conversation, None,
+                       [chatbot, turns, panel, question, feedback_id, comment_box, feedback_note, last_plain])
         chatbot.like(on_like, [turns], [feedback_id, comment_box, feedback_note])
         send_fb.click(send_comment, [feedback_id, comment], [comment, feedback_note])
         demo.load(refresh_choices, None, [doc_filter, issuer_filter, kind_filter])
