@@ -391,6 +391,9 @@ def run_bench(settings: Settings, pdf_pages: int = 600, synthetic_chunks: int = 
     out["synthetic_100k"] = {"chunks": synthetic_chunks, "build_s": round(build_s, 1), "index_mb": round(size_mb, 1), **percentiles(lat)}
     out["peak_memory"] = _peak_mb()
     out["load"] = run_load(settings, clients, seconds, index_dir=corpus_index)
+    from evals.zalo_load import run_zalo_load  # the Zalo webhook load run (evals/zalo_load.py)
+
+    out["zalo"] = run_zalo_load(settings, index_dir=corpus_index)
     return out
 
 
@@ -415,6 +418,11 @@ def load_rows(load: dict) -> list[tuple[str, str, str]]:
 
 
 def table(result: dict) -> str:
+    from evals.zalo_load import zalo_rows
+
+    if "pdf" not in result and "load" not in result:  # --zalo-only
+        return "\n".join(["| measure | result | target |", "|---|---|---|"]
+                         + [f"| {a} | {b} | {c} |" for a, b, c in zalo_rows(result["zalo"])])
     if "pdf" not in result:  # --load-only
         rows = load_rows(result["load"])
         lines = ["| measure | result | target |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -430,13 +438,21 @@ def table(result: dict) -> str:
         ("100k-chunk index: build, size", f"{result['synthetic_100k']['build_s']} s, {result['synthetic_100k']['index_mb']} MB", ""),
         ("peak memory (bench process / largest child)", f"{result['peak_memory']['bench_process_mb']} / {result['peak_memory']['largest_child_mb']} MB", ""),
     ] + (load_rows(result["load"]) if "load" in result else [])
+    if "zalo" in result:
+        rows += zalo_rows(result["zalo"])
     lines = ["| measure | result | target |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
 
 
-def main(settings: Settings, out: Path | None, load_only: bool = False, clients: int = 20, seconds: float = 60) -> dict:
+def main(settings: Settings, out: Path | None, load_only: bool = False, clients: int = 20, seconds: float = 60,
+         zalo_only: bool = False) -> dict:
     """The whole bench (the load run included), or with `load_only` the load run alone."""
-    if load_only:
+    if zalo_only:  # the Zalo webhook load run alone (evals/zalo_load.py)
+        from evals.zalo_load import run_zalo_load
+
+        result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                  "zalo": run_zalo_load(settings)}
+    elif load_only:
         result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                   "load": run_load(settings, clients, seconds)}
     else:

@@ -20,6 +20,10 @@ class EvalQuestion:
     unanswerable: bool = False
     tags: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
+    # doc_ids of the primary documents an answer must cite (one of them); empty = any document
+    sources: list[str] = field(default_factory=list)
+    # the page (or [first, last] pages) of a paged document a cited passage must cover (a book)
+    page: int | list[int] | None = None
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -54,3 +58,12 @@ def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:
 
 def has_evidence(q: EvalQuestion, text: str) -> bool:
     return any(contains(text, e) for e in q.evidence)
+
+
+def page_hit(q: EvalQuestion, citations: list[dict]) -> bool:
+    """A cited passage's pages (page … page_end) cover the expected page (or overlap the range)."""
+    lo, hi = (q.page, q.page) if isinstance(q.page, int) else (q.page[0], q.page[-1])
+    for c in citations:
+        if c.get("page") is not None and c["page"] <= hi and (c.get("page_end") or c["page"]) >= lo:
+            return True
+    return False

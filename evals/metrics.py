@@ -6,13 +6,15 @@ from collections import defaultdict
 
 import numpy as np
 
-from .dataset import EvalQuestion, answer_correct, has_evidence
+from .dataset import EvalQuestion, answer_correct, has_evidence, page_hit
 
 KS = (1, 3, 5, 10)
 
 
-def score_one(q: EvalQuestion, result: dict) -> dict:
-    """`result` holds answer, refused, citations [{passage}], retrieved [{passage}], latency_ms."""
+def score_one(q: EvalQuestion, result: dict, derived: set[str] | None = None) -> dict:
+    """`result` holds answer, refused, citations [{passage, doc_id}], retrieved [{passage}], latency_ms.
+    `derived`: documents compiled from the others (a Q&A booklet), which must never be an
+    answer's only source."""
     s: dict = {"correct": answer_correct(q, result["answer"], result["refused"]),
                "latency_ms": result["latency_ms"], "unanswerable": q.unanswerable, "refused": result["refused"]}
     if q.unanswerable:
@@ -29,6 +31,13 @@ def score_one(q: EvalQuestion, result: dict) -> dict:
     s["citation_hit"] = any(cited)
     if cited:
         s["citation_precision"] = sum(cited) / len(cited)
+    docs = [c.get("doc_id", "") for c in result["citations"]]
+    if q.sources and not result["refused"]:
+        s["source_hit"] = any(d in q.sources for d in docs)  # the primary document the question is about
+    if q.page is not None:
+        s["page_hit"] = page_hit(q, result["citations"])  # cited by the right page (a book)
+    if docs and derived is not None:
+        s["derived_only"] = all(d in derived for d in docs)
     return s
 
 
@@ -41,8 +50,9 @@ def aggregate(scored: list[dict]) -> dict:
         return round(sum(vals) / len(vals), 4) if vals else None
 
     out = {"questions": len(scored), "answerable": len(answerable), "unanswerable": len(unanswerable)}
-    for key in [f"hit@{k}" for k in KS] + ["mrr@10", "ndcg@10", "citation_hit", "citation_precision"]:
+    for key in [f"hit@{k}" for k in KS] + ["mrr@10", "ndcg@10", "citation_hit", "citation_precision", "source_hit", "page_hit"]:
         out[key] = mean(answerable, key)
+    out["derived_only"] = mean(scored, "derived_only")
     out["answer_correctness"] = mean(scored, "correct")
     out["answerable_correctness"] = mean(answerable, "correct")
     out["correct_refusals"] = mean(unanswerable, "refused")

@@ -1,4 +1,5 @@
-"""report.md and report.html (plots: metrics per tag, latency histogram, ours vs baseline)."""
+"""report.md and report.html (plots: metrics per tag, latency histogram, ours vs baseline,
+when matplotlib is installed — `pip install -e ".[report]"`; the tables need nothing)."""
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,9 @@ import io
 from pathlib import Path
 
 HEADLINE = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "citation_hit", "citation_precision",
-            "answer_correctness", "correct_refusals", "false_refusals", "latency_p50_ms", "latency_p95_ms"]
+            "source_hit", "page_hit", "derived_only", "answer_correctness", "correct_refusals", "false_refusals", "latency_p50_ms",
+            "latency_p95_ms"]
+VARIANT_COLUMNS = ["answer_correctness", "hit@1", "false_refusals", "correct_refusals"]
 
 
 def _fmt(v) -> str:
@@ -24,6 +27,9 @@ def markdown(summary: dict) -> str:
     cal = summary["calibration"]
     lines += ["", f"Refusal threshold {summary['refuse_threshold']}; suggested by calibration {cal['suggested_threshold']} "
               f"(refuses {cal['refused_unanswerable']:.0%} of unanswerable, {cal['false_refusals']:.0%} of answerable questions)."]
+    if summary.get("variants"):
+        lines += ["", "## Robustness: automatic variants", "", robustness_table(summary["variants"]), "",
+                  "Each row: the questions the variant changes, as written (orig) and as the variant (var)."]
     lines += ["", "## Per tag", "", "| tag | n | hit@1 | hit@5 | correctness | refusals ok |", "|---|---|---|---|---|---|"]
     for tag, m in summary["ours_by_tag"].items():
         lines.append(f"| {tag} | {m['questions']} | {_fmt(m['hit@1'])} | {_fmt(m['hit@5'])} | {_fmt(m['answer_correctness'])} | {_fmt(m['correct_refusals'])} |")
@@ -35,6 +41,17 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def robustness_table(variants: dict) -> str:
+    head = "| variant | n | " + " | ".join(f"{k} orig | {k} var" for k in VARIANT_COLUMNS) + " |"
+    rows = [head, "|---|---|" + "---|---|" * len(VARIANT_COLUMNS)]
+    for kind, row in variants.items():
+        cells = []
+        for k in VARIANT_COLUMNS:
+            cells += [_fmt(row["original"].get(k)), _fmt(row["variant"].get(k))]
+        rows.append(f"| {kind} | {row['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def _png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
@@ -42,7 +59,10 @@ def _png(fig) -> str:
 
 
 def plots(summary: dict) -> list[tuple[str, str]]:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # the default install has no matplotlib: the report keeps its tables
+        return []
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

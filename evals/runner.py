@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from hoidap.settings import Settings
-from hoidap.schema import AnswerOut
+from hoidap.schema import AnswerOut, Turn
 from hoidap.service import Service
 
 from .dataset import DEFAULT_QUESTIONS, EvalQuestion, answer_correct, has_evidence, load_questions
@@ -19,13 +19,27 @@ def result_record(q: EvalQuestion, ans: AnswerOut, latency_ms: float) -> dict:
     return {"id": q.id, "history": q.history, **ans.model_dump(mode="json"), "latency_ms": round(latency_ms, 1)}
 
 
-def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=None) -> tuple[list[dict], list[dict]]:
+def conversation(service: Service, history: list[str]) -> list[Turn]:
+    """The earlier turns of a follow-up, asked in order as a user would, each passed on with
+    what its answer cited (what an interface keeps and sends back as `history`)."""
+    turns: list[Turn] = []
+    for question in history:
+        ans = service.ask(question, turns or None, channel=None)
+        turns.append(Turn.from_answer(question, ans))
+    return turns
+
+
+def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=None, history_fn=None,
+               derived: set[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """`history_fn(q)`: what to pass as history (default: the question strings); only the
+    final question's answer is timed."""
     results, scored = [], []
     for q in questions:
+        history = history_fn(q) if history_fn and q.history else (q.history or None)
         t0 = time.perf_counter()
-        ans = answer_fn(q.question, q.history or None)
+        ans = answer_fn(q.question, history)
         rec = result_record(q, ans, (time.perf_counter() - t0) * 1000)
-        s = score_one(q, rec)
+        s = score_one(q, rec, derived)
         rec["correct"] = s["correct"]
         results.append(rec)
         scored.append(s)
@@ -58,11 +72,14 @@ def calibrate(questions: list[EvalQuestion], results: list[dict], max_false: flo
 
 
 def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Path = Path("eval-out"),
-             compare_baseline: bool = False, progress=None) -> dict:
+             compare_baseline: bool = False, progress=None, with_variants: bool = False) -> dict:
     questions = load_questions(questions_path or DEFAULT_QUESTIONS)
     service = Service(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results, scored = run_system("ours", lambda q, h: service.ask(q, h, channel=None), questions, progress)
+    derived = _derived_documents(service)
+    ask = lambda q, h: service.ask(q, h, channel=None)  # noqa: E731
+    follow = lambda q: conversation(service, q.history)  # noqa: E731
+    results, scored = run_system("ours", ask, questions, progress, history_fn=follow, derived=derived)
     summary = {"questions_file": str(questions_path or DEFAULT_QUESTIONS),
                "index_generation": results[0]["generation"] if results else service.generation,
                "model": service.model_name, "ours": aggregate(scored), "ours_by_tag": by_tag(questions, scored),
@@ -71,6 +88,8 @@ def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Pa
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
         for r in results:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if with_variants:
+        summary["variants"] = run_variants(ask, follow, questions, scored, out_dir, progress, derived)
     if compare_baseline:
         from .baseline import BaselinePipeline
 
@@ -92,3 +111,38 @@ def run_eval(settings: Settings, questions_path: Path | None = None, out_dir: Pa
 
     write_report(summary, out_dir)
     return summary
+
+
+def run_variants(ask, follow, questions: list[EvalQuestion], original: list[dict], out_dir: Path, progress=None,
+                 derived: set[str] | None = None) -> dict:
+    """Correctness per variant kind next to the same questions as written: a robustness table.
+    Each row covers the questions the variant changes; `original` is their score as written."""
+    from .variants import KINDS, variants
+
+    rows: dict[str, dict] = {}
+    with open(out_dir / "variants_results.jsonl", "w", encoding="utf-8") as f:
+        by_kind: dict[str, list[tuple[int, EvalQuestion]]] = {k: [] for k in KINDS}
+        for i, q in enumerate(questions):
+            for kind, v in variants(q):
+                by_kind[kind].append((i, v))
+        for kind in KINDS:
+            pairs = by_kind[kind]
+            if not pairs:
+                continue
+            results, scored = run_system(kind, ask, [v for _, v in pairs], progress, history_fn=follow, derived=derived)
+            for r in results:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            same = [original[i] for i, _ in pairs]
+            rows[kind] = {"n": len(pairs), "original": aggregate(same), "variant": aggregate(scored),
+                          "failures": [r["id"] for r, s in zip(results, scored) if not s["correct"]]}
+    return rows
+
+
+def _derived_documents(service: Service) -> set[str]:
+    try:
+        from rag.structures import structures
+
+        with service._lease() as assistant:
+            return set(structures(assistant.index).derived)
+    except Exception:  # an evaluation without the derived-document check is still an evaluation
+        return set()

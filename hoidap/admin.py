@@ -21,6 +21,7 @@ from hoidap.service import Service, ServiceError
 ALLOWED_TYPES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm", ".jsonl", ".csv"}
 META_FIELDS = ("title", "issuer", "number", "date", "kind")
 META_SUFFIX = ".meta.json"
+KEEP_JOBS = 100
 
 
 class AdminError(ServiceError):
@@ -93,9 +94,11 @@ class Admin:
         names = [self.check_upload(name, len(data)) for name, data in files]
         meta = {k: str(v).strip() for k, v in (meta or {}).items() if k in META_FIELDS and v and str(v).strip()}
         self.dir.mkdir(parents=True, exist_ok=True)
-        saved = []
+        saved, fresh = [], []  # fresh: files that did not exist before (an upload may replace one)
         for name, (_orig, data) in zip(names, files):
             target = self.dir / name
+            if not target.exists():
+                fresh.append(target)
             tmp = self.dir / f".{name}.{uuid.uuid4().hex[:8]}.part"  # hidden: never ingested half-written
             tmp.write_bytes(data)
             if meta:
@@ -107,13 +110,16 @@ class Admin:
             saved.append(target)
         job = Job(id=uuid.uuid4().hex[:12], files=[p.name for p in saved])
         self.jobs[job.id] = job
-        thread = threading.Thread(target=self._run, args=(job, saved), name=f"ingest-{job.id}", daemon=True)
+        for old in list(self.jobs)[:-KEEP_JOBS]:  # finished jobs are kept for a while, not forever
+            if self.jobs[old].status in ("done", "failed"):
+                del self.jobs[old]
+        thread = threading.Thread(target=self._run, args=(job, saved, fresh), name=f"ingest-{job.id}", daemon=True)
         thread.start()
         if wait:
             thread.join()
         return job
 
-    def _run(self, job: Job, saved: list[Path]) -> None:
+    def _run(self, job: Job, saved: list[Path], fresh: list[Path]) -> None:
         with self._run_lock:
             job.status, job.message = "running", "Đang đọc và phân đoạn tài liệu…"
 
@@ -128,6 +134,9 @@ class Admin:
             try:
                 report = self.service.ingest([self.dir], progress=progress)
             except Exception as e:  # the job reports it; the index stays as it was
+                for path in fresh:  # nothing of this upload waits to be picked up by a later ingest
+                    path.unlink(missing_ok=True)
+                    path.with_name(path.name + META_SUFFIX).unlink(missing_ok=True)
                 job.status, job.message, job.finished = "failed", f"Nạp tài liệu thất bại: {e}", time.time()
                 return
             names = {p.name for p in saved}

@@ -11,8 +11,10 @@ class Block:
     text: str
     kind: str = "para"  # para | heading | row | footnote | qa
     page: int | None = None
-    level: int | None = None  # heading level when the format states it (docx, html, md)
+    level: int | None = None  # heading level when the format states it (docx, html, md; a book's parts and articles)
     fields: dict[str, str] = field(default_factory=dict)  # table cells by header; qa question/answer
+    page_end: int | None = None  # last page the block runs onto (PDF), when it leaves its first page
+    breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) where a new page starts
 
 
 @dataclass
@@ -46,12 +48,13 @@ class Chunk:
     doc_id: str
     text: str
     heading: str
-    kind: str = "text"  # text | row | footnote | qa | signature
-    page: int | None = None
+    kind: str = "text"  # text | row | footnote | qa | signature | caption
+    page: int | None = None  # the page the chunk starts on (PDF)
     span: tuple[int, int] = (0, 0)
     content_hash: str = ""
     question: str = ""  # for Q&A pairs: the booklet's own question
     dup_group: str = ""  # chunks repeating the same passage across documents share it
+    page_end: int | None = None  # the page it ends on (= page for a chunk on one page)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -60,6 +63,6 @@ class Chunk:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Chunk":
-        d = dict(d)
+        d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}  # older and newer chunks.jsonl alike
         d["span"] = tuple(d.get("span", (0, 0)))
         return cls(**d)

@@ -25,6 +25,7 @@ class Citation(BaseModel):
     kind: str = ""
     heading: str = Field("", description="heading path inside the document")
     page: int | None = None
+    page_end: int | None = Field(None, description="the last page the passage runs onto (PDF)")
     passage: str = Field(description="the cited passage, verbatim")
     span: tuple[int, int] = Field(description="the passage's character offsets in the document text")
     highlights: list[tuple[int, int]] = Field(
@@ -61,6 +62,24 @@ class AnswerOut(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     generation: str = Field("", description="the index generation that answered")
+
+
+class Turn(BaseModel):
+    """One earlier turn of a conversation, as interfaces pass it back in `history` so that a
+    follow-up ("thế còn ở Sở?", "người ký văn bản ấy là ai") can be resolved: the question, and
+    what its answer cited. A plain question string is still accepted in its place."""
+    question: str
+    answer: str = ""
+    refused: bool = False
+    doc_ids: list[str] = Field(default_factory=list, description="documents the answer cited, the main one first")
+    chunk_ids: list[str] = Field(default_factory=list, description="passages the answer cited")
+
+    @classmethod
+    def from_answer(cls, question: str, answer: "AnswerOut") -> "Turn":
+        """The turn to store after answering `question` with `answer`."""
+        docs = list(dict.fromkeys(c.doc_id for c in answer.citations))
+        return cls(question=question, answer=answer.answer, refused=answer.refused, doc_ids=docs,
+                   chunk_ids=[c.chunk_id for c in answer.citations])
 
 
 class DeltaEvent(BaseModel):

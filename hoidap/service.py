@@ -136,7 +136,7 @@ class Service:
         return live.assistant.index.generation.name if live else self._current_name()
 
     # --- answering --------------------------------------------------------------------------
-    def ask(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+    def ask(self, question: str, history: list | None = None, filters: dict | None = None,
             generative: bool | None = None, channel: str | None = "web") -> AnswerOut:
         """The whole answer. `channel=None` does not log the question (evaluation runs)."""
         done = None
@@ -145,14 +145,14 @@ class Service:
                 done = event.answer
         return done
 
-    def stream(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+    def stream(self, question: str, history: list | None = None, filters: dict | None = None,
                generative: bool | None = None, channel: str | None = "web") -> Iterator[DeltaEvent | NoticeEvent | DoneEvent]:
         """Typed events: pieces of the answer as it is produced, a notice when generation fell
         back, then the final answer (which replaces what was streamed when they differ)."""
         from rag import BadQuestion
 
         filters = check_filters(filters)
-        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:] or None
+        history = _history(history)
         with self._lease() as assistant:
             try:
                 events = assistant.stream(question, history, filters, generative)
@@ -172,8 +172,9 @@ class Service:
 
     def _log(self, result: AnswerOut, channel: str) -> None:
         try:
-            self.state.log_question(question=result.question, answer=result.answer, refused=result.refused,
-                                    confidence=result.confidence, channel=channel, generation=result.generation)
+            self.state.log_question(question=_storable(result.question), answer=_storable(result.answer),
+                                    refused=result.refused, confidence=result.confidence, channel=channel,
+                                    generation=result.generation)
         except Exception as e:  # usage statistics must never cost a user the answer
             import logging
 
@@ -265,11 +266,34 @@ class Service:
         return self._state
 
     def feedback(self, question: str, answer: str, liked: bool, comment: str = "", channel: str = "web") -> int:
-        return self.state.add_feedback(question=question[:4000], answer=answer[:20000], liked=liked,
-                                       comment=comment[:4000], channel=channel)
+        return self.state.add_feedback(question=_storable(question[:4000]), answer=_storable(answer[:20000]),
+                                       liked=liked, comment=_storable(comment[:4000]), channel=channel)
 
     def feedback_comment(self, feedback_id: int, comment: str) -> bool:
-        return self.state.set_feedback_comment(feedback_id, comment[:4000])
+        return self.state.set_feedback_comment(feedback_id, _storable(comment[:4000]))
+
+
+def _history(history: list | None) -> list | None:
+    """Earlier turns, the last six: question strings, or `hoidap.schema.Turn` (or dicts of its
+    fields) that also say what each answer cited, for resolving follow-ups."""
+    from hoidap.schema import Turn
+
+    keep = []
+    for h in history or []:
+        if isinstance(h, str):
+            if h.strip():
+                keep.append(h)
+        elif isinstance(h, Turn):
+            if h.question.strip():
+                keep.append(h)
+        elif isinstance(h, dict) and isinstance(h.get("question"), str) and h["question"].strip():
+            keep.append(Turn.model_validate({k: v for k, v in h.items() if k in Turn.model_fields}))
+    return keep[-6:] or None
+
+
+def _storable(text: str) -> str:
+    """User text as a database column can hold it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "")
 
 
 def check_filters(filters: dict | None) -> dict | None:

@@ -43,6 +43,37 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(64, description="largest JSON request body the API accepts")
     state_url: str | None = Field(None, description="SQLAlchemy URL of shared state (PostgreSQL); SQLite beside the index when unset")
 
+    # --- Zalo (the bot of Zalo Bot Manager and the Official Account; see README "Zalo") -------------
+    zalo_bot_token: SecretStr | None = Field(None, description="bot token from Zalo Bot Manager; never logged")
+    zalo_bot_secret: SecretStr | None = Field(None, description="webhook secret, 8-256 characters; /zalo/bot is on when token and secret are set")
+    zalo_bot_api_base: str = Field("https://bot-api.zaloplatforms.com", description="older SDKs use https://bot-api.zapps.me")
+    zalo_oa_app_id: str | None = Field(None, description="the Zalo app's id; /zalo/oa is on when it and the OA secret key are set")
+    zalo_oa_secret_key: SecretStr | None = Field(None, description="the OA secret key that signs webhook events (X-ZEvent-Signature)")
+    zalo_oa_app_secret: SecretStr | None = Field(None, description="the app's secret key, sent as `secret_key` when refreshing tokens")
+    zalo_oa_access_token: SecretStr | None = Field(None, description="first OA access token; later ones are kept in the state store")
+    zalo_oa_refresh_token: SecretStr | None = Field(None, description="first OA refresh token (single use; rotated, kept in the state store)")
+    zalo_oa_api_base: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_oa_max_event_age_s: int = Field(600, description="OA webhook events older (or newer) than this are rejected")
+    zalo_conversation_idle_s: int = Field(3600, description="a chat's memory (follow-ups, /nguon) is forgotten after this idle time")
+    zalo_rate_limit_per_minute: int = Field(10, description="messages per Zalo user per minute; 0 = no limit")
+    zalo_workers: int = Field(4, description="threads answering Zalo messages in the background")
+    zalo_queue_size: int = Field(1000, description="Zalo messages waiting for a worker; when full, webhooks answer 503")
+    zalo_send_attempts: int = Field(4, description="tries per outgoing message (backoff doubles from zalo_retry_base_s)")
+    zalo_retry_base_s: float = 0.5
+    zalo_timeout_s: float = Field(15.0, description="timeout of one call to Zalo")
+    zalo_drain_s: float = Field(10.0, description="on shutdown, how long queued Zalo messages may still be answered")
+    # --- end of Zalo ---------------------------------------------------------------------------------------
+
+    # --- Limits (hardening) ---------------------------------------------------------------
+    # What one document may cost before it is skipped with a message naming the limit. They keep
+    # a hostile or accidental file (a DOCX "zip bomb", a 50 MB log) from holding the index lock
+    # for hours; each is one environment variable away (HOIDAP_MAX_EXPANDED_MB, …).
+    max_expanded_mb: float = Field(50.0, description="largest size a file may expand to when read (DOCX/ZIP XML, text), MB")
+    max_pages: int = Field(2000, description="most pages read from one PDF")
+    max_chunks_per_doc: int = Field(8000, description="most passages one document may make")
+    # --- end of Limits -------------------------------------------------------------------------
+
     @property
     def uploads(self) -> Path:
         return self.upload_dir or self.index_dir.parent / (self.index_dir.name + "-uploads")

@@ -22,12 +22,15 @@ _TERMINAL = tuple(".;:!?…")
 _DECORATION = re.compile(r"^[-_=*~.·•\s]{3,}$")
 _FOOTNOTE_DEF = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
 _URL_BRACKETS = re.compile(r"<(https?://[^>\s]+)>")
+_CAPTION_START = re.compile(r"^(Ảnh|Hình|Tranh)\s*(\d+)?\s*[:.]", re.IGNORECASE)
 
 
 @dataclass
 class Line:
     text: str
     page: int | None = None
+    kind: str = "text"  # text | heading (a book's part or article, see ingest.book) | caption (a photo page's text)
+    level: int | None = None  # for headings
 
 
 def clean_inline(text: str) -> str:
@@ -83,20 +86,49 @@ def lines_to_blocks(lines: list[Line]) -> list[Block]:
     pending_notes: list[Block] = []
     para: str = ""
     para_page: int | None = None
+    breaks: list[tuple[int, int]] = []  # where the paragraph goes on onto a new page (PDF)
+    caption: Block | None = None
 
     def flush() -> None:
         nonlocal para
         if para:
-            blocks.append(Block(text=para, page=para_page))
+            blocks.append(Block(text=para, page=para_page, page_end=breaks[-1][1] if breaks else None,
+                                breaks=list(breaks)))
         para = ""
+        breaks.clear()
         blocks.extend(pending_notes)
         pending_notes.clear()
+
+    def aside(block: Block) -> None:
+        """A footnote or caption printed in the middle of a paragraph that runs on over the
+        page: it follows the paragraph, which is not cut."""
+        if para:
+            pending_notes.append(block)
+        else:
+            blocks.append(block)
 
     raw = [ln for ln in lines]
     i = 0
     while i < len(raw):
         ln = raw[i]
         i += 1
+        if ln.kind == "heading":
+            flush()
+            blocks.append(Block(text=clean_inline(ln.text), kind="heading", page=ln.page, level=ln.level))
+            caption = None
+            continue
+        if ln.kind == "caption":
+            text = clean_inline(ln.text)
+            if not text:
+                continue
+            if caption is not None and caption.page == ln.page and not _CAPTION_START.match(text) \
+                    and not caption.text.endswith(_TERMINAL):
+                caption.text = _join(caption.text, text)  # a caption wrapped over lines
+            else:
+                caption = Block(text=text, kind="caption", page=ln.page)
+                aside(caption)
+            continue
+        caption = None
         if ln.text.count("\t") >= 2:
             flush()
             blocks.append(_table_row([squash_spaces(c) for c in ln.text.split("\t")], ln.page))
@@ -117,12 +149,27 @@ def lines_to_blocks(lines: list[Line]) -> list[Block]:
             pending_notes.append(Block(text=f"{mark} {note}", kind="footnote", page=ln.page))
             continue
         m = _FOOTNOTE_DEF.match(text)
+        if m and ln.page is not None:
+            # A PDF page's footnote: its lines run to the end of the page.
+            note = [m.group(2)]
+            while i < len(raw) and raw[i].page == ln.page and raw[i].kind == "text":
+                more = clean_inline(raw[i].text)
+                if more and _FOOTNOTE_DEF.match(more):
+                    break
+                if more:
+                    note.append(more)
+                i += 1
+            aside(Block(text=f"{m.group(1)} {' '.join(note)}", kind="footnote", page=ln.page))
+            continue
         if m:
             flush()
             blocks.append(Block(text=f"{m.group(1)} {m.group(2)}", kind="footnote", page=ln.page))
             continue
         if para and continues(para, text):
-            para = _join(para, text)
+            joined = _join(para, text)
+            if ln.page is not None and ln.page != (breaks[-1][1] if breaks else para_page):
+                breaks.append((len(joined) - len(text), ln.page))
+            para = joined
         else:
             flush()
             para, para_page = text, ln.page

@@ -1,20 +1,25 @@
 """Files → blocks of text, one loader per format.
 
 Every loader raises LoadError with a short English reason for a file it cannot read
-(corrupt, encrypted, empty, unsupported); the pipeline reports it and moves on."""
+(corrupt, encrypted, empty, unsupported, over a limit); the pipeline reports it and moves on.
+Limits are checked before the expensive work: a DOCX's declared uncompressed size before its
+XML is parsed (zipfile never inflates a member past its declared size), a PDF's page count
+before its text is extracted, a text file's size before it is decoded."""
 from __future__ import annotations
 
 import io
 import re
 import shutil
 import unicodedata
+import zipfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from .clean import Line, lines_to_blocks, merge_table_rows
 from .encodings import EncodingError, decode_text
 from hoidap.model import Block, LoadedFile
-from . import qa
+from . import book, qa
 
 SUPPORTED = {".pdf", ".docx", ".txt", ".md", ".html", ".htm", ".jsonl", ".csv"}
 
@@ -23,21 +28,47 @@ class LoadError(Exception):
     """A file that cannot be ingested; the message says why."""
 
 
-def load(path: Path, ocr_lang: str = "vie") -> LoadedFile:
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost (Settings: HOIDAP_MAX_EXPANDED_MB, HOIDAP_MAX_PAGES, and
+    HOIDAP_MAX_CHUNKS_PER_DOC × chunk size as the most text, checked right after decoding so
+    that a huge text file is refused before it is cleaned and chunked). 0 = no limit."""
+    max_expanded_mb: float = 50.0
+    max_pages: int = 2000
+    max_chars: int = 0
+    chunk_chars: int = 900
+
+    @property
+    def max_expanded_bytes(self) -> int:
+        return int(self.max_expanded_mb * 2**20)
+
+
+def load(path: Path, ocr_lang: str = "vie", limits: Limits = Limits()) -> LoadedFile:
+    """Raises LoadError for a file that cannot be ingested, OSError when it cannot be read
+    at all (permissions, gone): the pipeline names both and moves on."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise LoadError(f"unsupported file type '{suffix or path.name}'")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise LoadError("empty file")
     if suffix == ".pdf":
-        loaded = _load_pdf(path, ocr_lang)
+        loaded = _load_pdf(path, ocr_lang, limits)
     elif suffix == ".docx":
+        _check_expanded_size(path, limits)
         loaded = _load_docx(path)
     else:
+        if size > limits.max_expanded_bytes:
+            raise LoadError(f"file of {size / 2**20:.1f} MB is over the limit of {limits.max_expanded_mb:g} MB "
+                            f"(HOIDAP_MAX_EXPANDED_MB)")
         try:
             text, encoding = decode_text(path.read_bytes())
         except EncodingError as e:
             raise LoadError(str(e)) from None
+        if limits.max_chars and len(text) > limits.max_chars:
+            raise LoadError(f"about {len(text) // limits.chunk_chars} passages ({len(text):,} characters), "
+                            f"over the limit of {limits.max_chars // limits.chunk_chars} per document "
+                            f"(HOIDAP_MAX_CHUNKS_PER_DOC); split the document or raise the limit")
         try:
             if suffix == ".jsonl":
                 blocks = qa.parse_jsonl(text)
@@ -98,6 +129,19 @@ def _html_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _check_expanded_size(path: Path, limits: Limits) -> None:
+    """A DOCX is a ZIP of XML: refuse one whose members add up to more than the limit before
+    python-docx inflates and parses them (a 300 KB file can declare 100 MB of XML)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            expanded = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return  # not a readable ZIP: _load_docx reports it as corrupt
+    if expanded > limits.max_expanded_bytes:
+        raise LoadError(f"DOCX expands to {expanded / 2**20:.1f} MB (over the limit of {limits.max_expanded_mb:g} MB, "
+                        f"HOIDAP_MAX_EXPANDED_MB)")
+
+
 def _load_docx(path: Path) -> LoadedFile:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -106,6 +150,8 @@ def _load_docx(path: Path) -> LoadedFile:
 
     try:
         document = docx.Document(str(path))
+    except (PermissionError, FileNotFoundError):
+        raise  # not the file's fault: the pipeline names it as unreadable or gone
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
         raise LoadError(f"not a readable DOCX file ({e.__class__.__name__})") from None
     except Exception as e:  # zipfile.BadZipFile and lxml errors on corrupt files
@@ -141,7 +187,7 @@ def _dedupe_merged(cells: list[str]) -> list[str]:
     return out
 
 
-def _load_pdf(path: Path, ocr_lang: str) -> LoadedFile:
+def _load_pdf(path: Path, ocr_lang: str, limits: Limits = Limits()) -> LoadedFile:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -149,27 +195,58 @@ def _load_pdf(path: Path, ocr_lang: str) -> LoadedFile:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (a password is needed)")
+        if len(reader.pages) > limits.max_pages:
+            raise LoadError(f"PDF of {len(reader.pages)} pages is over the limit of {limits.max_pages} pages "
+                            f"(HOIDAP_MAX_PAGES)")
         pages = [p.extract_text() or "" for p in reader.pages]
-    except LoadError:
+    except (LoadError, PermissionError, FileNotFoundError):
         raise
     except FileNotDecryptedError:
         raise LoadError("encrypted PDF (a password is needed)") from None
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
         raise LoadError(f"corrupt PDF ({e})") from None
     notes: list[str] = []
-    empty = [i for i, t in enumerate(pages) if len(t.strip()) < 20]
+    images = {i for i, p in enumerate(reader.pages) if _has_images(p)}
+    # A book's blank pages (nothing drawn, maybe a page number) are neither scans nor missing text.
+    empty = [i for i, t in enumerate(pages) if len(t.strip()) < 20 and (i in images or not _blank(reader.pages[i]))]
+    ocred: set[int] = set()
     if empty:
         ocr = _ocr_available(ocr_lang)
         if ocr:
             for i in empty:
                 pages[i] = _ocr_page(reader.pages[i], ocr_lang)
+            ocred = {i for i in empty if pages[i].strip()}
             still = [i + 1 for i in empty if len(pages[i].strip()) < 20]
             if still:
                 notes.append(f"no text even after OCR on pages {_ranges(still)}")
         else:
             notes.append(f"pages without a text layer skipped (install tesseract-ocr-vie for OCR): {_ranges([i + 1 for i in empty])}")
-    lines = _strip_running_lines(pages)
+    toc, _ = book.find_toc([Line(l, n) for n, p in enumerate(pages, 1) for l in p.split("\n")])
+    # A book's pages with a photo and a little text: the text is the photo's caption (a stamp or
+    # a logo on a plan's page is not a photo with a caption).
+    photos = {i for i in images - ocred if 0 < len(pages[i].strip()) < 600
+              and (toc or re.search(r"^\s*(Ảnh|Hình)\s*\d*\s*[:.]", pages[i], re.MULTILINE))}
+    lines = _strip_running_lines(pages, photos, ocred, [book.key(e.title) for e in toc])
+    for ln in lines:
+        if ln.page - 1 in photos and ln.text.strip():
+            ln.kind = "caption"
+    lines = book.mark_structure(lines)
     return LoadedFile(path=path, blocks=lines_to_blocks(lines), notes=notes)
+
+
+def _has_images(page) -> bool:
+    try:
+        return len(page.images) > 0
+    except Exception:
+        return False
+
+
+def _blank(page) -> bool:
+    try:
+        contents = page.get_contents()
+        return contents is None or len(contents.get_data()) < 400
+    except Exception:
+        return False
 
 
 def _ranges(pages: list[int]) -> str:
@@ -185,29 +262,63 @@ def _ranges(pages: list[int]) -> str:
     return ", ".join(out)
 
 
-def _strip_running_lines(pages: list[str]) -> list[Line]:
-    """Drop page numbers and headers/footers repeated at the top or bottom of many pages."""
+def _strip_running_lines(pages: list[str], uncounted: set[int] = frozenset(), ocred: set[int] = frozenset(),
+                         titles: list[str] = ()) -> list[Line]:
+    """Drop page numbers and headers/footers repeated at the top or bottom of many pages.
+    A book alternates its running headers (the book's title on one page, the part's on the
+    next) and changes them with each part, so a line that is always the outermost one of its
+    page, never appears inside the text and recurs every few pages counts too, unless it
+    begins a title of the table of contents (`titles`, as book.key gives them: articles built
+    on one pattern start alike; ingest.book drops headers that repeat a title). Photo pages
+    (`uncounted`, 0-based) do not vote (captions repeat their openings); on scans (`ocred`) a
+    header read with an OCR slip still matches."""
     def key(s: str) -> str:
         return re.sub(r"\d+", "#", s.strip().lower())
 
     split = [p.split("\n") for p in pages]
-    edge = Counter()
-    for lines in split:
-        nonblank = [l for l in lines if l.strip()]
+    edge, outer, inner = Counter(), Counter(), Counter()
+    where: dict[str, list[int]] = {}
+    sample: dict[str, str] = {}
+    counted = [i for i in range(len(split)) if i not in uncounted]
+    for i in counted:
+        nonblank = [l for l in split[i] if l.strip()]
         for l in set(nonblank[:2] + nonblank[-2:]):
             edge[key(l)] += 1
-    repeated = {k for k, n in edge.items() if len(pages) >= 4 and n >= max(3, len(pages) // 2)}
+        if nonblank:
+            for l in {nonblank[0], nonblank[-1]}:
+                outer[key(l)] += 1
+                where.setdefault(key(l), []).append(i)
+                sample.setdefault(key(l), l)
+            for l in nonblank[1:-1]:
+                inner[key(l)] += 1
+    n_pages = len(counted)
+    repeated = {k for k, n in edge.items() if n_pages >= 4 and n >= max(3, n_pages // 2)}
+
+    def starts_title(k: str) -> bool:
+        line = book.key(sample[k]).rstrip(".")
+        return len(line) >= 10 and any(t.startswith(line) for t in titles)
+
+    repeated |= {k for k, n in outer.items()
+                 if n_pages >= 4 and n >= 3 and len(k) >= 8 and inner[k] <= n // 10
+                 and n / (where[k][-1] - where[k][0] + 1) >= 0.15 and not starts_title(k)}
     out: list[Line] = []
     page_no = re.compile(r"^(?:-\s*)?(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*-)?$", re.IGNORECASE)
     for n, lines in enumerate(split, 1):
         idx = [i for i, l in enumerate(lines) if l.strip()]
         edges = set(idx[:2] + idx[-2:])
         for i, l in enumerate(lines):
-            if i in edges and (key(l) in repeated or page_no.match(l.strip())):
+            if i in edges and (key(l) in repeated or page_no.match(l.strip())
+                               or (n - 1 in ocred and _near(key(l), repeated))):
                 continue
             out.append(Line(l, n))
         out.append(Line("", n))
     return out
+
+
+def _near(k: str, keys: set[str]) -> bool:
+    from difflib import SequenceMatcher
+
+    return len(k) >= 8 and any(SequenceMatcher(None, k, r).ratio() >= 0.85 for r in keys if abs(len(r) - len(k)) <= 8)
 
 
 def _ocr_available(lang: str) -> bool:

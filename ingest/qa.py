@@ -18,10 +18,10 @@ Q_KEYS = ("question", "cau_hoi", "câu hỏi", "hoi", "q")
 A_KEYS = ("answer", "tra_loi", "trả lời", "dap", "a")
 
 
-def qa_block(question: str, answer: str, page: int | None = None) -> Block:
+def qa_block(question: str, answer: str, page: int | None = None, page_end: int | None = None) -> Block:
     question, answer = question.strip(), answer.strip()
     return Block(text=f"Câu hỏi: {question}\nTrả lời: {answer}", kind="qa", page=page,
-                 fields={"question": question, "answer": answer})
+                 fields={"question": question, "answer": answer}, page_end=page_end)
 
 
 def _answer_at(blocks: list[Block], i: int) -> int | None:
@@ -50,6 +50,7 @@ def find_pairs(blocks: list[Block]) -> list[Block]:
             i += 1
             continue
         a = _answer_at(blocks, i)
+        first = i
         question = [_Q.match(blocks[i].text).group(2)] + [b.text for b in blocks[i + 1:a]]
         answer = [_A.match(blocks[a].text).group(1)]
         i = a + 1
@@ -59,7 +60,12 @@ def find_pairs(blocks: list[Block]) -> list[Block]:
                and not _SECTION.match(blocks[i].text) and sum(map(len, answer)) < MAX_ANSWER_CHARS):
             answer.append(blocks[i].text)
             i += 1
-        out.append(qa_block(" ".join(q for q in question if q), "\n".join(x for x in answer if x), blocks[a].page))
+        # A booklet's pair is cited by the page its question is printed on (PDF), and runs to
+        # the last page of its answer.
+        pages = [p for b in blocks[first:i] for p in (b.page, b.page_end) if p is not None]
+        out.append(qa_block(" ".join(q for q in question if q), "\n".join(x for x in answer if x),
+                            blocks[first].page if blocks[first].page is not None else blocks[a].page,
+                            max(pages) if pages else None))
     return out
 
 

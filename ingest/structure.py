@@ -40,7 +40,7 @@ def _heading_title(text: str) -> str:
 def heading_level(block: Block) -> int | None:
     """Level of a block that opens a section, or None for body text."""
     if block.kind == "heading":
-        return block.level or 1
+        return block.level if block.level is not None else 1  # a book's parts and articles sit at -1 and 0
     if block.kind != "para":
         return None
     text = block.text
@@ -72,27 +72,39 @@ class _Piece:
     question: str = ""
 
 
+def _page_at(block: Block, offset: int) -> int | None:
+    """The page a character of a block is printed on."""
+    page = block.page
+    for start, p in block.breaks:
+        if start <= offset:
+            page = p
+    return page
+
+
 def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tuple[str, list[Chunk]]:
     """Return the cleaned document text and its chunks."""
     doc_parts: list[str] = []
     offset = 0
     chunks: list[Chunk] = []
     stack: list[tuple[int, str]] = []
-    buf: list[tuple[int, str, int | None]] = []  # (start offset, text, page)
+    buf: list[tuple] = []  # (start offset, text, page, last page)
 
     def path() -> str:
         return PATH_SEP.join(t for _, t in stack) or "Mở đầu"
 
-    def emit(kind: str, pieces: list[tuple[int, str, int | None]], question: str = "", heading: str | None = None) -> None:
+    def emit(kind: str, pieces: list[tuple], question: str = "", heading: str | None = None) -> None:
         if not pieces:
             return
         start = pieces[0][0]
         end = pieces[-1][0] + len(pieces[-1][1])
         text = "\n".join(p[1] for p in pieces)
         n = len(chunks)
+        last = [p[3] if len(p) > 3 else p[2] for p in pieces]
+        page_end = max((p for p in last if p is not None), default=None)
         chunks.append(Chunk(
             chunk_id=f"{doc_id}#{n}", doc_id=doc_id, text=text, heading=heading or path(), kind=kind,
             page=pieces[0][2], span=(start, end), content_hash=content_hash(text), question=question,
+            page_end=page_end,
         ))
 
     def flush() -> None:
@@ -121,7 +133,12 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
         if block.kind == "qa":
             flush()
             start = add_text(text, block.page)
-            emit("qa", [(start, text, block.page)], question=block.fields.get("question", ""))
+            emit("qa", [(start, text, block.page, block.page_end or block.page)], question=block.fields.get("question", ""))
+            continue
+        if block.kind == "caption":  # a photo's caption: a small unit of its own, under the article it is in
+            flush()
+            start = add_text(text, block.page)
+            emit("caption", [(start, text, block.page)], heading=f"{path()}{PATH_SEP}Ảnh")
             continue
         if block.kind == "footnote":
             flush()
@@ -149,20 +166,24 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
             flush()
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, _heading_title(text)))
+            stack.append((level, text if block.kind == "heading" and level <= 0 else _heading_title(text)))
             in_recipients = bool(_RECIPIENTS.match(text))
             if is_pure_heading(block):
                 add_text(text, block.page)
                 continue
         elif text.startswith("- ") and i + 1 < len(blocks) and blocks[i + 1].text.startswith("+ "):
             flush()  # "- item" with "+ sub-items": one chunk per item
-        size = sum(len(t) + 1 for _, t, _ in buf)
+        size = sum(len(p[1]) + 1 for p in buf)
         if buf and size + len(text) > chunk_chars:
             flush()
+        pos = 0
         for piece in _split_long(text, chunk_chars):
-            if buf and sum(len(t) + 1 for _, t, _ in buf) + len(piece) > chunk_chars:
+            if buf and sum(len(p[1]) + 1 for p in buf) + len(piece) > chunk_chars:
                 flush()
-            buf.append((add_text(piece, block.page), piece, block.page))
+            at = text.find(piece, pos)
+            at = pos if at < 0 else at
+            pos = at + len(piece)
+            buf.append((add_text(piece, block.page), piece, _page_at(block, at), _page_at(block, max(at, pos - 1))))
     flush()
     return "\n".join(doc_parts), chunks
 

@@ -7,34 +7,64 @@ from collections.abc import Iterator
 
 from hoidap.settings import Settings, get_settings
 
+from .conversation import State, Turn, as_turns
 from .extract import extractive_answer
 from .index import OpenIndex, open_index
 from .query import BadQuestion, understand
 from .retrieve import retrieve
+from .structures import structures
 from .types import Answer, Candidate
 
-__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate"]
+__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Turn"]
+MAX_RESOLVED_TURNS = 3  # how far back a chain of follow-ups is resolved
 
 
 class Assistant:
     def __init__(self, settings: Settings | None = None, index: OpenIndex | None = None) -> None:
         self.settings = settings or get_settings()
         self.index = index or open_index(self.settings)
+        structures(self.index)  # lexicon, offices, tables, derived passages: built once per generation
         self.reranker = None
         if self.settings.reranker_path:
             from .rerank import CrossEncoderReranker
 
             self.reranker = CrossEncoderReranker(self.settings.reranker_path)
 
-    def _retrieve(self, question: str, history: list[str] | None, filters: dict | None):
+    def _retrieve(self, question: str, history, filters: dict | None):
         t0 = time.perf_counter()
-        query = understand(question, history, self.index.aliases, self.index.restore)
+        state = self.conversation(history, filters)
+        query = understand(question, aliases=self.index.aliases, index=self.index, state=state)
         candidates = retrieve(self.index, query, self.settings.top_k, filters)
         if self.reranker:
             candidates = self.reranker.rerank(query.question, candidates)
         return query, candidates, (time.perf_counter() - t0) * 1000
 
-    def answer(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+    def conversation(self, history, filters: dict | None = None, depth: int = 0) -> State | None:
+        """What the last turn of `history` was about (see rag.conversation): its question resolved
+        against the turns before it, its documents and cited passages. A plain-text turn has no
+        citations: retrieval for its question says which document and passage it was about."""
+        turns = as_turns(history)
+        if not turns:
+            return None
+        last = turns[-1]
+        earlier = self.conversation(turns[:-1], filters, depth + 1) if len(turns) > 1 and depth + 1 < MAX_RESOLVED_TURNS else None
+        try:
+            q = understand(last.question, aliases=self.index.aliases, index=self.index, state=earlier)
+        except BadQuestion:
+            return earlier
+        named = list(q.docs)
+        docs = list(last.doc_ids)
+        chunks = list(last.chunk_ids)
+        st = structures(self.index)
+        if not last.has_citations and not last.refused:
+            top = next((c for c in retrieve(self.index, q, 5, filters) if c.chunk.doc_id not in st.derived), None)
+            if top:
+                chunks = [top.chunk.chunk_id]
+                docs = [top.chunk.doc_id]
+        return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
+                     named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer, wants=q.wants)
+
+    def answer(self, question: str, history=None, filters: dict | None = None,
                generative: bool | None = None) -> Answer:
         """The whole answer at once. Raises BadQuestion for empty or unusable questions."""
         result = None
@@ -43,7 +73,7 @@ class Assistant:
                 result = event["answer"]
         return result
 
-    def stream(self, question: str, history: list[str] | None = None, filters: dict | None = None,
+    def stream(self, question: str, history=None, filters: dict | None = None,
                generative: bool | None = None) -> Iterator[dict]:
         """Events for interfaces: {"type": "delta", "text"} pieces of the answer (and a
         {"type": "notice"} if generation fell back), then one {"type": "done", "answer": Answer}
@@ -55,7 +85,7 @@ class Assistant:
         if use_llm and not result.refused:
             from .generate import stream_answer
 
-            for event in stream_answer(self.settings, query, result, history):
+            for event in stream_answer(self.settings, query, result, [t.question for t in as_turns(history)] or None):
                 if event["type"] == "done":
                     result = event["answer"]
                 else:

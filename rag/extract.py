@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 from hoidap.schema import Citation, OtherDocument
-from hoidap.textnorm import fold
+from hoidap.textnorm import fold, syllables
 
+from .book import asks_where, covers, locator, only_page, page_asked
+from .calibration import features, probability
+from .grounding import list_items, row_cells
 from .index import OpenIndex
-from .query import Query, has_fact
+from .query import FOLDED_STOPWORDS, Query, has_fact
 from .retrieve import coverage
 from .types import Answer, Candidate
 
@@ -47,12 +50,71 @@ def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
     return coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
 
 
-def confidence(index: OpenIndex, query: Query, candidates: list[Candidate]) -> float:
-    """How well the best passages cover the question, 0..1, calibrated on the evaluation."""
+def confidence(index: OpenIndex, query: Query, candidates: list[Candidate], lead: Candidate | None = None,
+               unit_cov: float | None = None) -> float:
+    """P(the answer quoted from `lead` is correct), from the fitted model in rag.calibration."""
     if not candidates or not query.terms:
         return 0.0
-    top = candidates[0]
-    return 0.7 * top.coverage + 0.3 * max(0.0, (top.dense - 0.75) / 0.15)
+    lead = lead or candidates[0]
+    if unit_cov is None:
+        unit_cov = best_unit_coverage(index, query, lead)
+    return probability(answer_features(index, query, candidates, lead, unit_cov))
+
+
+def answer_features(index: OpenIndex, query: Query, candidates: list[Candidate], lead: Candidate,
+                    unit_cov: float | None = None) -> dict[str, float]:
+    """The confidence model's inputs (rag.calibration) for an answer led by `lead`."""
+    if unit_cov is None:
+        unit_cov = best_unit_coverage(index, query, lead)
+    return features(query, candidates, lead, unit_cov, _lexicon(index), FOLDED_STOPWORDS,
+                    doc_coverage(index, query, lead.chunk.doc_id), predicate_coverage(index, query, lead))
+
+
+def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float:
+    """Coverage by the passage (with its heading) of this turn's question without the names in
+    it: the documents it names and the people."""
+    from .grounding import person_names
+    from .query import topic_terms
+
+    text = query.normalized or query.question
+    folded = fold(text).lower()
+    aliases = getattr(index, "aliases", None)
+    names = [n for found in (aliases.match(text).values() if aliases else []) for n in found]
+    names += [fold(p).lower() for p in person_names(text)]
+    for name in sorted(names, key=len, reverse=True):
+        folded = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", folded)
+    terms = topic_terms(folded, True)
+    if not terms:
+        return 1.0
+    words = [w for w in syllables(fold(lead.chunk.heading + " " + lead.chunk.text))]
+    present = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    total = sum(index.idf(t) for t in terms)
+    return sum(index.idf(t) for t in terms if t in present) / total if total else 1.0
+
+
+def doc_coverage(index: OpenIndex, query: Query, doc_id: str) -> float:
+    """Share (idf-weighted) of this turn's question terms found anywhere in the document."""
+    st = _structures(index)
+    terms = [t for t in query.terms if query.weights.get(t, 1.0) >= 1.0]
+    if st is None or doc_id not in st.doc_terms or not terms:
+        return 1.0
+    have = st.doc_terms[doc_id]
+    total = sum(index.idf(t) for t in terms)
+    return sum(index.idf(t) for t in terms if t in have) / total if total else 1.0
+
+
+def best_unit_coverage(index: OpenIndex, query: Query, cand: Candidate) -> float:
+    parts = units(cand.chunk.text) or [cand.chunk.text]
+    return max(coverage(index, query, u) for u in parts)
+
+
+def _lexicon(index: OpenIndex):
+    st = getattr(index, "__dict__", {}).get("_structures")
+    return st.lexicon if st is not None else None
+
+
+def _structures(index: OpenIndex):
+    return getattr(index, "__dict__", {}).get("_structures")
 
 
 def is_injection(question: str) -> bool:
@@ -67,7 +129,8 @@ def citation(n: int, cand: Candidate, quoted: list[tuple[int, int]] | None = Non
     parts = quoted if quoted is not None else [(0, len(c.text))]
     return Citation(marker=n, passage=c.text, title=d.get("title", ""), issuer=d.get("issuer", ""),
                     number=d.get("number", ""), date=d.get("date", ""), kind=d.get("kind", ""), heading=c.heading,
-                    page=c.page, source=d.get("source", ""), span=c.span, doc_id=c.doc_id, chunk_id=c.chunk_id,
+                    page=c.page, page_end=c.page_end, source=d.get("source", ""), span=c.span, doc_id=c.doc_id,
+                    chunk_id=c.chunk_id,
                     highlights=[(base + a, base + b) for a, b in parts if b > a],
                     also_in=[OtherDocument(**{k: a.get(k, "") for k in ("doc_id", "title", "source", "chunk_id")})
                              for a in cand.also_in])
@@ -112,17 +175,22 @@ def _cut(text: str, budget: int) -> str:
     return text if len(text) <= budget else text[:budget].rsplit(" ", 1)[0] + "…"
 
 
-def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> tuple[str, list[tuple[int, int]]]:
+def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: bool = False) -> tuple[str, list[tuple[int, int]]]:
     """The part of a passage that answers (the best unit and close runners-up, in order),
     with the offsets of what was quoted inside the passage."""
     chunk = cand.chunk
+    structured = _structured_quote(index, query, cand)
+    if structured:
+        text = " ".join(structured)
+        return text, _locate(chunk.text, structured)
     if chunk.kind == "qa":
         text = _cut(chunk.text.split("Trả lời:", 1)[-1].strip(), budget)
         return text, _locate(chunk.text, [text])
     if chunk.kind in ("row", "signature") or len(chunk.text) <= 300:
         return chunk.text.replace("\n", " "), [(0, len(chunk.text))]
-    parts = units(chunk.text)
-    scores = [unit_score(index, query, u) for u in parts]
+    guide = _guide(index, cand)
+    parts = _focus_lists(index, query, units(chunk.text), guide)
+    scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
     best = max(range(len(parts)), key=lambda i: scores[i])
     chosen = set(_item(parts, best, budget))
     for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
@@ -130,7 +198,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> tuple
             chosen.add(i)
     picked = [parts[i] for i in sorted(chosen)]
     text = " ".join(picked)
-    if len(text) > budget + 200:
+    if len(text) > budget + (0 if strict else 200):
         text = _cut(text, budget)
         kept, used = [], 0
         for p in picked:  # the parts that survive the cut, the last one shortened
@@ -142,46 +210,228 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int) -> tuple
     return text, _locate(chunk.text, picked)
 
 
+GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote
+
+
+def _guide(index: OpenIndex, cand: Candidate) -> set[str]:
+    """The content syllables of the booklet answer that led to this passage (empty if none)."""
+    if not getattr(cand, "via", "") or not hasattr(index, "position"):
+        return set()
+    row = index.position.get(cand.via)
+    if row is None:
+        return set()
+    answer = index.chunks[row].text.split("Trả lời:", 1)[-1]
+    return {w for w in syllables(answer) if fold(w) not in FOLDED_STOPWORDS}
+
+
+def _overlap(guide: set[str], text: str) -> float:
+    if not guide:
+        return 0.0
+    return len(guide & set(syllables(text))) / len(guide)
+
+
+def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[str] | None = None) -> list[str]:
+    """A unit holding an enumerated list "(1) …; (2) …" is quoted whole when the question asks
+    for the list; when one item answers the question much better than the list's lead-in
+    ("mục đích của việc xử lý …" is item (5)), the unit becomes the lead-in (if short) and
+    that item."""
+    out = []
+    for part in parts:
+        items = list_items(part)
+        if len(items) < 2:
+            out.append(part)
+            continue
+        intro = part[:items[0][1]].strip()
+        pieces = [part[a:b].strip().rstrip(";").strip() for _, a, b in items]
+        covs = [coverage(index, query, p) + GUIDE_WEIGHT * _overlap(guide or set(), p) for p in pieces]
+        top = max(covs)
+        if top < coverage(index, query, intro) + GUIDE_WEIGHT * _overlap(guide or set(), intro) + FOCUS_MARGIN:
+            out.append(part)
+            continue
+        if intro and len(intro) <= 200:
+            out.append(intro)
+        out.extend(p for p, c in zip(pieces, covs) if c >= 0.8 * top)
+    return out
+
+
+FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
+
+
 def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate], threshold: float) -> Answer:
-    conf = confidence(index, query, candidates)
-    if is_injection(query.question) or conf < threshold:
-        return refusal(query, candidates, conf)
-    first = candidates[0]
-    lead, spans = quote(index, query, first, LEAD_CHARS - 200)
+    if is_injection(query.question):
+        return refusal(query, candidates, 0.0)
+    if query.missing and not only_page(query.question):  # the question names something the corpus does not have
+        return refusal(query, candidates, 0.0, [m.message() for m in query.missing] + [_available(index)])
+    lead = _lead(index, candidates)
+    if lead is None:
+        return refusal(query, candidates, 0.0)
+    why_not = _cannot_answer(index, query, lead)
+    if why_not:
+        return refusal(query, candidates, 0.0, why_not)
+    unit_cov = best_unit_coverage(index, query, lead)
+    conf = confidence(index, query, candidates, lead, unit_cov)
+    if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
+        return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
+    siblings = _list_siblings(index, query, lead)
+    per_item = max(150, LEAD_CHARS // (len(siblings) + 1) - 20) if siblings else None
+    if siblings:  # the whole list, in its order, each item shortened
+        order = sorted([lead] + siblings, key=lambda c: int(_LEADING_ITEM.match(c.chunk.text.lstrip()).group(1)))
+        first, siblings = order[0], order[1:]
+    else:
+        first = lead
+    lead_text, spans = quote(index, query, first, per_item or LEAD_CHARS - 200, strict=bool(per_item))
     citations = [citation(1, first, spans)]
-    text = f"{lead} [1]"
-    for cand in _second_sources(query, candidates):
+    text = f"{lead_text} [1]"
+    if asks_where(query.question, first.chunk):
+        where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
+        text = f"{where}:\n{text}" if where else text
+    for cand in siblings or _restated_with(index, candidates, first) or _second_sources(index, query, candidates, first):
         room = LEAD_CHARS - len(text) - 10
         if room <= 150:
             break
         n = len(citations) + 1
-        piece, spans = quote(index, query, cand, room)
+        piece, spans = quote(index, query, cand, min(room, per_item or room), strict=bool(per_item))
         text += f"\n{piece} [{n}]"
         citations.append(citation(n, cand, spans))
-    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=candidates)
+    ordered = [lead] + [c for c in candidates if c is not lead]
+    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
 
 
-def _second_sources(query: Query, candidates: list[Candidate]) -> list[Candidate]:
+_LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
+
+
+def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:
+    """A list question whose best passage is one numbered item of a list kept one item per
+    passage ("(1) Tác phẩm là cẩm nang …", "(2) …"): the other items of that list, in order."""
+    m = _LEADING_ITEM.match(first.chunk.text.lstrip())
+    if query.qtype != "list" or not m or not hasattr(index, "chunks"):
+        return []
+    items = []
+    for c in index.chunks:
+        if c.doc_id == first.chunk.doc_id and c.heading == first.chunk.heading and c.chunk_id != first.chunk.chunk_id:
+            k = _LEADING_ITEM.match(c.text.lstrip())
+            if k:
+                items.append((int(k.group(1)), c))
+    return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage) for _, c in sorted(items, key=lambda t: t[0])]
+
+
+def _restated_with(index: OpenIndex, candidates: list[Candidate], first: Candidate) -> list[Candidate]:
+    """When a derived passage led to the answer, the other primary passages it restates
+    (an answer gathered from neighbouring passages of one plan): quoted after the first."""
+    st = _structures(index)
+    if not getattr(first, "via", "") or st is None:
+        return []
+    ids = [p for p in st.primary.get(first.via, []) if p != first.chunk.chunk_id]
+    by_id = {c.chunk.chunk_id: c for c in candidates}
+    return [by_id[p] for p in ids if p in by_id]
+
+
+def _is_derived(index: OpenIndex, cand: Candidate) -> bool:
+    st = _structures(index)
+    return st is not None and cand.chunk.doc_id in st.derived
+
+
+def _lead(index: OpenIndex, candidates: list[Candidate]) -> Candidate | None:
+    """The passage the answer quotes first: the best one of a primary document (a derived
+    document's passage leads to its primary passage, which retrieval ranked above it)."""
+    return next((c for c in candidates if not _is_derived(index, c)), None)
+
+
+def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]:
+    """Reasons the best passage cannot answer, said to the user: nobody in the corpus holds the
+    office asked for; the list has fewer items than the one asked for."""
+    st = _structures(index)
+    if query.role is not None and st is not None:
+        exact, related = st.roles.find(query.role, index.manifest.documents)
+        if not exact:
+            lines = [f"Tài liệu không nêu tên người giữ chức {query.role.text}."]
+            seen = set()
+            for h in related[:3]:
+                if (h.name, h.role) not in seen:
+                    seen.add((h.name, h.role))
+                    lines.append(f"Tài liệu có: {h.name}, {h.role} ({index.doc(h.doc_id).get('title', '').split(':')[0]}).")
+            return lines
+    if query.ordinal:
+        items = list_items(lead.chunk.text)
+        if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):
+            return [f"Danh sách trong tài liệu chỉ có {max(k for k, _, _ in items)} mục, không có mục thứ {query.ordinal}."]
+    return []
+
+
+def _available(index: OpenIndex) -> str:
+    st = _structures(index)
+    names = []
+    for doc_id, doc in sorted(index.manifest.documents.items()):
+        if st is not None and doc_id in st.derived:
+            continue
+        names.append(doc.get("title", doc_id).split(":")[0].strip())
+    return "Các văn bản hiện có: " + "; ".join(names) + "." if names else ""
+
+
+def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[str]:
+    """The parts that answer, read from the passage's structure: the asked column of a table
+    row (with the row's content), the cell naming the holder of the office asked for, the
+    numbered item asked for (with the list's lead-in). Empty when none applies."""
+    chunk = cand.chunk
+    text = chunk.text
+    if chunk.kind == "row":
+        cells = row_cells(text)
+        want = []
+        if len(cells) >= 2:
+            want.append(cells[1])
+        if query.column:
+            want += [c for c in cells if c[0] == query.column and c[1].strip()]
+        st = _structures(index)
+        if query.role is not None and st is not None:
+            names = {h.name for h in st.roles.find(query.role, index.manifest.documents)[0] if h.chunk_id == chunk.chunk_id}
+            want += [c for c in cells if any(n in c[1] for n in names)]
+        if len(want) >= 2:
+            seen, parts = set(), []
+            for c in sorted(want, key=lambda c: c[2]):
+                if c[2] not in seen:
+                    seen.add(c[2])
+                    parts.append(text[c[2]:c[3]].strip().rstrip(";"))
+            return parts
+        return []
+    if query.ordinal:
+        items = list_items(text)
+        hit = next(((a, b) for k, a, b in items if k == query.ordinal), None)
+        if hit and len(items) >= 2:
+            intro_end = items[0][1]
+            line_start = text.rfind("\n", 0, intro_end) + 1
+            intro = text[line_start:intro_end].strip()
+            if len(intro) > 250:
+                intro = ""
+            item = text[hit[0]:hit[1]].strip().rstrip(";").strip()
+            return [p for p in (intro, item) if p]
+    return []
+
+
+def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate], first: Candidate) -> list[Candidate]:
     """Other documents' passages worth quoting after the first: the best one of every other
-    document the question names (comparisons), else one nearly as good as the first."""
-    first = candidates[0]
+    document the question names (comparisons), else one nearly as good as the first. Derived
+    passages (a Q&A booklet) are never quoted: their primary passage is."""
 
     def other(c: Candidate) -> bool:
-        return c.chunk.doc_id != first.chunk.doc_id and not (c.chunk.dup_group and c.chunk.dup_group == first.chunk.dup_group)
+        return (c is not first and c.chunk.doc_id != first.chunk.doc_id and not _is_derived(index, c)
+                and not (c.chunk.dup_group and c.chunk.dup_group == first.chunk.dup_group))
 
     if len(query.docs) >= 2:
         best: dict[str, Candidate] = {}
-        for c in candidates[1:]:
+        for c in candidates:
             if other(c) and c.chunk.doc_id in query.docs and c.chunk.doc_id not in best:
                 best[c.chunk.doc_id] = c
         return list(best.values())
-    runner_up = next((c for c in candidates[1:4] if other(c)), None)
+    if query.docs or query.role is not None or query.column or query.asks_signer:
+        return []  # the question is about one document, one office, one row: one source answers it
+    rest = [c for c in candidates if c is not first]
+    runner_up = next((c for c in rest[:3] if other(c)), None)
     return [runner_up] if runner_up and runner_up.score >= 0.9 * first.score else []
 
 
-def refusal(query: Query, candidates: list[Candidate], conf: float) -> Answer:
+def refusal(query: Query, candidates: list[Candidate], conf: float, reasons: list[str] | None = None) -> Answer:
     closest = candidates[:3]
-    lines = [REFUSAL]
+    lines = [r for r in (reasons or []) if r] or [REFUSAL]
     if closest and not is_injection(query.question):
         lines.append("Các đoạn gần nhất (chỉ để tham khảo, không phải câu trả lời):")
         for n, c in enumerate(closest, 1):

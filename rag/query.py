@@ -18,12 +18,16 @@ xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b")
 _SIGNER_FOLDED = re.compile(r"\b(ai|nguoi) ky\b|\bky (ten|ke hoach|van ban|huong dan)\b")
-_FOLLOWUP = re.compile(r"^(còn|thế còn|vậy còn|the con|vay con|con)\b|\b(thì sao|thi sao|nó|no|đó|do|này|nay|ấy|vậy|vay)\s*\??$", re.IGNORECASE)
 
 
 # What kind of fact the question wants, and how that fact looks in a passage.
 _WANTS = {
-    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao)\b"),
+    # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
+    "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
+                          r"(may|nao|bao nhieu|gi)\b|\bso hieu\b"),
+               re.compile(r"\b\d+\s*[-/]\s*[A-ZĐ]{2,}|\bsố\s+\d+", re.IGNORECASE)),
+    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao"
+                        r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
 }
@@ -62,13 +66,41 @@ def content_words(text: str) -> list[str]:
 
 def topic_terms(text: str, folded: bool) -> list[str]:
     """Topic syllables of a question and the pairs of them that stand side by side, in the
-    exact (accented) or accent-free form."""
-    words = syllables(fold(text) if folded else text)
+    exact (accented) or accent-free form. A count is a pair with what it counts ("4 không",
+    "8 bài"): the bare number would match list numbering and dates."""
+    words = [_number(w) for w in syllables(fold(text) if folded else text)]
     stop = FOLDED_STOPWORDS if folded else STOPWORDS
     keep = [w not in stop for w in words]
-    terms = [w for w, k in zip(words, keep) if k]
-    pairs = [f"{a} {b}" for (a, ka), (b, kb) in zip(zip(words, keep), zip(words[1:], keep[1:])) if ka and kb]
+    counts = {i for i, w in enumerate(words[:-1]) if w.isdigit() and len(w) <= 2 and not words[i + 1].isdigit()}
+    terms = [w for i, (w, k) in enumerate(zip(words, keep)) if k and i not in counts]
+    pairs = [f"{a} {b}" for i, ((a, ka), (b, kb)) in enumerate(zip(zip(words, keep), zip(words[1:], keep[1:])))
+             if (ka and kb) or i in counts]
     return terms + pairs
+
+
+NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "năm": "5", "sáu": "6", "bảy": "7", "tám": "8",
+                "chín": "9", "mười": "10", "mot": "1", "bon": "4", "sau": "6", "bay": "7", "tam": "8", "chin": "9",
+                "muoi": "10"}
+
+
+def _number(word: str) -> str:
+    """'08' → '8' (documents write counts with a leading zero)."""
+    return word.lstrip("0") or "0" if word.isdigit() else word
+
+
+def count_synonyms(terms: list[str]) -> list[tuple[str, list[str]]]:
+    """'4 không' ↔ 'bốn không': a count written in digits matches it written in words."""
+    digit_to_word: dict[str, list[str]] = {}
+    for w, d in NUMBER_WORDS.items():
+        digit_to_word.setdefault(d, []).append(w)
+    out = []
+    for t in terms:
+        parts = t.split()
+        if len(parts) == 2 and parts[0].isdigit():
+            out += [(f"{w} {parts[1]}", [t]) for w in digit_to_word.get(parts[0], [])]
+        elif len(parts) == 2 and parts[0] in NUMBER_WORDS:
+            out.append((f"{NUMBER_WORDS[parts[0]]} {parts[1]}", [t]))
+    return out
 
 
 def restore_diacritics(text: str, restore: dict[str, str]) -> str:
@@ -88,8 +120,8 @@ def restore_diacritics(text: str, restore: dict[str, str]) -> str:
     return " ".join(out)
 
 
-def is_followup(question: str) -> bool:
-    return bool(_FOLLOWUP.search(question.strip())) or len(content_words(question)) <= 2
+DOC_CODES = {"KH": "kế hoạch", "HD": "hướng dẫn", "CV": "công văn", "KL": "kết luận", "QĐ": "quyết định",
+             "NQ": "nghị quyết", "CT": "chỉ thị", "TB": "thông báo"}
 
 
 @dataclass
@@ -108,6 +140,11 @@ class DocAliases:
                 names += [number, f"kế hoạch {m.group(1)}", f"hướng dẫn {m.group(1)}", f"số {m.group(1)}"]
             if d.get("issuer"):
                 names.append(d["issuer"])
+            for alias in d.get("aliases") or []:  # "33-HD/BTG" is also "hướng dẫn số 33"
+                a = re.match(r"^(\d+)\s*[-/]\s*([A-ZĐ]+)", alias)
+                kind = DOC_CODES.get(a.group(2)) if a else None
+                if kind:
+                    names += [f"{kind} {a.group(1)}", f"{kind} số {a.group(1)}"]
             by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
         return cls(by_doc)
 
@@ -127,38 +164,152 @@ class DocAliases:
 @dataclass
 class Query:
     question: str  # as asked, validated
-    search_text: str  # what retrieval sees: diacritics restored, the previous turn folded in for follow-ups
-    typed_text: str  # the same before diacritic restoration, for the accent-free index
+    search_text: str  # what retrieval sees: wrapper removed, abbreviations and spelling fixed, context folded in
+    typed_text: str  # the same, for the accent-free index
     terms: list[str]  # topic syllables and adjacent pairs (see topic_terms)
     folded: bool  # terms are accent-free (the question had no diacritics and could not be restored)
     docs: dict[str, list[str]]  # documents the question (or its context) names
     asks_signer: bool = False  # "Ai ký …?": the signature block answers it
     wants: str | None = None  # "date" or "number" when the question asks for one
+    normalized: str = ""  # this turn alone, wrapper removed, abbreviations spelled out, spelling fixed
+    missing: list = field(default_factory=list)  # grounding.Missing: named things the corpus lacks
+    role: object = None  # grounding.RoleQuestion: "who holds this office?"
+    column: str | None = None  # the table column asked for ("CƠ QUAN CHỦ TRÌ")
+    ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
+    followup: bool = False  # continues the previous turn
+    focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
+    context_docs: list[str] = field(default_factory=list)  # documents of the conversation so far (a soft preference)
+    qtype: str = "other"  # date | number | who | list | other (for the confidence model)
+    synonyms: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation → terms of its reading
+    weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
+    subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
 
 
-def understand(question: str, history: list[str] | None, aliases: DocAliases, restore: dict[str, str] | None = None) -> Query:
+FOLLOWUP_CONTEXT_WEIGHT = 0.35  # a follow-up's words count fully; the words it inherits from the turn before, this much
+_ORDINAL_TERMS = re.compile(r"^(thứ|thu|\d{1,2}|nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|đầu|tiên)$")
+_TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co trach nhiem|chiu trach nhiem|phai lam"
+                   r"|co vai tro|thuc hien nhiem vu|duoc phan cong|phu trach viec)\b")
+_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao)\b")
+_LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?: \w+)? (?:gi|nao)|la nhung|liet ke|gom gi)\b")
+_OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
+
+
+def question_type(folded: str, wants: str | None) -> str:
+    if wants:
+        return wants
+    if _WHO.search(folded):
+        return "who"
+    if _LIST.search(folded):
+        return "list"
+    return "other"
+
+
+def understand(question: str, history=None, aliases: DocAliases | None = None, restore: dict[str, str] | None = None,
+               *, index=None, state=None) -> Query:
+    """`index`: the open index (its lexicon, offices and tables: see rag.structures); without
+    it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
+    without it a plain-text `history` gives the previous question and the documents it names."""
+    from .conversation import State, is_followup, reference
+    from .grounding import asked_column, missing_entities, ordinal as ordinal_of, role_question
+
     question = validate(question)
+    aliases = aliases if aliases is not None else index.aliases
+    lex = None
+    columns: dict[str, str] = {}
+    if index is not None:
+        from .structures import structures
+
+        st = structures(index)
+        lex, columns = st.lexicon, st.columns
+    from .normalize import strip_chatter
+
+    core = strip_chatter(question).core
     named = aliases.match(question)
-    search = question
-    if history and is_followup(question):
-        previous = nfc(history[-1])
-        prev_named = aliases.match(previous)
+    log: list[tuple[str, str]] = []
+    if lex is not None:
+        expanded = lex.expand(core, list(named), log)
+        named = {**named, **aliases.match(expanded)}
+        expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
+        current = lex.correct(expanded)
+        named = {**named, **aliases.match(current)}
+        missing = missing_entities(core, expanded, current, lex)
+    else:
+        current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
+        missing = []
+    if state is None and history:
+        from .conversation import as_turns
+
+        turns = as_turns(history)
+        if turns:
+            prev = nfc(turns[-1].question)
+            state = State(question=prev, named=list(aliases.match(prev)), docs=list(turns[-1].doc_ids))
+    content = content_words(current)
+    followup = bool(state) and is_followup(current, len(content))
+    search, focus, context_docs = current, [], []
+    wants = wanted_fact(current)
+    signer = _asks_signer(current)
+    if followup:
+        previous = state.question
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
-            for names in prev_named.values():
+            for names in aliases.match(previous).values():
                 for name in names:
                     previous = _drop_name(previous, name)
+        elif state.named:
+            named = {d: [] for d in state.named}
         else:
-            named = prev_named
-        current = _strip_followup(question)
-        search = f"{current} {current} {previous}"  # the new turn weighs more than the one it continues
-    typed = squash_spaces(search)
-    if not has_diacritics(question) and restore:
-        search = restore_diacritics(typed, restore)
+            context_docs = list(state.docs)
+        stripped = _strip_followup(current)
+        search = f"{stripped} {stripped} {previous}"  # the new turn weighs more than the one it continues
+        if reference(current) == "passage":
+            focus = list(state.chunks)
+        if not _OWN_QUESTION.search(fold(stripped)):
+            wants = wants or state.wants
+            signer = signer or state.asked_signer
+        wants = wants or wanted_fact(previous)
+    elif state and not named:
+        context_docs = list(state.named or state.docs)
+    # The corpus writes some of these abbreviations itself ("UBND huyện", "MTTQ"): retrieval
+    # sees both forms, and coverage counts either form as the other (see retrieve.coverage).
+    abbrs = [a for a, _ in log if lex is not None and a.lower() in lex.caps and lex.written.get(fold(a).lower(), 0) < 3]
+    search = squash_spaces(search + (" " + " ".join(abbrs) if abbrs else ""))
     folded = not has_diacritics(search)
-    signer = _SIGNER.search(question.lower()) if has_diacritics(question) else _SIGNER_FOLDED.search(fold(question))
-    return Query(question=question, search_text=squash_spaces(search), typed_text=typed,
-                 terms=topic_terms(search, folded), folded=folded, docs=named, asks_signer=bool(signer),
-                 wants=wanted_fact(search))
+    f_current = fold(current).lower()
+    item = ordinal_of(current)
+    if item is not None and lex is not None:
+        m = re.search(r"(\w+) thứ \w+", canonical(current))
+        if m and m.group(1) in lex.ordinal_names and any(w in canonical(current) for w in
+                                                          (f"{m.group(1)} thứ {o}" for o in lex.ordinal_names[m.group(1)])):
+            item = None  # "Phần thứ ba" is a name, not the third item of a list
+    terms = topic_terms(search, folded)
+    weights: dict[str, float] = {}
+    if followup:
+        own = set(topic_terms(current, folded))
+        weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
+    if item is not None:  # "thứ năm" names the item; its words are not the topic
+        weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
+    return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
+                 folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
+                 role=None if signer else role_question(f_current), column=_column(f_current, columns),
+                 ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
+                 qtype=question_type(f_current, wants),
+                 synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms),
+                 subject=_subject(f_current))
+
+
+def _subject(folded_question: str) -> str:
+    """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
+    m = _TASK.search(re.sub(r"[^\w ]", " ", folded_question).strip())
+    return squash_spaces(m.group(1)) if m else ""
+
+
+def _column(folded_question: str, columns: dict[str, str]) -> str | None:
+    from .grounding import asked_column
+
+    return asked_column(folded_question, columns) if columns else None
+
+
+def _asks_signer(text: str) -> bool:
+    return bool(_SIGNER.search(text.lower())) if has_diacritics(text) else bool(_SIGNER_FOLDED.search(fold(text)))
 
 
 def _drop_name(text: str, folded_name: str) -> str:

@@ -3,14 +3,19 @@ accent-free form, fused by reciprocal rank, then reranked with cheap features (t
 coverage, heading match, documents named in the question), and near-duplicates collapsed."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
 from hoidap.store import index_text
 from hoidap.textnorm import fold, lexical_terms, syllables
 
+from .book import BookQuestion, page_rows
+from .grounding import list_items, row_cells
 from .index import OpenIndex
 from .query import Query, has_fact
+from .structures import structures
 from .types import Candidate
 
 POOL = 40
@@ -21,16 +26,33 @@ RERANK = {"rank": 0.3, "coverage": 0.4, "heading": 0.15}
 NAMED_DOC_BONUS = 1.0  # the issue: passages of a document the question names come first
 SIGNER_BONUS = 0.3
 FACT_BONUS = 0.1  # the passage holds the kind of fact asked for (a date, a number)
+TEXT_COVERAGE = 0.05  # tie-break within a section: the passage whose own text (not its heading) has the words
+LEAF_HEADING = 0.1  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
+CONTEXT_DOC_BONUS = 0.25  # the conversation's documents, when the question names none (a soft preference)
+FOCUS_BONUS = 0.2  # "người đó", "kế hoạch đó": the passage the previous answer cited
+ROLE_BONUS = 0.6  # the passage where the holder of the office asked for appears with that office
+ROW_BONUS = 0.5  # × how well a table row's content cell covers the question, when a column is asked for
+SUBJECT_BONUS = 0.15  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
+ID_BONUS = 0.1  # the passage itself mentions the document number the question names ("Kế hoạch 205 … ngày nào")
+ORDINAL_BONUS = 0.3  # × coverage: the passage holds the numbered item asked for ("bài học thứ năm")
+DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
+_MARKER = re.compile(r"\(\d{1,2}\)|(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s", re.M)  # numbering is not a topic word
 
 
 def coverage(index: OpenIndex, query: Query, text: str) -> float:
     """Share of the question's topic syllables and pairs (idf-weighted) found in the text."""
     if not query.terms:
         return 0.0
-    words = syllables(fold(text) if query.folded else text)
+    text = _MARKER.sub(" ", text)
+    words = [w.lstrip("0") or "0" if w.isdigit() else w for w in syllables(fold(text) if query.folded else text)]
     present = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
-    total = sum(index.idf(t) for t in query.terms)
-    return sum(index.idf(t) for t in query.terms if t in present) / total if total else 0.0
+    for abbr, terms in query.synonyms:  # "MTTQ" in the passage answers "Mặt trận Tổ quốc", and back
+        whole = [t for t in terms if " " not in t] or terms
+        if abbr in present or fold(abbr) in present or (whole and all(t in present for t in whole)):
+            present |= set(terms) | {abbr, fold(abbr)}
+    w = query.weights
+    total = sum(index.idf(t) * w.get(t, 1.0) for t in query.terms)
+    return sum(index.idf(t) * w.get(t, 1.0) for t in query.terms if t in present) / total if total else 0.0
 
 
 def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | None = None) -> list[Candidate]:
@@ -62,7 +84,17 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
             fused[row] = fused.get(row, 0.0) + WEIGHTS[name] / (RRF_K + rank + 1)
     if not fused:
         return []
-    best = max(fused.values())
+    extra = _structural_rows(index, query, filters)
+    for row in extra:
+        fused.setdefault(row, 0.0)
+    book_q = BookQuestion.of(query.question)  # pages, dates, "bài nào …" in the question (rag.book)
+    for row in page_rows(index, book_q.page, allowed) if book_q.page is not None else ():
+        fused.setdefault(row, 0.0)
+    best = max(fused.values()) or 1.0
+    ids = identifiers(query.normalized)
+    holders: set[str] = set()
+    if query.role is not None:
+        holders = {h.chunk_id for h in structures(index).roles.find(query.role, index.manifest.documents)[0]}
     candidates = []
     for row, rrf in fused.items():
         chunk = index.chunks[row]
@@ -72,15 +104,126 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         cov = coverage(index, query, index_text(chunk, doc))
         head_cov = coverage(index, query, chunk.heading + " " + chunk.question)
         score = RERANK["rank"] * rrf / best + RERANK["coverage"] * cov + RERANK["heading"] * head_cov
+        score += TEXT_COVERAGE * coverage(index, query, chunk.text)
+        leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
+        if leaf and leaf[:30] not in chunk.text[:200]:  # a real sub-heading, not the passage's own first words
+            score += LEAF_HEADING * coverage(index, query, leaf)
         if chunk.doc_id in query.docs:
             score += NAMED_DOC_BONUS
+        elif chunk.doc_id in query.context_docs:
+            score += CONTEXT_DOC_BONUS
         if query.asks_signer and chunk.kind == "signature":
             score += SIGNER_BONUS
         if has_fact(query.wants, chunk.text):
             score += FACT_BONUS
+        if chunk.chunk_id in query.focus:
+            score += FOCUS_BONUS
+        if chunk.chunk_id in holders:
+            score += ROLE_BONUS
+        if query.column and chunk.kind == "row":
+            score += ROW_BONUS * row_match(index, query, chunk.text)
+        if query.subject and _led_by(chunk, query.subject):
+            score += SUBJECT_BONUS
+        if ids and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ids):
+            score += ID_BONUS
+        if query.ordinal and has_item(chunk.text, query.ordinal):
+            score += ORDINAL_BONUS * cov
+        score += book_q.bonus(chunk)
         candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
+    _promote_primaries(index, query, candidates)
     candidates.sort(key=lambda c: c.score, reverse=True)
     return collapse(candidates, index)[: max(top_k, 20)]
+
+
+def _led_by(chunk, subject: str) -> bool:
+    """The passage (or its own sub-heading) opens with the subject: "4. Ban Tuyên giáo Huyện ủy
+    hướng dẫn …" is what the Ban Tuyên giáo Huyện ủy does."""
+    for text in (chunk.text, chunk.heading.rsplit("›", 1)[-1]):
+        lead = re.sub(r"^[\s\-–+•*]*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)?[.)]?\s*", "", text[:200])
+        if re.sub(r"[^\w ]", " ", fold(lead).lower()).split()[:len(subject.split())] == subject.split():
+            return True
+    return False
+
+
+def identifiers(text: str) -> list[str]:
+    """Document numbers a question names ("205", "126-KH/TU" → "126"): 3 digits or more, or
+    written with a document code; not dates, counts or years."""
+    out = []
+    for m in re.finditer(r"(?<![\d/.])(\d{2,4})(?:\s*-?\s*[A-ZĐ]{2,}(?:/[A-ZĐ]+)?)?(?![\d/.])", text):
+        n = m.group(1)
+        if (len(n) >= 3 or m.group(0) != n) and not re.fullmatch(r"(19|20)\d\d", n):
+            out.append(n)
+    return out
+
+
+def row_match(index: OpenIndex, query: Query, text: str) -> float:
+    """How well a table row's content cell (the one after its number) covers the question."""
+    cells = row_cells(text)
+    content = next((v for name, v, _, _ in cells[1:2]), text)
+    return coverage(index, query, content)
+
+
+def has_item(text: str, n: int) -> bool:
+    """The passage is item n of a list ("(5) …" at its start) or holds "(n)" among its items."""
+    return text.lstrip().startswith(f"({n})") or any(k == n for k, _, _ in list_items(text))
+
+
+def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> list[int]:
+    """Passages that must be considered whatever the search ranked: the holder of the office
+    asked for, the passages a follow-up points at."""
+    rows = []
+    ids = list(query.focus)
+    if query.role is not None:
+        ids += [h.chunk_id for h in structures(index).roles.find(query.role, index.manifest.documents)[0]]
+    for cid in ids:
+        row = index.position.get(cid)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _promote_primaries(index: OpenIndex, query: Query, candidates: list[Candidate]) -> None:
+    """A derived passage (the Q&A booklet restating a plan) is never a source. When one ranks
+    first it leads to the primary passages it restates: they take its place, the one that covers
+    the question best first (see structures.primary_passages). Every derived passage then drops
+    below the primary ones (extract never quotes it)."""
+    st = structures(index)
+    if not st.primary or not candidates:
+        return
+    by_id = {c.chunk.chunk_id: c for c in candidates}
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    for n, c in enumerate(ranked):
+        if c.chunk.doc_id not in st.derived:
+            continue
+        if n > 0:
+            c.score -= DERIVED_PENALTY
+            continue
+        primaries = st.primary.get(c.chunk.chunk_id) or []
+        if n == 0:  # of the passages it restates, the one that answers this question first
+            primaries = sorted(primaries, key=lambda pid: -_own_coverage(index, query, pid))
+        for k, pid in enumerate(primaries):
+            p = by_id.get(pid)
+            if p is None:
+                row = index.position.get(pid)
+                if row is None:
+                    continue
+                chunk = index.chunks[row]
+                own = coverage(index, query, index_text(chunk, index.doc(chunk.doc_id)))
+                p = Candidate(chunk=chunk, doc=index.doc(chunk.doc_id), score=RERANK["coverage"] * own, coverage=own)
+                candidates.append(p)
+                by_id[pid] = p
+            if n == 0:  # the booklet answered best: its primary passages answer in its place
+                p.score = max(p.score, c.score + 0.01 - 0.001 * k)
+                p.coverage, p.dense, p.via = max(p.coverage, c.coverage), max(p.dense, c.dense), c.chunk.chunk_id
+        c.score -= DERIVED_PENALTY
+
+
+def _own_coverage(index: OpenIndex, query: Query, chunk_id: str) -> float:
+    row = index.position.get(chunk_id)
+    if row is None:
+        return 0.0
+    chunk = index.chunks[row]
+    return coverage(index, query, chunk.text)
 
 
 def _allowed_rows(index: OpenIndex, filters: dict | None) -> np.ndarray | None:

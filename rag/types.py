@@ -17,6 +17,7 @@ class Candidate:
     coverage: float = 0.0
     rerank: float | None = None  # cross-encoder score, when one is configured
     also_in: list[dict] = field(default_factory=list)  # [{doc_id, title, source, chunk_id}]
+    via: str = ""  # the derived passage (Q&A booklet) that led to this primary passage
 
 
 @dataclass

@@ -39,28 +39,41 @@ def copy_index(src: Path, dest: Path) -> Path:
 class Server:
     def __init__(self, index: Path, env: dict, log_path: Path) -> None:
         self.index = index
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
         self.log_path = log_path
         self._log = open(log_path, "w+", encoding="utf-8")
+        self._start()
+
+    def _start(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hoidap.cli", "serve", "--port", str(self.port), "--index", str(index)],
-            cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "hoidap.cli", "serve", "--port", str(self.port), "--index", str(self.index)],
+            cwd=PROJECT_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def current_generation(self) -> str:
+        return (self.index / "CURRENT").read_text().strip()
 
     def log(self, tail: int = 6000) -> str:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-tail:]
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, retries: int = 2) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
+                if retries > 0 and "address already in use" in self.log():  # the free port was taken meanwhile
+                    retries -= 1
+                    self._start()
+                    continue
                 raise RuntimeError(f"hoidap serve exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                r = httpx.get(f"{self.url}/healthz", timeout=5)
+                # this server, not another that took the port: it serves this index
+                if r.status_code == 200 and r.json()["generation"] == self.current_generation():
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError, KeyError):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"hoidap serve did not answer /healthz within {timeout:.0f} s:\n{self.log()}")

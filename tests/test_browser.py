@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from conftest import PROJECT_ROOT
-from live_server import running_server
+from server_proc import running_server
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TOKEN = "browser-admin-token"
@@ -63,8 +63,8 @@ def site(corpus_index, tmp_path_factory):
     index = tmp_path_factory.mktemp("browser") / "index"
     shutil.copytree(corpus_index.index_dir, index)
     with running_server(index, {"HOIDAP_ADMIN_TOKEN": TOKEN, "HOIDAP_RATE_LIMIT_PER_MINUTE": "0",
-                                "HOIDAP_UPLOAD_DIR": str(index.parent / "uploads")}) as url:
-        yield url
+                                "HOIDAP_UPLOAD_DIR": str(index.parent / "uploads")}) as server:
+        yield server.url
 
 
 class Page:
@@ -173,6 +173,17 @@ def test_example_questions_and_phone_width(browser, site):
     tab.close()
 
 
+def test_api_docs_page_works_offline(browser, site):
+    context = browser.new_context()
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(LOOPBACK) else outside.append(r.url))
+    page.goto(f"{site}/docs", wait_until="load")
+    page.wait_for_function("() => document.body.innerText.includes('/api/ask/stream')", timeout=30_000)
+    assert outside == [], f"the API docs page loaded {outside}"
+    context.close()
+
+
 def test_search_scope_limits_the_answer_to_one_document(browser, site):
     tab = Page(browser, site)
     tab.page.get_by_text("Giới hạn phạm vi tìm kiếm").click()
@@ -272,8 +283,8 @@ def test_generated_answer_streams_into_the_page(browser, corpus_index, tmp_path)
     env = {"HOIDAP_LLM_BASE_URL": f"http://127.0.0.1:{llm.server_address[1]}/v1", "HOIDAP_LLM_MODEL": "test",
            "HOIDAP_RATE_LIMIT_PER_MINUTE": "0"}
     try:
-        with running_server(index, env) as url:
-            tab = Page(browser, url)
+        with running_server(index, env) as server:
+            tab = Page(browser, server.url)
             tab.page.fill("#question textarea", "Thời hạn báo cáo kết quả của Thành ủy Yên Bái?")
             tab.page.click("#send")
             tab.page.wait_for_function(

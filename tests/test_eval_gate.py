@@ -1,11 +1,16 @@
-"""Regression gate: the evaluation on the bundled corpus must stay above the stored floors."""
+"""Regression gate: the evaluation on the bundled corpus must stay above the stored floors —
+the project set (with its automatic phone-style variants) and both halves of the phone set."""
 import json
 from pathlib import Path
+
+import pytest
 
 from evals.dataset import DEFAULT_QUESTIONS, load_questions
 from evals.runner import run_eval
 
-FLOORS = json.loads(Path(__file__).parents[1].joinpath("evals", "floors.json").read_text())
+EVALS = Path(__file__).parents[1] / "evals"
+FLOORS = json.loads((EVALS / "floors.json").read_text())
+PHONE = {"phone_dev": EVALS / "questions-phone-dev.jsonl", "phone_test": EVALS / "questions-phone-test.jsonl"}
 
 
 def test_question_set_is_complete():
@@ -16,14 +21,44 @@ def test_question_set_is_complete():
     assert {"no-diacritics", "followup", "compare", "appendix", "qa", "list", "quote"} <= tags
 
 
+def test_phone_set_is_complete_and_split_once():
+    dev, test = (load_questions(p) for p in PHONE.values())
+    both = dev + test
+    assert len(both) >= 150
+    assert sum(bool(q.history) for q in both) >= 20  # follow-up conversations
+    assert sum(q.unanswerable and "near-miss" in q.tags for q in both) >= 20
+    kinds = {"no-diacritics", "abbrev", "typo", "chatty", "followup", "near-miss", "unit", "derived"}
+    for half in (dev, test):
+        assert kinds <= {t for q in half for t in q.tags}
+    assert not {q.id for q in dev} & {q.id for q in test}
+    assert not {q.question for q in dev} & {q.question for q in test}
+
+
 def test_metrics_stay_above_floors(corpus_index, tmp_path):
-    summary = run_eval(corpus_index, out_dir=tmp_path, compare_baseline=True)
+    summary = run_eval(corpus_index, out_dir=tmp_path, compare_baseline=True, with_variants=True)
     ours, base = summary["ours"], summary["baseline"]
     for key, floor in FLOORS["ours"].items():
         assert ours[key] >= floor, f"{key} fell to {ours[key]} (floor {floor})"
     assert ours["false_refusals"] <= FLOORS["max_false_refusals"]
     assert ours["hit@1"] - base["hit@1"] >= FLOORS["min_hit1_gain_over_baseline"]
-    for name in ("results.jsonl", "summary.json", "report.md", "report.html"):
+    for kind, floors in FLOORS["variants"].items():
+        row = summary["variants"][kind]["variant"]
+        for key, floor in floors.items():
+            assert row[key] >= floor, f"{kind} variant: {key} fell to {row[key]} (floor {floor})"
+    for name in ("results.jsonl", "summary.json", "report.md", "report.html", "variants_results.jsonl"):
         assert (tmp_path / name).stat().st_size > 0
+    assert "Robustness: automatic variants" in (tmp_path / "report.md").read_text(encoding="utf-8")
     first = json.loads((tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(first)
+
+
+@pytest.mark.parametrize("name", sorted(PHONE))
+def test_phone_sets_stay_above_floors(corpus_index, tmp_path, name):
+    summary = run_eval(corpus_index, PHONE[name], out_dir=tmp_path)
+    ours, floors = summary["ours"], FLOORS[name]
+    for key, floor in floors.items():
+        if key.startswith("max_"):
+            assert ours[key[4:]] <= floor, f"{name}: {key[4:]} rose to {ours[key[4:]]} (ceiling {floor})"
+        else:
+            assert ours[key] >= floor, f"{name}: {key} fell to {ours[key]} (floor {floor})"
+    assert ours["derived_only"] == 0.0  # the Q&A booklet is never an answer's only source

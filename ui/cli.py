@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from hoidap.settings import settings_from
+
+# Control characters (newline, ESC of terminal escape sequences), bidirectional overrides and
+# undecodable bytes of file names: shown escaped, so a name cannot forge lines or colours.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` as harmless terminal output: `\\n`, `\\x1b`, `\\u202e` instead of the characters
+    (newlines kept where the text is meant to span lines, such as an answer)."""
+    def escape(m: re.Match) -> str:
+        ch = m.group()
+        if keep_newlines and ch == "\n":
+            return ch
+        return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+    return _UNSAFE.sub(escape, str(text))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -23,23 +40,33 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if total is not None:
             bar.total = total
             bar.n = done
-        bar.set_postfix_str(name[-60:], refresh=True)
+        bar.set_postfix_str(printable(name)[-60:], refresh=True)
 
     try:
         report = Service(settings).ingest(paths, rebuild=args.rebuild, progress=progress)
     except ServiceError as e:
         bar.close()
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        bar.close()
+        print("interrupted: no half-written index was left behind; the live generation is complete", file=sys.stderr)
+        return 130
     bar.close()
-    for source, reason in report.failed:
-        print(f"failed: {source}: {reason}", file=sys.stderr)
-    for source, note in report.notes:
-        print(f"note: {source}: {note}", file=sys.stderr)
+    for label, items in (("failed", report.failed), ("warning", report.warnings), ("note", report.notes)):
+        for source, reason in items:
+            print(f"{label}: {printable(source)}: {printable(reason)}", file=sys.stderr)
+    for what in report.repaired:
+        print(f"repaired: {printable(what)}", file=sys.stderr)
+    if report.repaired:
+        print(f"repaired: the index was rewritten as {report.generation}", file=sys.stderr)
     print(f"documents: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.failed)} failed; chunks: {report.chunks} "
-          f"({report.embedded} embedded); {report.seconds:.1f} s; index: {settings.index_dir}")
-    return 1 if report.failed else 0
+          f"({report.embedded} embedded); {report.seconds:.1f} s; index: {printable(settings.index_dir)}")
+    nothing = report.chunks == 0 and not report.removed
+    if report.chunks == 0:
+        print("note: the index is empty: it holds no documents, and `hoidap ask` says so", file=sys.stderr)
+    return 1 if report.failed or report.warnings or nothing else 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -48,7 +75,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     try:
         docs = Service(settings_from(args)).documents()
     except ServiceError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(e)}", file=sys.stderr)
         return 2
     docs.sort(key=lambda d: d.source)
     if args.json:
@@ -56,22 +83,24 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     for d in docs:
         fields = [d.title[:90], d.kind or "-", d.issuer or "-", d.number or "-", d.date or "-", f"{d.chunks} chunks", d.source]
-        print(" | ".join(fields))
-    print(f"{len(docs)} documents", file=sys.stderr)
+        print(" | ".join(printable(f) for f in fields))
+    print(f"{len(docs)} documents" + ("; the index is empty (run `hoidap ingest PATH`)" if not docs else ""), file=sys.stderr)
     return 0
 
 
 def format_answer(result) -> str:
-    lines = [result.answer, ""]
+    """The answer as terminal text; document text and names are printed as text (control
+    characters escaped), never as terminal commands."""
+    lines = [printable(result.answer, keep_newlines=True), ""]
     if result.notice:
-        lines.insert(0, f"({result.notice})")
+        lines.insert(0, f"({printable(result.notice)})")
     for c in result.citations:
         where = " · ".join(x for x in (c.issuer, c.number, c.heading, f"trang {c.page}" if c.page else "") if x)
-        lines.append(f"[{c.marker}] {c.title[:100]}")
-        lines.append(f"    {where}")
-        lines.append(f"    {c.source} (ký tự {c.span[0]}–{c.span[1]})")
+        lines.append(f"[{c.marker}] {printable(c.title[:100])}")
+        lines.append(f"    {printable(where)}")
+        lines.append(f"    {printable(c.source)} (ký tự {c.span[0]}–{c.span[1]})")
         if c.also_in:
-            lines.append("    Cũng có trong: " + "; ".join(a.source for a in c.also_in))
+            lines.append("    Cũng có trong: " + "; ".join(printable(a.source) for a in c.also_in))
     return "\n".join(lines).rstrip()
 
 
@@ -80,16 +109,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     question = " ".join(args.question) if args.question else sys.stdin.read()
     filters = {k: v for k, v in (("doc_id", args.doc), ("issuer", args.issuer), ("kind", args.kind)) if v}
+    service = Service(settings_from(args))
     try:
-        result = Service(settings_from(args)).ask(question, history=args.history, filters=filters or None,
-                                              generative=False if args.extractive else None, channel="cli")
+        result = service.ask(question, history=args.history, filters=filters or None,
+                             generative=False if args.extractive else None, channel="cli")
+        empty = result.refused and not result.retrieved and not service.documents()
     except ServiceError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {printable(e)}", file=sys.stderr)
         return 2
     if args.json:
         print(result.model_dump_json(indent=1))
     else:
         print(format_answer(result))
+    if empty:
+        print("note: the index is empty; add documents with `hoidap ingest PATH`", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -130,4 +164,8 @@ def add_commands(sub) -> None:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--index")
     p.set_defaults(func=cmd_serve)
+
+    from .zalo_cli import add_commands as add_zalo_commands  # hoidap zalo set-webhook | webhook-info | delete-webhook | poll
+
+    add_zalo_commands(sub)
 

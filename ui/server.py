@@ -7,10 +7,12 @@ import itertools
 import json
 import logging
 import os
+import sys
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,8 +74,9 @@ def _error(status: int, message: str, details=None) -> JSONResponse:
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     service = service or Service(settings)
     admin = Admin(service)
-    app = FastAPI(title="hoidap", description="Hỏi đáp có trích dẫn về tác phẩm và các kế hoạch học tập tác phẩm.",
-                  version="0.2.0")
+    # FastAPIOffline serves the /docs page's scripts itself instead of from a CDN.
+    app = FastAPIOffline(redoc_url=None, title="hoidap", version="0.2.0",
+                         description="Hỏi đáp có trích dẫn về tác phẩm và các kế hoạch học tập tác phẩm.")
     app.state.service = service
     app.state.admin = admin
 
@@ -176,8 +179,11 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         return FeedbackOut(id=service.feedback(body.question, body.answer, body.liked, body.comment, channel="api"))
 
     @app.get("/healthz", response_model=Health)
-    def healthz() -> Health:
-        return Health(**{k: v for k, v in service.health().items() if k in Health.model_fields})
+    def healthz(response: Response) -> Health:
+        health = Health(**{k: v for k, v in service.health().items() if k in Health.model_fields})
+        if health.status != "ok":
+            response.status_code = 503  # load balancers: this server cannot answer yet
+        return health
 
     # --- passages and original files -------------------------------------------------------------
     @app.get("/passage/{chunk_id}", response_class=HTMLResponse)
@@ -274,6 +280,11 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         app.add_api_route(path, not_here, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                           include_in_schema=False)
 
+    # --- the Zalo webhooks (/zalo/bot, /zalo/oa; 404 until their secrets are set) --------------------
+    from .zalo import router as zalo_router
+
+    app.include_router(zalo_router(service, settings))
+
     # --- the chat page ------------------------------------------------------------------------------
     from .web import mount
 
@@ -290,11 +301,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
     try:
         service.refresh()  # open the index now: the first visitor should not wait for it
     except IndexUnavailable as e:
-        print(f"error: {e}")
+        print(f"error: {e}", file=sys.stderr)
         return 2
     app = create_app(settings, service)
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
-    print(f"hoidap: mở http://{shown}:{port}/ để hỏi đáp (API: http://{shown}:{port}/docs)", flush=True)
+    print(f"hoidap: the chat is at http://{shown}:{port}/ (API docs: http://{shown}:{port}/docs); Ctrl+C stops it",
+          flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
     service.close()
     return 0

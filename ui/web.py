@@ -5,6 +5,7 @@ phone) with the quoted part highlighted; filters limit the search; follow-ups us
 conversation; 👍/👎 with an optional comment; an admin tab behind HOIDAP_ADMIN_TOKEN."""
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -86,6 +87,14 @@ def _choices(service: Service) -> tuple[list, list, list]:
     return doc_choices, issuers, kinds
 
 
+def _over_limit(service: Service, client: str, limit: int) -> bool:
+    try:
+        return service.state.hit_rate_limit(f"ask:{client}", limit, 60)
+    except Exception as e:  # a state store that is down must not cost people their answers
+        logging.getLogger("hoidap.web").warning("rate limit not checked: %s", e.__class__.__name__)
+        return False
+
+
 def _panel_for(service: Service, answer: AnswerOut) -> str:
     if not answer.citations:
         return PANEL_EMPTY
@@ -109,7 +118,7 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
         client = request.client.host if request and request.client else "unknown"
         chat = chat + [{"role": "user", "content": render.md_text(question)},
                        {"role": "assistant", "content": "_Đang tìm trong tài liệu…_"}]
-        if limit > 0 and service.state.hit_rate_limit(f"ask:{client}", limit, 60):
+        if limit > 0 and _over_limit(service, client, limit):
             chat[-1]["content"] = "Bạn hỏi quá nhanh; vui lòng đợi một phút rồi hỏi tiếp."
             yield chat, turns, gr.skip(), "", gr.skip()
             return
@@ -147,7 +156,11 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
         if not 0 <= turn < len(turns):
             return None, gr.update(visible=False), ""
         t = turns[turn]
-        fid = service.feedback(t["question"], t["answer"], bool(data.liked), channel="web")
+        try:
+            fid = service.feedback(t["question"], t["answer"], bool(data.liked), channel="web")
+        except Exception as e:
+            logging.getLogger("hoidap.web").warning("feedback not stored: %s", e.__class__.__name__)
+            return None, gr.update(visible=False), "Chưa ghi được đánh giá; vui lòng thử lại sau."
         thanks = "Cảm ơn bạn đã đánh giá." + ("" if data.liked else " Bạn có thể góp ý thêm bên dưới.")
         return fid, gr.update(visible=True), thanks
 
@@ -317,6 +330,6 @@ def _admin_tab(service: Service, admin: Admin, filters: list, refresh_choices) -
 def mount(app: FastAPI, service: Service, admin: Admin) -> FastAPI:
     demo = build(service, admin)
     return gr.mount_gradio_app(app, demo, path="/", footer_links=[], css=CSS, js=CLICK_JS,
-                               max_file_size=f"{service.settings.max_upload_mb:g}mb", ssr_mode=False,
+                               max_file_size=int(service.settings.max_upload_mb * 1024 * 1024), ssr_mode=False,
                                theme=gr.themes.Default(font=["system-ui", "sans-serif"],
                                                        font_mono=["ui-monospace", "monospace"]))

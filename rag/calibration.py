@@ -1,0 +1,75 @@
+"""Answer confidence: a small logistic model over retrieval features, fitted on data.
+
+`confidence` is P(the extractive answer is correct) from the features below, with the
+intercept shifted so that the operating point chosen on the fitting data (the most
+unanswerable questions refused while at most 5% of the answerable ones are) falls on the
+configured refusal threshold (`Settings.refuse_threshold`, 0.48). Question types (date,
+number, who, list, other) have their own intercepts.
+
+Refit with `python -m evals.calibrate --index DIR --write` (see evals/calibrate.py): it runs the
+fitting question sets with refusals off, labels each answer correct or not, fits the model
+(L2-regularised logistic regression, Newton's method) and rewrites the WEIGHTS block below.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from hoidap.textnorm import fold
+
+FEATURES = ["coverage", "unit_coverage", "doc_coverage", "predicate_coverage", "dense", "margin", "named_hit",
+            "named_miss", "fact_hit", "fact_miss", "unknown_words", "unknown_pairs", "followup", "focus_hit", "type_date",
+            "type_number", "type_who", "type_list"]
+
+# BEGIN FITTED (written by `python -m evals.calibrate --write`; do not edit by hand)
+WEIGHTS = {
+    "bias": -1.4244, "coverage": 3.4384, "unit_coverage": -0.6327, "doc_coverage": 0.0497,
+    "predicate_coverage": 1.6884, "dense": 0.0764, "margin": 0.6652, "named_hit": -0.6842, "named_miss": -0.9620,
+    "fact_hit": 0.3867, "fact_miss": -1.1240, "unknown_words": -0.0676, "unknown_pairs": -0.6285,
+    "followup": 0.0629, "type_date": 0.0682, "type_number": -0.8055, "type_who": 0.3168, "type_list": -0.3195,
+}
+FIT = {'sets': ['questions.jsonl', 'questions-phone-dev.jsonl'], 'variants': True, 'examples': 1027, 'l2': 1.0, 'max_false': 0.04, 'threshold_before_shift': 0.6344, 'false_refusals': 0.0397, 'refused_unanswerable': 0.7324, 'answerable': 956, 'unanswerable': 71, 'correct_answers': 879}
+# END FITTED
+
+_WORD = re.compile(r"\w+")
+
+
+def features(query, candidates, lead, unit_coverage: float, lexicon, stop: set[str], doc_coverage: float = 1.0,
+             predicate_coverage: float = 1.0) -> dict[str, float]:
+    """The model's inputs for one answer: `lead` is the candidate the answer quotes first;
+    `doc_coverage`: how much of this turn's question its whole document covers (a plan asked
+    about something it never mentions is a near-miss); `predicate_coverage`: how much of what
+    the question asks, its names (documents, people) aside, the passage covers ("Đỗ Văn Nghị
+    sinh năm nào": the name is there, "sinh năm" is not)."""
+    second = next((c for c in candidates if c is not lead and c.chunk.doc_id != lead.chunk.doc_id), None)
+    content = [w for w in _WORD.findall(fold(query.normalized or query.question).lower()) if w not in stop]
+    unknown = [w for w in content if lexicon is not None and not lexicon.known_folded(w)]
+    pairs = [f"{a} {b}" for a, b in zip(content, content[1:])]
+    unknown_pairs = [p for p in pairs if lexicon is not None and not lexicon.occurs(p)]
+    from .query import has_fact
+
+    f = {
+        "coverage": lead.coverage,
+        "unit_coverage": unit_coverage,
+        "doc_coverage": doc_coverage,
+        "predicate_coverage": predicate_coverage,
+        "dense": (lead.dense - 0.8) / 0.1,
+        "margin": max(-1.0, min(1.0, lead.score - second.score)) if second else 1.0,
+        "named_hit": float(bool(query.docs) and lead.chunk.doc_id in query.docs),
+        "named_miss": float(bool(query.docs) and lead.chunk.doc_id not in query.docs),
+        "fact_hit": float(bool(query.wants) and has_fact(query.wants, lead.chunk.text)),
+        "fact_miss": float(bool(query.wants) and not has_fact(query.wants, lead.chunk.text)),
+        "unknown_words": len(unknown) / len(content) if content else 0.0,
+        "unknown_pairs": len(unknown_pairs) / len(pairs) if pairs else 0.0,
+        "followup": float(query.followup),
+        "focus_hit": float(lead.chunk.chunk_id in query.focus),  # "người đó" and the passage that named them
+    }
+    for t in ("date", "number", "who", "list"):  # a document number counts as a number
+        f[f"type_{t}"] = float(query.qtype == t or (t == "number" and query.qtype == "docnum"))
+    return f
+
+
+def probability(f: dict[str, float], weights: dict[str, float] | None = None) -> float:
+    w = weights or WEIGHTS
+    z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in f.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -1,0 +1,97 @@
+"""Conversation state for follow-up questions.
+
+Interfaces pass the earlier turns as `history`. A turn is either the plain question text
+(what the API accepted so far) or a richer record of what was answered: the question, and the
+documents and passages the answer cited (`hoidap.schema.Turn`, or any dict/object with
+`question`, `doc_ids`, `chunk_ids`). From the last turn the assistant keeps:
+
+- the subject: the previous question, itself resolved against the turn before it;
+- the documents: those the previous question named (kept by a follow-up), and those its answer
+  cited (preferred, softly: book content is repeated in several plans);
+- the passages its answer cited, which "người đó", "kế hoạch đó", "phần đó" point back to.
+
+Plain-text turns carry no citations; the assistant then retrieves for the previous question
+once to learn which document and passage it was about.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hoidap.textnorm import fold
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str = ""
+    doc_ids: list[str] = field(default_factory=list)  # cited documents, the main one first
+    chunk_ids: list[str] = field(default_factory=list)  # cited passages
+    refused: bool = False
+
+    @property
+    def has_citations(self) -> bool:
+        return bool(self.doc_ids or self.chunk_ids)
+
+
+def as_turns(history) -> list[Turn]:
+    """Plain strings, dicts and objects (pydantic models, AnswerOut-like) → Turn. Items
+    without a question are ignored."""
+    out: list[Turn] = []
+    for item in history or []:
+        if isinstance(item, str):
+            if item.strip():
+                out.append(Turn(question=item))
+            continue
+        get = item.get if isinstance(item, dict) else (lambda k, d=None, o=item: getattr(o, k, d))
+        question = get("question", "") or ""
+        if not isinstance(question, str) or not question.strip():
+            continue
+        citations = get("citations", None) or []
+        cited_docs = [c.get("doc_id") if isinstance(c, dict) else getattr(c, "doc_id", None) for c in citations]
+        cited_chunks = [c.get("chunk_id") if isinstance(c, dict) else getattr(c, "chunk_id", None) for c in citations]
+        doc_ids = list(get("doc_ids", None) or [d for d in cited_docs if d])
+        chunk_ids = list(get("chunk_ids", None) or [c for c in cited_chunks if c])
+        out.append(Turn(question=question, answer=str(get("answer", "") or ""), doc_ids=[str(d) for d in doc_ids],
+                        chunk_ids=[str(c) for c in chunk_ids], refused=bool(get("refused", False))))
+    return out
+
+
+@dataclass
+class State:
+    """What a follow-up can refer to."""
+    question: str  # the previous question, resolved (its search text)
+    docs: list[str] = field(default_factory=list)  # documents its answer cited (a soft preference)
+    named: list[str] = field(default_factory=list)  # documents it named (a follow-up keeps them)
+    chunks: list[str] = field(default_factory=list)  # passages its answer cited
+    asked_signer: bool = False
+    wants: str | None = None
+
+
+_FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve)\b")
+_FOLLOWUP_END = re.compile(r"\b(thi sao|nua)\s*\??$")
+# Words pointing back at something said before; the noun in front tells what.
+_ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b")
+_PERSON_NOUNS = {"nguoi", "ong", "ba", "dong chi", "d/c", "nguoi ky", "nguoi do", "vi", "anh", "chi"}
+_DOC_NOUNS = {"van ban", "tai lieu", "ke hoach nay"}
+
+
+def reference(question: str) -> str | None:
+    """'passage' when the question points at what the last answer quoted ("người đó",
+    "kế hoạch đó", "phần đó"), 'document' for the document as a whole ("văn bản ấy"), None."""
+    f = fold(question).lower()
+    for m in _ANAPHOR.finditer(f):
+        noun = m.group(1)
+        last = noun.split()[-1]
+        if noun in _DOC_NOUNS or last in ("ban",) and noun.endswith("van ban"):
+            return "document"
+        if noun in _PERSON_NOUNS or last in ("nguoi", "ong", "ba", "chi"):
+            return "passage"
+        if last not in ("la", "co", "thi", "va", "ma", "o", "cua"):
+            return "passage"
+    return None
+
+
+def is_followup(question: str, content_words: int) -> bool:
+    f = fold(question).lower().strip()
+    return bool(_FOLLOWUP_START.search(f) or _FOLLOWUP_END.search(f) or reference(question)) or content_words <= 2

@@ -1,0 +1,414 @@
+"""Grounding what a question names in the corpus, and the structured facts the extractive
+answer needs to pick the right unit.
+
+- `missing_entities`: places, bodies, document numbers, counted things, numbered parts and
+  people the question names that the corpus does not contain ("Tỉnh ủy Thanh Hóa",
+  "kế hoạch 206", "phần thứ tư"): the answer is then an honest refusal that says which.
+- `RoleIndex`: who holds which office, read from table cells ("Đ/c Tạ Ngọc Hoa, Phó Chủ tịch
+  UBND thành phố"), signature blocks and the documents' signer metadata; "Bí thư Huyện ủy là
+  ai?" is answered only by a holder of exactly that office (never by the Phó Bí thư who signed).
+- `columns`: the column names of the corpus's tables, so "cơ quan nào chủ trì …" quotes the
+  right cell of the right row.
+- `ordinal`: "bài học thứ năm", "nội dung thứ 4": the numbered item asked for, as opposed to a
+  count ("4 không", "8 bài học") that must not be matched to list numbering.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hoidap.textnorm import canonical, fold, squash_spaces
+
+from .normalize import Lexicon
+
+# The 63 provinces and centrally-run cities (names as written), for places named in questions.
+PROVINCES = """An Giang|Bà Rịa - Vũng Tàu|Bà Rịa|Vũng Tàu|Bạc Liêu|Bắc Giang|Bắc Kạn|Bắc Ninh|Bến Tre|Bình Dương|Bình Định
+|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Cần Thơ|Đà Nẵng|Đắk Lắk|Đắk Nông|Điện Biên|Đồng Nai|Đồng Tháp|Gia Lai|Hà Giang
+|Hà Nam|Hà Nội|Hà Tĩnh|Hải Dương|Hải Phòng|Hậu Giang|Hòa Bình|Hưng Yên|Khánh Hòa|Kiên Giang|Kon Tum|Lai Châu|Lâm Đồng
+|Lạng Sơn|Lào Cai|Long An|Nam Định|Nghệ An|Ninh Bình|Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi
+|Quảng Ninh|Quảng Trị|Sóc Trăng|Sơn La|Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thừa Thiên Huế|Huế|Tiền Giang
+|Hồ Chí Minh|Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|Yên Bái""".replace("\n", "").split("|")
+# Words that introduce a place or a body (accent-free).
+ADMIN = r"(?:tinh uy|thanh uy|huyen uy|thi uy|quan uy|dang uy|tinh|thanh pho|tp|huyen|thi xa|quan|xa|phuong|ubnd|uy ban nhan dan|hdnd|hoi dong nhan dan|mat tran to quoc|mttq|so [a-z ]+?)"
+# Departments ("Sở …", "Phòng …") and party boards ("Ban …") a question may name.
+DEPARTMENTS = """tu phap|giao duc va dao tao|giao duc|y te|tai chinh|noi vu|cong thuong|xay dung|giao thong van tai|giao thong
+|van hoa the thao va du lich|van hoa|lao dong thuong binh va xa hoi|lao dong|tai nguyen va moi truong|tai nguyen
+|ke hoach va dau tu|nong nghiep va phat trien nong thon|nong nghiep|thong tin va truyen thong|khoa hoc va cong nghe
+|khoa hoc|ngoai vu|du lich|cong an|quoc phong|tu phap""".replace("\n", "").split("|")
+BOARDS = "tuyen giao|dan van|to chuc|noi chinh|kiem tra|thuong vu|chap hanh|chi dao|thuong truc|dan toc|kinh te|phap che".split("|")
+SURNAMES = set("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Tạ Trịnh Ung Đinh Lương Mai Cao Lâm
+Đoàn Vương Hà Chu Kiều Thái Lưu Tô Quách Triệu La Lại Đào Tăng Trương Hứa Mạc Khổng Thân Giang Nghiêm Kim Tống Âu Doãn""".split())
+DOC_WORDS = r"(?:ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|thong bao|van ban|to cong tac|ban chi dao)"
+ORDINALS = {"nhat": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
+ORDINAL_WORDS = {"nhất": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+# Offices whose holder a question may ask for (accent-free, longest first).
+OFFICES = ["tong bi thu", "pho bi thu", "bi thu", "pho chu tich", "chu tich", "pho giam doc", "giam doc", "pho truong ban",
+           "truong ban", "pho chanh van phong", "chanh van phong", "pho truong phong", "truong phong", "thu truong"]
+_WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
+_STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhung trong o duoc de ve voi cho tu den hay"
+            " nhe a the nhu vay do nay kia ay".split())
+
+
+@dataclass
+class Missing:
+    kind: str  # place | body | number | count | part | person
+    text: str  # as the user wrote it
+
+    def message(self) -> str:
+        if self.kind in ("place", "body"):
+            return f"Kho tài liệu không có văn bản nào của {self.text}."
+        if self.kind == "number":
+            return f"Kho tài liệu không có {self.text}."
+        if self.kind == "part":
+            return f"Tài liệu không có {self.text}."
+        if self.kind == "person":
+            return f"Kho tài liệu không nhắc đến {self.text}."
+        return f"Tài liệu không nói đến {self.text}."
+
+
+def _span(original: str, start: int, end: int, folded: str) -> str:
+    """The original spelling of a piece found in the accent-free form (same length when the
+    text is NFC and single-spaced, which `understand` guarantees)."""
+    return (original[start:end] if len(original) == len(folded) else folded[start:end]).strip()
+
+
+def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon) -> list[Missing]:
+    """Named things in the question the corpus does not have. `question` is the text as typed
+    (wrapper removed), `expanded` with abbreviations spelled out, `corrected` also re-spelled."""
+    out: list[Missing] = []
+    f_exp = squash_spaces(fold(expanded).lower())
+    typed_plain = fold(question) == question.lower()  # typed without diacritics
+    # places: a province name after an admin word, or capitalised as typed
+    for name in PROVINCES:
+        fname = fold(name).lower()
+        for m in re.finditer(rf"(?<!\w){re.escape(fname)}(?!\w)", f_exp):
+            before = f_exp[max(0, m.start() - 30):m.start()]
+            capital = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", expanded) is not None
+            if (capital or re.search(rf"{ADMIN}\s*$", before)) and not lex.occurs(fname):
+                out.append(Missing("place", _with_admin(expanded, f_exp, m.start(), m.end())))
+    covered = {fold(m.text).lower() for m in out}
+    # capitalised names right after an admin word ("Huyện ủy Mường Chà", "Thị ủy Sơn Tây")
+    toks = _tokens(expanded)
+    for i, (word, end_punct) in enumerate(toks):
+        lead = _admin_before(toks, i)
+        if not lead or not word[:1].isupper() or word.isupper():
+            continue
+        run = [word]
+        j = i + 1
+        while not toks[j - 1][1] and j < len(toks) and len(run) < 3 and toks[j][0][:1].isupper() and not toks[j][0].isupper():
+            run.append(toks[j][0])
+            j += 1
+        fname = fold(" ".join(run)).lower()
+        if not lex.occurs(fname) and not any(fname in c or c in fname for c in covered):
+            out.append(Missing("place", f"{lead} {' '.join(run)}"))
+            covered.add(fname)
+    # names typed without diacritics or capitals after a committee word ("thi uy son tay"):
+    # a word the corpus never uses right after it
+    for m in re.finditer(r"(?<!\w)(tinh uy|thanh uy|huyen uy|thi uy|quan uy) (\w+) ?(\w+)?", f_exp if typed_plain else ""):
+        w1, w2 = m.group(2), m.group(3) or ""
+        if w1 in _STOP or lex.known_folded(w1) or lex.occurs(f"{m.group(1)} {w1}") or any(w1 in c for c in covered):
+            continue
+        if lex.occurs(f"{w1} {w2}".strip()) or (not w2 and lex.occurs(w1)):
+            continue
+        out.append(Missing("place", _span(expanded, m.start(), m.end(), f_exp)))
+        covered.add(w1)
+    # bodies: "Sở Tư pháp", "Phòng Y tế", "Ban Dân vận", "Quận ủy"
+    for m in re.finditer(r"(?<!\w)(so|phong) (" + "|".join(sorted(DEPARTMENTS, key=len, reverse=True)) + r")(?!\w)", f_exp):
+        if not lex.occurs(m.group(0)):
+            out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
+    for m in re.finditer(r"(?<!\w)ban (" + "|".join(BOARDS) + r")(?!\w)", f_exp):
+        if not lex.occurs(m.group(0)):
+            out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
+    for m in re.finditer(r"(?<!\w)quan uy(?!\w)", f_exp):
+        if not lex.occurs("quan uy") and not any("quan uy" in fold(x.text).lower() for x in out):
+            out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
+    # document numbers: "kế hoạch 206", "hướng dẫn số 12", "tổ công tác 279"
+    for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{1,5}})(?![\d/])", f_exp):
+        n = m.group(1).lstrip("0") or "0"
+        if not _number_known(lex, n, m.group(0).rsplit(" ", 1)[0].replace(" so", "")):
+            out.append(Missing("number", squash_spaces(m.group(0))))
+    # counted things: "1000 đại biểu" when the corpus counts đại biểu with other numbers only
+    if not re.search(r"\b(bao nhieu|may|bn)\b", f_exp):
+        for m in re.finditer(r"(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", f_exp):
+            n = m.group(1).replace(".", "").lstrip("0")
+            if not n or re.fullmatch(r"(19|20)\d\d", n):
+                continue
+            seen = lex.counted.get(m.group(2))
+            if seen and n not in seen:
+                out.append(Missing("count", m.group(0)))
+    # numbered parts: "phần thứ tư" when the corpus names "phần thứ nhất/hai/ba" only
+    for m in re.finditer(r"(?<!\w)(\w+) thứ (\w+)", canonical(corrected)):
+        noun, ordw = m.group(1), m.group(2)
+        named = lex.ordinal_names.get(noun)
+        if named and ordw in ORDINAL_WORDS and ordw not in named and not ordw.isdigit():
+            out.append(Missing("part", m.group(0)))
+    # people, capitalised: "Nguyễn Văn A" not in the corpus
+    for name in person_names(question):
+        if not lex.occurs(fold(name).lower()) and not any(fold(name).lower() in fold(x.text).lower() for x in out):
+            out.append(Missing("person", name))
+    return _dedupe(out)
+
+
+_ADMIN_WORDS = [("Tỉnh", "ủy"), ("Thành", "ủy"), ("Huyện", "ủy"), ("Thị", "ủy"), ("Quận", "ủy"), ("Đảng", "ủy"),
+                ("thành", "phố"), ("thị", "xã"), ("tỉnh",), ("huyện",), ("quận",), ("xã",), ("phường",)]
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Words with a flag: punctuation follows the word (a name does not run across it)."""
+    out = []
+    for m in re.finditer(r"\S+", text):
+        raw = m.group()
+        word = raw.strip(".,;:!?()“”\"'…")
+        if word:
+            out.append((word, raw != raw.rstrip(".,;:!?()“”\"'…")))
+    return out
+
+
+def _admin_before(toks: list[tuple[str, bool]], i: int) -> str:
+    for words in _ADMIN_WORDS:
+        n = len(words)
+        if i >= n and not toks[i - 1][1] and all(fold(toks[i - n + k][0]).lower() == fold(w).lower() for k, w in enumerate(words)):
+            return " ".join(t for t, _ in toks[i - n:i])
+    return ""
+
+
+def _number_known(lex: Lexicon, n: str, head: str) -> bool:
+    text = lex.folded_text
+    pats = [rf"(?<![\d.]){n}\s*-", rf"(?<![\d.]){n}\s*/", rf"\bso\s*0*{n}(?![\d/])", rf"\b{re.escape(head)}\s*0*{n}(?!\d)"]
+    return any(re.search(p, text) for p in pats)
+
+
+def _with_admin(original: str, folded: str, start: int, end: int) -> str:
+    """'Tỉnh ủy Thanh Hóa' from the position of 'Thanh Hóa' (the admin word in front, if any)."""
+    m = re.search(rf"{ADMIN}\s*$", folded[max(0, start - 30):start])
+    s = start - (len(m.group(0)) if m else 0)
+    piece = original[s:end] if len(original) == len(folded) else folded[s:end]
+    return piece.strip()
+
+
+def _title(original: str, folded: str, start: int, end: int) -> str:
+    piece = original[start:end] if len(original) == len(folded) else folded[start:end]
+    return piece[:1].upper() + piece[1:]
+
+
+def _dedupe(items: list[Missing]) -> list[Missing]:
+    out, seen = [], set()
+    for m in items:
+        key = fold(m.text).lower()
+        if any(key in s or s in key for s in seen):
+            continue
+        seen.add(key)
+        out.append(m)
+    return out
+
+
+_NOT_NAME = {"Ủy", "Uỷ", "Phó", "Bí", "Chủ", "Trưởng", "Ban", "Thành", "Tỉnh", "Huyện", "Thị", "Giám", "Chánh", "Tổng",
+             "Trung", "Đảng", "Văn phòng", "Sở", "Phòng", "Ủy viên", "Thường", "Chỉ"}
+
+
+def person_names(text: str) -> list[str]:
+    """Capitalised names that start with a Vietnamese surname ("Đỗ Văn Nghị"); a name stops at
+    punctuation and at the words offices begin with ("Đỗ Đức Minh Ủy viên …")."""
+    toks = _tokens(text)
+    names, i = [], 0
+    while i < len(toks):
+        w, stop = toks[i]
+        if w in SURNAMES and not stop:
+            run = [w]
+            j = i + 1
+            while j < len(toks) and len(run) < 4:
+                nxt, nstop = toks[j]
+                if not nxt[:1].isupper() or nxt.isupper() or nxt in _NOT_NAME:
+                    break
+                run.append(nxt)
+                j += 1
+                if nstop:
+                    break
+            if len(run) >= 2:
+                names.append(" ".join(run))
+                i = j
+                continue
+        i += 1
+    return names
+
+
+# --- offices ------------------------------------------------------------------------------------
+
+@dataclass
+class Holder:
+    name: str
+    role: str  # as written ("Phó Chủ tịch UBND thành phố")
+    doc_id: str
+    chunk_id: str
+    key: str  # accent-free, abbreviations spelled out
+
+
+@dataclass
+class RoleQuestion:
+    office: str  # accent-free office head ("chu tich")
+    deputy: bool  # "phó …"
+    qualifier: list[str]  # accent-free words after the office ("uy", "ban", "nhan", "dan", …)
+    text: str  # the office as asked, for messages
+
+
+def role_question(folded_question: str) -> RoleQuestion | None:
+    """'chủ tịch UBND thành phố Yên Bái là ai' → the office asked for; None when the question
+    does not ask who holds an office (or names no organisation after it)."""
+    if not _WHO.search(folded_question) or re.search(r"\bky\b", folded_question):
+        return None
+    for office in OFFICES:
+        m = re.search(rf"(?<!\w)(pho )?{office}(?!\w)", folded_question)
+        if not m:
+            continue
+        rest = folded_question[m.end():]
+        words = [w for w in re.findall(r"\w+", rest)]
+        qual = []
+        for w in words:
+            if w in _STOP or w in ("ten", "dong", "chi", "nguoi", "ong"):
+                break
+            qual.append(w)
+        if not qual:
+            return None
+        deputy = office.startswith("pho ") or bool(m.group(1))
+        head = office.removeprefix("pho ")
+        return RoleQuestion(office=head, deputy=deputy, qualifier=qual, text=squash_spaces(m.group(0) + " " + " ".join(qual)))
+    return None
+
+
+@dataclass
+class RoleIndex:
+    holders: list[Holder] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, chunks, documents: dict[str, dict], lex: Lexicon) -> "RoleIndex":
+        holders: list[Holder] = []
+
+        def add(name: str, role: str, doc_id: str, chunk_id: str) -> None:
+            role = squash_spaces(role.strip(" ,;-–:"))
+            if role:
+                key = squash_spaces(fold(lex.expand(role)).lower())
+                holders.append(Holder(name=name, role=role, doc_id=doc_id, chunk_id=chunk_id, key=key))
+
+        for c in chunks:
+            if c.kind == "signature":
+                lines = [x.strip() for x in c.text.split("\n") if x.strip()]
+                signed = documents.get(c.doc_id, {}).get("signed_by", "")
+                if len(lines) >= 2:
+                    name = lines[-1]
+                    role = signed.split(",", 1)[1] if "," in signed else lines[-2]
+                    add(name, role, c.doc_id, c.chunk_id)
+                continue
+            # "Đ/c Tạ Ngọc Hoa, Phó Chủ tịch UBND thành phố" and "đồng chí X, Trưởng Ban …"
+            for cell in re.split(r";|\n|\t", c.text):
+                for name in person_names(cell):
+                    found = re.search(r"\s+".join(map(re.escape, name.split())), cell)
+                    if not found:
+                        continue
+                    after = cell[found.end():]
+                    for seg in re.split(r",", after)[:4]:
+                        seg = seg.strip(" -–")
+                        if seg and fold(seg).lower().split()[:1] and _starts_with_office(fold(seg).lower()):
+                            add(name, seg, c.doc_id, c.chunk_id)
+        return cls(holders)
+
+    def find(self, q: RoleQuestion, docs: dict[str, dict]) -> tuple[list[Holder], list[Holder]]:
+        """Holders of exactly the office asked, and holders of a related office (the deputy,
+        or the same office elsewhere) for an honest refusal. The organisation words after the
+        office (place names aside) must all be in the holder's role — or, for a signer whose
+        role names no organisation ("Phó Giám đốc"), in the issuer of the document."""
+        wanted = _drop_places(q.qualifier)[:3]
+        exact, related = [], []
+        for h in self.holders:
+            deputy = h.key.startswith("pho ")
+            body = h.key[4:] if deputy else h.key
+            if not body.startswith(q.office):
+                continue
+            rest = set(re.findall(r"\w+", body[len(q.office):]))
+            if not rest:
+                rest = set(re.findall(r"\w+", fold(docs.get(h.doc_id, {}).get("issuer", "")).lower()))
+            org_ok = all(w in rest for w in wanted)
+            if deputy == q.deputy and org_ok:
+                exact.append(h)
+            elif org_ok:
+                related.append(h)
+        return exact, related
+
+
+def _drop_places(words: list[str]) -> list[str]:
+    text = " " + " ".join(words) + " "
+    for name in PROVINCES:
+        text = text.replace(" " + fold(name).lower() + " ", " ")
+    return text.split()
+
+
+def _starts_with_office(folded: str) -> bool:
+    return any(re.match(rf"(pho )?{o}\b", folded) for o in OFFICES) or folded.startswith("uy vien")
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+def table_columns(chunks) -> dict[str, str]:
+    """Column names of the corpus's tables (from row passages "NAME: value; …"), accent-free
+    distinctive words → the column name as written."""
+    names: dict[str, str] = {}
+    for c in chunks:
+        if c.kind != "row":
+            continue
+        for k, m in enumerate(re.finditer(r"(?:^|; )([A-ZĐÀ-Ỹ][A-ZĐÀ-Ỹ ]{1,40}):", c.text)):
+            if k >= 2:  # the number and the content columns identify the row; the others are asked for
+                names[m.group(1).strip()] = m.group(1).strip()
+    words: dict[str, set[str]] = {n: set(fold(n).lower().split()) for n in names}
+    out: dict[str, str] = {}
+    for n, ws in words.items():
+        others = set().union(*(w for m, w in words.items() if m != n)) if len(words) > 1 else set()
+        own = ws - others
+        if own:
+            out[" ".join(w for w in fold(n).lower().split() if w in own)] = n
+    return out
+
+
+def asked_column(folded_question: str, columns: dict[str, str]) -> str | None:
+    for words, name in sorted(columns.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"(?<!\w){re.escape(words)}(?!\w)", folded_question):
+            return name
+    return None
+
+
+def row_cells(text: str) -> list[tuple[str, str, int, int]]:
+    """(column, value, start, end) of every cell of a row passage; start/end cover "NAME: value"."""
+    cells = []
+    for m in re.finditer(r"([A-ZĐÀ-Ỹ][A-ZĐÀ-Ỹ ]{1,40}): (.*?)(?=; [A-ZĐÀ-Ỹ][A-ZĐÀ-Ỹ ]{1,40}: |$)", text, re.S):
+        cells.append((m.group(1).strip(), m.group(2), m.start(), m.end()))
+    return cells
+
+
+# --- numbered items -----------------------------------------------------------------------------
+
+def ordinal(text: str) -> int | None:
+    """The item number a question asks for: "thứ năm", "thứ 4", "đầu tiên"."""
+    t = canonical(text)
+    m = re.search(r"(?<!\w)thứ (\d{1,2}|nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)(?!\w)", t)
+    if m:
+        v = m.group(1)
+        return int(v) if v.isdigit() else ORDINAL_WORDS[v]
+    if re.search(r"(?<!\w)đầu tiên(?!\w)", t):
+        return 1
+    return None
+
+
+_ITEM = re.compile(r"\((\d{1,2})\)\.?\s*")
+
+
+def list_items(text: str) -> list[tuple[int, int, int]]:
+    """(number, start, end) of the enumerated items "(1) …; (2) …" of a passage."""
+    marks = list(_ITEM.finditer(text))
+    out = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        # an item ends at the next marker, or at the end of its sentence/line
+        seg = text[m.start():end]
+        stop = re.search(r"\n|(?<=[.])\s+(?=[A-ZĐ])", seg)
+        if stop and i + 1 == len(marks):
+            end = m.start() + stop.start()
+        out.append((int(m.group(1)), m.start(), end))
+    return out

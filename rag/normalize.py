@@ -1,0 +1,486 @@
+"""Turning a phone-typed question into the corpus's own spelling before retrieval:
+
+1. `strip_chatter`: greetings, thanks and first-person context around the question go
+   ("Dạ em chào anh chị ạ, em đang chuẩn bị …, cho em hỏi X ạ? Em cảm ơn" → "X").
+2. `Lexicon.expand`: abbreviations ("bc kq" → "báo cáo kết quả", "HU" → "Huyện ủy"), from a
+   curated list of standard administrative abbreviations plus those the corpus defines or
+   implies itself (a phrase and its initials both occur, "Sở Khoa học và Công nghệ (KH&CN)").
+   An abbreviation with several readings ("TU" is Tỉnh ủy, Thành ủy or Thị ủy) is expanded
+   only when the context decides: the document the question names, or the words around it.
+3. `Lexicon.correct`: spelling towards the corpus vocabulary — missing or wrong diacritics and
+   one-letter typos ("kế hoạc", "sinh hoật", "tham nhủng", "bao nhiu") — by a small noisy-channel
+   decoder: each word may stay as typed or become a corpus syllable with the same accent-free
+   form (cheap) or one accent-free edit away (dearer); syllable pairs seen in the corpus pay
+   for the change. Words the corpus never uses and no neighbour supports stay as typed.
+
+All of it is built from the index's own passages when a generation is opened (`Lexicon.build`),
+so a new plan brings its own vocabulary and abbreviations.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from hoidap.textnorm import fold, nfc, squash_spaces
+
+# --- 1. chatter ---------------------------------------------------------------------------------
+
+# Words that only carry politeness, greeting or address (accent-free). A clause made only of
+# these is dropped.
+_CHAT_WORDS = set("""
+da vang em e anh a chi ad admin bot ban minh toi chau ong ba co thay ca nha moi nguoi oi chao xin kinh gui thua
+cam on tks thks thanks thank you thx hi hello helo alo good morning evening ok oke nhe nha nhi voi ah hihi hehe haha
+tran trong loi lam phien quy co quan nhieu lam rat ak vay the chut ti xiu nhanh gap sep dang cuc qua hoi
+""".split())
+# Request and address phrases in front of the question ("cho em hỏi", "nhờ bot tra giúp",
+# "chị ơi"), matched on the accent-free words, removed repeatedly.
+_ADDRESS = r"(?:anh|chi|em|e|ad|admin|bot|ban|co|thay|moi nguoi|ca nha|ong|ba|bac)"
+_ME = r"(?:em|e|minh|toi|chau|tui)"
+_LEADING = [re.compile(p) for p in (
+    r"^(?:da|vang|thua|xin chao|chao|hi|hello|helo|alo|kinh gui|good morning|uh|um)\b",
+    rf"^{_ADDRESS} oi\b",
+    rf"^{_ADDRESS}(?= {_ME}\b)",
+    rf"^(?:cho|xin cho|lam on cho|nho|giup) (?:{_ME} |{_ADDRESS} )?(?:hoi|xin|biet|tra giup|tra|hoi chut|hoi ti)\b",
+    rf"^(?:cho|nho|giup) (?:{_ME}|{_ADDRESS})\b",
+    rf"^{_ME} (?:muon |can |xin |dang can |muon duoc )?(?:hoi|biet|tra|tim hieu)\b",
+    r"^(?:muon hoi|muon biet|xin hoi|cho hoi|tra giup|tra|hoi chut|hoi ti|xin|can so lieu|can thong tin)\b",
+    r"^(?:chut|ti|xiu|la|rang|ve viec|ve)\b",
+)]
+_TRAILING = re.compile(r"(?: (?:a|ak|ah|vay|the|nhe|nha|nhi|voi|ha|oi|thanks|tks|thank you))+(?: (?:chi|anh|em|ad|ban|bot|nhe|a))*$")
+_QUESTION_WORDS = re.compile(
+    r"\b(gi|nao|bao nhieu|may|ai|sao|dau|khi nao|bao gio|la gi|the nao|nhu the nao|ntn|ra sao|khong|chua|bn|j)\b|\?")
+_FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,2}}{_ME}\b|^chung (?:toi|em)\b")  # "em đang …", "huyện em đang …"
+_ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
+_CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
+
+
+@dataclass
+class Chatter:
+    core: str  # the question without wrapper
+    dropped: list[str] = field(default_factory=list)  # clauses removed (context, greetings, thanks)
+
+
+def _words(text: str) -> list[tuple[re.Match, str]]:
+    return [(m, fold(re.sub(r"[^\w]", "", m.group()))) for m in re.finditer(r"\S+", text) if re.search(r"\w", m.group())]
+
+
+def _is_chat_only(folded: str) -> bool:
+    return all(w in _CHAT_WORDS for w in re.findall(r"\w+", folded))
+
+
+def strip_chatter(text: str) -> Chatter:
+    """Drop greeting/thanks clauses and first-person context clauses that ask nothing; strip
+    request phrases and trailing particles from the others. The text is returned untouched
+    when that would leave less than two words."""
+    clauses = [c for c in _CLAUSE.findall(text) if re.search(r"\w", c)]
+    if not clauses:
+        return Chatter(text)
+    stripped = [_strip_request(c) for c in clauses]
+    asking = [bool(_QUESTION_WORDS.search(fold(c))) or bool(_ASKS.search(fold(c))) for c in clauses]
+    kept, dropped = [], []
+    for clause, rest, asks in zip(clauses, stripped, asking):
+        f = fold(rest)
+        if not rest or _is_chat_only(f):
+            dropped.append(clause)
+        elif not asks and _FIRST_PERSON.search(f) and any(asking):
+            dropped.append(clause)  # "em đang chuẩn bị bài thu hoạch", "để em phổ biến cho các đồng chí"
+        else:
+            kept.append(rest)
+    core = squash_spaces(" ".join(kept)).strip(" ,;:")
+    if len(re.findall(r"\w+", core)) < 2:
+        return Chatter(text)
+    return Chatter(core, dropped)
+
+
+def _strip_request(clause: str) -> str:
+    """Remove leading request/address phrases and trailing politeness from one clause, keeping
+    the original spelling of what is left (the patterns match on the accent-free words)."""
+    words = _words(clause)
+    start = 0
+    while start < len(words):
+        joined = " ".join(f for _, f in words[start:])
+        for pattern in _LEADING:
+            m = pattern.match(joined)
+            if m and m.group(0).strip():
+                start += len(m.group(0).split())
+                break
+        else:
+            break
+    end = len(words)
+    while end > start:
+        tail = " " + " ".join(f for _, f in words[start:end])
+        m = _TRAILING.search(tail)
+        if not m or m.start() == 0:
+            break
+        end -= len(m.group(0).split())
+    if end <= start:
+        return ""
+    piece = clause[words[start][0].start():words[end - 1][0].end()]
+    return piece.strip(" ,;:?!.") + ("?" if "?" in clause[words[start][0].start():] else "")
+
+
+# --- 2. abbreviations ----------------------------------------------------------------------------
+
+# Standard abbreviations of Vietnamese administrative writing and phone typing. Several readings
+# = ambiguous: the context decides (see Lexicon.expand), otherwise the token stays as typed.
+CURATED: dict[str, list[str]] = {
+    "kh": ["kế hoạch"], "hd": ["hướng dẫn"], "kl": ["kết luận"], "cv": ["công văn"], "qd": ["quyết định"],
+    "nq": ["nghị quyết"], "tb": ["thông báo"], "bc": ["báo cáo"], "kq": ["kết quả"], "pctn": ["phòng, chống tham nhũng"],
+    "tu": ["Tỉnh ủy", "Thành ủy", "Thị ủy"], "hu": ["Huyện ủy"], "qu": ["Quận ủy"], "tw": ["Trung ương"],
+    "btg": ["Ban Tuyên giáo"], "btv": ["Ban Thường vụ"], "btt": ["Ban Thường trực"], "bch": ["Ban Chấp hành"],
+    "bcd": ["Ban Chỉ đạo"], "mttq": ["Mặt trận Tổ quốc"], "ubmttq": ["Ủy ban Mặt trận Tổ quốc"], "ub": ["Ủy ban"],
+    "ubnd": ["Ủy ban nhân dân"], "hdnd": ["Hội đồng nhân dân"], "khcn": ["Khoa học và Công nghệ"],
+    "skhcn": ["Sở Khoa học và Công nghệ"], "vp": ["Văn phòng"], "tp": ["thành phố"], "tt": ["Thường trực", "Trung tâm"],
+    "ttct": ["Trung tâm Chính trị"], "ctri": ["chính trị"], "dc": ["được", "đồng chí"], "đc": ["được", "đồng chí"],
+    "đ/c": ["đồng chí"], "d/c": ["đồng chí"], "cb": ["cán bộ"], "dv": ["đảng viên", "đơn vị"], "đv": ["đảng viên", "đơn vị"],
+    "sh": ["sinh hoạt"], "shct": ["sinh hoạt chính trị"], "hn": ["hội nghị"], "ct": ["chủ tịch"], "pct": ["phó chủ tịch"],
+    "yc": ["yêu cầu"], "gd": ["giai đoạn", "giám đốc"], "gđ": ["giai đoạn", "giám đốc"], "pgd": ["phó giám đốc"],
+    "dn": ["doanh nghiệp"], "ld": ["lao động", "lãnh đạo"], "lđ": ["lao động", "lãnh đạo"], "llvt": ["lực lượng vũ trang"],
+    "ccvc": ["công chức, viên chức"], "cq": ["cơ quan"], "dvi": ["đơn vị"], "nd": ["nội dung", "nhân dân"],
+    "tg": ["thời gian"], "tgian": ["thời gian"], "nxb": ["nhà xuất bản"], "ttdt": ["thông tin điện tử"],
+    "tbt": ["Tổng Bí thư"], "bt": ["bí thư"], "pbt": ["phó bí thư"], "ng": ["người"], "trc": ["trước"], "ko": ["không"],
+    "k": ["không"], "kg": ["không"], "hok": ["không"], "j": ["gì"], "bn": ["bao nhiêu"], "ntn": ["như thế nào"],
+    "vs": ["với"], "dk": ["được"], "đk": ["được"], "vd": ["ví dụ"], "sl": ["số lượng"], "ks": ["kiểm soát"],
+    "tn": ["tham nhũng"], "tc": ["tiêu cực"], "ttin": ["thông tin"], "bd": ["bồi dưỡng"], "dbieu": ["đại biểu"],
+}
+_ABBR_TOKEN = re.compile(r"[\w/&]+")
+_INITIAL_SKIP = {"và", "và các"}
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(fold(w)[0] for w in words if w and w.lower() not in _INITIAL_SKIP)
+
+
+# --- the lexicon --------------------------------------------------------------------------------
+
+@dataclass
+class Lexicon:
+    count: Counter  # exact syllable (lowercase, canonical tones) → occurrences
+    pairs: Counter  # "a b" exact syllable pair → occurrences
+    by_fold: dict[str, list[str]]  # accent-free syllable → its spellings in the corpus, most frequent first
+    abbreviations: dict[str, list[str]]  # lowercase accent-free abbreviation → readings
+    doc_text: dict[str, str]  # doc_id → accent-free text (for context decisions)
+    folded_text: str  # the whole corpus, accent-free, single-spaced (for "does this phrase occur")
+    caps: set[str] = field(default_factory=set)  # abbreviations the corpus writes itself (lowercase)
+    written: dict[str, int] = field(default_factory=dict)  # accent-free abbreviation → standalone uses in the corpus
+    counted: dict[str, set[str]] = field(default_factory=dict)  # "dai bieu" → {"500"}: numbers that count it
+    ordinal_names: dict[str, set[str]] = field(default_factory=dict)  # "phần" → {"nhất", "hai", "ba"}
+
+    @classmethod
+    def build(cls, texts_by_doc: dict[str, list[str]]) -> "Lexicon":
+        count: Counter = Counter()
+        pairs: Counter = Counter()
+        caps: Counter = Counter()
+        written: Counter = Counter()
+        defined: dict[str, Counter] = defaultdict(Counter)
+        doc_text: dict[str, str] = {}
+        lines_all: list[str] = []
+        for doc_id, texts in texts_by_doc.items():
+            doc_lines = []
+            for text in texts:
+                text = nfc(text)
+                for line in text.split("\n"):
+                    heading = _mostly_upper(line)
+                    # capital abbreviations ("KH/TU", "UBND") are not words of the vocabulary
+                    every = [w.lower() for w in re.findall(r"\w+", line)]
+                    count.update(w for w, raw in zip(every, re.findall(r"\w+", line))
+                                 if heading or not (raw.isupper() and len(raw) >= 2))
+                    pairs.update(f"{a} {b}" for a, b in zip(every, every[1:]))  # "MTTQ tỉnh" witnesses "tỉnh"
+                    doc_lines.append(line)
+                    if not heading:  # headings in capitals are not abbreviations
+                        caps.update(t for t in re.findall(r"(?<![\w/])[A-ZĐ][A-ZĐ&]{1,7}(?![\w])", line))
+                        written.update(fold(t).lower() for t in re.findall(r"(?<![\w/-])[A-ZĐ][A-ZĐ&]{1,7}(?![\w/-])", line))
+                    for m in re.finditer(r"([^()]{3,120}?)\s*\(([A-ZĐ][A-ZĐa-z&]{1,9})\)", line):
+                        phrase, abbr = m.group(1), m.group(2)
+                        words_p = re.findall(r"[\w]+", phrase)
+                        want = fold(abbr.replace("&", "")).lower()
+                        for k in range(2, min(8, len(words_p)) + 1):
+                            tail = words_p[-k:]
+                            if _initials(tail) == want and tail[0].lower() not in _INITIAL_SKIP:
+                                defined[fold(abbr).lower()][_join(tail, phrase)] += 1
+                                break
+            doc_text[doc_id] = squash_spaces(fold(" ".join(doc_lines)))
+            lines_all.extend(doc_lines)
+        for word in COMMON_WORDS:  # function words a question uses: never "corrected" into a corpus word
+            count[word] += PSEUDO_COUNT
+        # a function word next to a word is no evidence for its spelling ("của cơ quan" must not
+        # turn "nó" into "cơ"): pairs with one are left out, except the question phrases below
+        for pair in [p for p in pairs if any(w in COMMON_WORDS for w in p.split())]:
+            del pairs[pair]
+        for phrase in QUESTION_PHRASES:  # questions use words the documents rarely do
+            words = phrase.split()
+            count.update({w: PSEUDO_COUNT for w in words})
+            pairs.update({f"{a} {b}": PSEUDO_COUNT for a, b in zip(words, words[1:])})
+        by_fold: dict[str, list[str]] = defaultdict(list)
+        for w, _ in count.most_common():
+            by_fold[fold(w)].append(w)
+        abbreviations = {k: list(v) for k, v in CURATED.items()}
+        mined = _mine_initials(lines_all, {fold(t).lower() for t in caps})
+        for abbr, readings in {**mined, **{k: [p for p, _ in v.most_common()] for k, v in defined.items()}}.items():
+            if abbr not in abbreviations:
+                abbreviations[abbr] = readings
+            if "&" in abbr:  # "KH&CN" is typed "KHCN" as well
+                abbreviations.setdefault(abbr.replace("&", ""), readings)
+        folded_text = " " + " ".join(doc_text.values()) + " "
+        counted: dict[str, set[str]] = defaultdict(set)
+        for m in re.finditer(r"(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", folded_text):
+            counted[m.group(2)].add(m.group(1).replace(".", "").lstrip("0"))
+        ordinal_names: dict[str, set[str]] = defaultdict(set)
+        for line in lines_all:
+            for m in re.finditer(r"(?<!\w)(\w+) thứ (\w+)", nfc(line).lower()):
+                ordinal_names[m.group(1)].add(m.group(2))
+        return cls(count=count, pairs=pairs, by_fold=dict(by_fold), abbreviations=abbreviations, doc_text=doc_text,
+                   folded_text=folded_text, counted=dict(counted), ordinal_names=dict(ordinal_names),
+                   caps={t.lower() for t in caps}, written=dict(written))
+
+    # -- phrases
+    def occurs(self, folded_phrase: str) -> bool:
+        """Whether an accent-free phrase occurs in the corpus (as whole words)."""
+        return bool(folded_phrase) and re.search(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)", self.folded_text) is not None
+
+    def known(self, word: str) -> bool:
+        return word.lower() in self.count
+
+    def known_folded(self, word: str) -> bool:
+        return fold(word) in self.by_fold
+
+    # -- 2. abbreviations
+    def expand(self, text: str, docs: list[str] | None = None, log: list | None = None) -> str:
+        """Spell out abbreviations. Uppercase tokens and tokens that cannot be a corpus syllable
+        are candidates; a reading is chosen by the named documents' usage, then by the corpus
+        pairs it forms with its neighbours; a tie leaves the token as typed. `log` receives
+        (abbreviation, reading) for every expansion."""
+        tokens = list(re.finditer(r"[\w/&]+|[^\w\s]", text))
+        out: list[str] = []
+        pos = 0
+        for i, m in enumerate(tokens):
+            tok = m.group()
+            key = fold(tok).lower()
+            readings = self.abbreviations.get(key)
+            if readings is None and tok.isupper() and len(tok) >= 4:
+                readings = self._split_compound(key)
+            if not readings or not self._expandable(tok, key):
+                continue
+            done = re.findall(r"\w+", "".join(out) + text[pos:m.start()])  # with the expansions made so far
+            prev = done[-1] if done else ""
+            nxt = next((t.group() for t in tokens[i + 1:] if re.match(r"\w", t.group())), "")
+            choice = self._choose(readings, prev, nxt, docs)
+            if choice is None:
+                continue
+            if log is not None:
+                log.append((tok, choice))
+            if self.written.get(key, 0) >= WRITTEN_AS_IS:
+                continue  # the corpus writes it this way ("MTTQ", "UBND"): retrieval matches it as typed
+            out.append(text[pos:m.start()])
+            out.append(choice)
+            pos = m.end()
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _split_compound(self, key: str) -> list[str] | None:
+        """'btgtu' → 'Ban Tuyên giáo' + 'TU' readings (two known abbreviations side by side)."""
+        for cut in range(2, len(key) - 1):
+            a, b = self.abbreviations.get(key[:cut]), self.abbreviations.get(key[cut:])
+            if a and b and len(a) == 1:
+                return [f"{a[0]} {r}" for r in b]
+        return None
+
+    def _expandable(self, tok: str, key: str) -> bool:
+        if "/" in tok and tok.lower() not in ("đ/c", "d/c"):
+            return False  # document numbers "205-KH/TU" stay as written
+        if tok.isupper() and len(tok) >= 2:
+            return True
+        # lowercase: only when it cannot be a word of the corpus ("bc", "kq", "mttq", "hu", not "tu")
+        if not re.search(r"[aeiouy]", key):
+            return True
+        return sum(self.count.get(w, 0) for w in self.by_fold.get(key, [])) < 2
+
+    def _choose(self, readings: list[str], prev: str, nxt: str, docs: list[str] | None) -> str | None:
+        if len(readings) == 1:
+            return readings[0]
+        scores = []
+        for r in readings:
+            f = fold(r).lower()
+            s = 0.0
+            for d in docs or []:
+                s += 2.0 * len(re.findall(rf"(?<!\w){re.escape(f)}(?!\w)", self.doc_text.get(d, "")))
+            words = r.lower().split()
+            if prev:
+                s += self._pair_folded(fold(prev).lower(), fold(words[0]))
+            if nxt:
+                s += self._pair_folded(fold(words[-1]), fold(nxt).lower())
+            scores.append(s)
+        best = max(range(len(readings)), key=lambda i: scores[i])
+        if scores[best] <= 0 or sorted(scores)[-2] >= scores[best]:
+            return None
+        return readings[best]
+
+    def _pair_folded(self, a: str, b: str) -> float:
+        return math.log1p(sum(self.pairs.get(f"{x} {y}", 0) for x in self.by_fold.get(a, [a]) for y in self.by_fold.get(b, [b])))
+
+    # -- 3. spelling
+    def correct(self, text: str) -> str:
+        """The likeliest corpus spelling of every word (see the module docstring); punctuation,
+        numbers and unknown words stay as they are."""
+        tokens = list(re.finditer(r"\w+", text))
+        if not tokens:
+            return text
+        accented_input = sum(fold(m.group()) != m.group().lower() for m in tokens) >= max(2, len(tokens) // 3)
+        cands: list[list[tuple[str, float]]] = []
+        for m in tokens:
+            cands.append(self._candidates(m.group(), accented_input))
+        # Viterbi over the candidates: channel cost + corpus pair support.
+        best: list[dict[str, tuple[float, str | None]]] = []
+        for i, options in enumerate(cands):
+            layer: dict[str, tuple[float, str | None]] = {}
+            for word, cost in options:
+                base = -cost + 0.05 * math.log1p(self.count.get(word, 0))
+                if i == 0:
+                    layer[word] = (base, None)
+                    continue
+                prev_layer = best[-1]
+                scored = [(p_score + base + PAIR_WEIGHT * math.log1p(self.pairs.get(f"{p} {word}", 0)), p)
+                          for p, (p_score, _) in prev_layer.items()]
+                layer[word] = max(scored)
+            best.append(layer)
+        word = max(best[-1], key=lambda w: best[-1][w][0])
+        chosen = [word]
+        for i in range(len(best) - 1, 0, -1):
+            word = best[i][word][1]
+            chosen.append(word)
+        chosen.reverse()
+        # A change needs a witness: a corpus pair with a neighbour, unless the accent-free form
+        # has a single spelling ("tac pham" → "tác phẩm"). "tien" next to nothing it pairs with
+        # stays "tien" rather than becoming the "tiễn" of "thực tiễn".
+        for i, (m, word) in enumerate(zip(tokens, chosen)):
+            typed = m.group().lower()
+            if word == typed or (i and self.pairs.get(f"{chosen[i - 1]} {word}", 0)):
+                continue
+            if i + 1 < len(chosen) and self.pairs.get(f"{word} {chosen[i + 1]}", 0):
+                continue
+            if fold(word) == fold(typed) and len(self.by_fold.get(fold(typed), [])) == 1:
+                continue
+            chosen[i] = typed
+        out, pos = [], 0
+        for m, word in zip(tokens, chosen):
+            typed = m.group()
+            out.append(text[pos:m.start()])
+            out.append(typed if word == typed.lower() else _match_case(typed, word))
+            pos = m.end()
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _candidates(self, typed: str, accented_input: bool = False) -> list[tuple[str, float]]:
+        """`accented_input`: the question is typed with diacritics, so a known word typed
+        without them ("trong") is probably meant as typed."""
+        low = typed.lower()
+        if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
+                or low in COMMON_WORDS):
+            return [(low, 0.0)]
+        f = fold(low)
+        accented = f != low
+        out: dict[str, float] = {}
+        if low in self.count:
+            out[low] = 0.0
+        else:
+            out[low] = COST["unknown"]
+        for spelled in self.by_fold.get(f, []):
+            if spelled != low:
+                if low in self.count:
+                    cost = COST["respell_accented"] if accented else COST["wrong_accents"] if accented_input else COST["add_accents"]
+                else:
+                    cost = COST["wrong_accents"] if accented else COST["add_accents"]
+                out.setdefault(spelled, cost)
+        if (not accented and f not in self.by_fold) or (accented and low not in self.count):
+            for g in _edits1(f):
+                for spelled in self.by_fold.get(g, []):
+                    out.setdefault(spelled, COST["edit"])
+        return list(out.items())
+
+
+# Question phrasing the documents rarely contain, added to the corpus counts (PSEUDO_COUNT each)
+# so that "bao nhiu", "khi nao", "ngay nao" are restored like document words.
+QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|năm nào|thế nào|như thế nào|ra sao|tháng mấy|mấy phần
+|những gì|cái gì|ở đâu|về đâu|bao giờ|vì sao|tại sao|có không|được không|thì sao|tên gì|tên là gì|đồng chí nào
+|người nào|cơ quan nào|hình thức nào|nội dung gì|nhiệm vụ gì|làm gì|gồm những|thời hạn|hạn chót|lúc nào|đến khi nào
+|bao lâu|chậm nhất|trước ngày|ai ký|người ký|ký văn bản|văn bản đó|người đó|kế hoạch đó|ở đó|còn ở|thế còn|vậy còn
+|chức vụ|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
+PSEUDO_COUNT = 20
+# Everyday words of questions (pronouns, particles, question words): known words, so the
+# decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.
+COMMON_WORDS = set("""
+là gì bao nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
+bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào tại phải cần đã sẽ đang bị bởi nếu mà nhỉ ạ hả chứ ơi
+xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy họ ông bà người việc đâu nào rồi nữa lắm quá rất chưa
+vẫn cũng đều thì sao nhưng hay hoặc vì nên lúc giờ hôm nay mai qua tuần tháng năm ngày dạ vâng ừ ok
+""".split())
+
+# Channel costs of the spelling decoder (log-odds units against corpus pair support,
+# PAIR_WEIGHT · log(1 + pair count)): tuned on the phone dev set.
+COST = {
+    "unknown": 0.8,  # keeping a word the corpus never uses (names, out-of-corpus topics): cheap, stays
+    "add_accents": 0.2,  # typed without diacritics: restoring them is the usual case
+    "wrong_accents": 1.2,  # typed with other diacritics than any corpus spelling ("sinh hoật")
+    "respell_accented": 2.0,  # a correct corpus word typed: only strong pair evidence changes it
+    "edit": 2.5,  # one letter added, dropped, changed or swapped ("kế hoạc", "bao nhiu")
+}
+PAIR_WEIGHT = 1.0
+WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval
+
+
+def _edits1(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in letters]
+    inserts = [a + c + b for a, b in splits for c in letters]
+    return set(deletes + swaps + replaces + inserts) - {word}
+
+
+def _match_case(typed: str, word: str) -> str:
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _mostly_upper(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def _join(words: list[str], source: str) -> str:
+    """The phrase as written in the source (keeps its punctuation, e.g. 'công chức, viên chức')."""
+    m = re.search(r"\W+".join(re.escape(w) for w in words), source)
+    return m.group(0) if m else " ".join(words)
+
+
+def _mine_initials(lines: list[str], wanted: set[str]) -> dict[str, list[str]]:
+    """Readings of the corpus's capital abbreviations implied by the corpus itself: capitalised
+    phrases whose initials spell them ("Ban Tuyên giáo" → BTG), seen at least twice."""
+    found: dict[str, Counter] = defaultdict(Counter)
+    if not wanted:
+        return {}
+    sizes = {len(w) for w in wanted}
+    for line in lines:
+        words = re.findall(r"\w+", line)
+        for i, w in enumerate(words):
+            if not w[:1].isupper() or w.isupper():
+                continue
+            for n in sizes:
+                # allow one "và" inside ("Khoa học và Công nghệ")
+                for span in (n, n + 1):
+                    seq = words[i:i + span]
+                    if len(seq) < span:
+                        continue
+                    ini = _initials(seq)
+                    if ini in wanted and len(ini) == n and seq[-1].lower() not in _INITIAL_SKIP:
+                        found[ini][" ".join(seq)] += 1
+    out: dict[str, list[str]] = {}
+    for abbr, phrases in found.items():
+        keep = [p for p, c in phrases.most_common() if c >= 2 and sum(w[:1].isupper() for w in p.split()) >= 2]
+        if keep:
+            out[abbr] = keep[:4]
+    return out
