@@ -90,9 +90,13 @@ def _slip(word: str, rng: random.Random) -> str:
     if kind == "drop_tone":
         i = rng.choice(tones)
         return nfc(decomposed[:i] + decomposed[i + 1:])
-    if kind == "swap_tone":
+    if kind == "swap_tone":  # the new tone goes after the vowel's hat or horn, as typed
         i = rng.choice(tones)
-        return nfc(decomposed[:i] + _TONES[decomposed[i]] + decomposed[i + 1:])
+        rest = decomposed[:i] + decomposed[i + 1:]
+        j = i
+        while j < len(rest) and unicodedata.combining(rest[j]):
+            j += 1
+        return nfc(rest[:j] + _TONES[decomposed[i]] + rest[j:])
     if kind == "drop_hat":
         i = rng.choice(hats)
         return nfc(decomposed[:i] + decomposed[i + 1:])

@@ -76,17 +76,20 @@ def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float
     from .grounding import person_names
     from .query import topic_terms
 
-    text = query.normalized or query.question
-    folded = fold(text).lower()
+    text = (query.normalized or query.question).lower()
+    folded = fold(text)
     aliases = getattr(index, "aliases", None)
     names = [n for found in (aliases.match(text).values() if aliases else []) for n in found]
-    names += [fold(p).lower() for p in person_names(text)]
+    names += [fold(p).lower() for p in person_names(query.normalized or query.question)]
+    keep = list(text) if len(folded) == len(text) else list(folded)
     for name in sorted(names, key=len, reverse=True):
-        folded = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", folded)
-    terms = topic_terms(folded, True)
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+            keep[m.start():m.end()] = " " * (m.end() - m.start())
+    terms = topic_terms("".join(keep), query.folded)
     if not terms:
         return 1.0
-    words = [w for w in syllables(fold(lead.chunk.heading + " " + lead.chunk.text))]
+    lead_text = lead.chunk.heading + " " + lead.chunk.text
+    words = syllables(fold(lead_text) if query.folded else lead_text)
     present = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
     total = sum(index.idf(t) for t in terms)
     return sum(index.idf(t) for t in terms if t in present) / total if total else 1.0

@@ -354,14 +354,22 @@ class Lexicon:
         # A change needs a witness: a corpus pair with a neighbour, unless the accent-free form
         # has a single spelling ("tac pham" → "tác phẩm"). "tien" next to nothing it pairs with
         # stays "tien" rather than becoming the "tiễn" of "thực tiễn".
-        for i, (m, word) in enumerate(zip(tokens, chosen)):
-            typed = m.group().lower()
-            if word == typed or (i and self.pairs.get(f"{chosen[i - 1]} {word}", 0)):
+        # A word typed with diacritics needs a neighbour typed as is ("phở bò" is not "phó bí").
+        decoded = list(chosen)
+        typed_all = [m.group().lower() for m in tokens]
+        for i, (m, word) in enumerate(zip(tokens, decoded)):
+            typed = typed_all[i]
+            if word == typed:
                 continue
-            if i + 1 < len(chosen) and self.pairs.get(f"{word} {chosen[i + 1]}", 0):
+            strict = fold(typed) != typed
+            left = decoded[i - 1] if i else None
+            right = decoded[i + 1] if i + 1 < len(decoded) else None
+            ok_left = left is not None and self.pairs.get(f"{left} {word}", 0) and (not strict or left == typed_all[i - 1])
+            ok_right = right is not None and self.pairs.get(f"{word} {right}", 0) and (not strict or right == typed_all[i + 1])
+            if ok_left or ok_right:
                 continue
-            if fold(word) == fold(typed) and len(self.by_fold.get(fold(typed), [])) == 1:
-                continue
+            if not strict and fold(word) == fold(typed) and (word in COMMON_WORDS or self._dominant(word)):
+                continue  # "tac" → "tác", "phan" → "phần", "tu" → "từ": the spelling the corpus almost always uses
             chosen[i] = typed
         out, pos = [], 0
         for m, word in zip(tokens, chosen):
@@ -371,6 +379,12 @@ class Lexicon:
             pos = m.end()
         out.append(text[pos:])
         return "".join(out)
+
+    def _dominant(self, word: str) -> bool:
+        """The spelling is the only one of its accent-free form, or DOMINANT times as frequent as the next."""
+        spellings = self.by_fold.get(fold(word), [])
+        others = [self.count.get(w, 0) for w in spellings if w != word]
+        return not others or self.count.get(word, 0) >= DOMINANT * max(others)
 
     def _candidates(self, typed: str, accented_input: bool = False) -> list[tuple[str, float]]:
         """`accented_input`: the question is typed with diacritics, so a known word typed
@@ -383,7 +397,9 @@ class Lexicon:
         accented = f != low
         out: dict[str, float] = {}
         if low in self.count:
-            out[low] = 0.0
+            # typed without any diacritics, a known word ("phan") is no likelier than its accented
+            # spellings ("phần"): the corpus frequencies and pairs decide
+            out[low] = COST["add_accents"] if not accented and not accented_input and len(self.by_fold.get(f, [])) > 1 else 0.0
         else:
             out[low] = COST["unknown"]
         for spelled in self.by_fold.get(f, []):
@@ -427,6 +443,7 @@ COST = {
     "edit": 2.5,  # one letter added, dropped, changed or swapped ("kế hoạc", "bao nhiu")
 }
 PAIR_WEIGHT = 1.0
+DOMINANT = 4  # restoring diacritics without a corpus pair to witness it: only to a spelling this dominant
 WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval
 
 

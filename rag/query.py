@@ -17,7 +17,7 @@ xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b")
-_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi) ky\b|\bky (ten|ke hoach|van ban|huong dan)\b")
+_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b")
 
 
 # What kind of fact the question wants, and how that fact looks in a passage.
@@ -148,6 +148,22 @@ class DocAliases:
             by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
         return cls(by_doc)
 
+    def spell(self, text: str) -> str:
+        """Names of documents typed without diacritics take the documents' spelling
+        ("dien bien" → "điện biên", not the "diễn biến" the word pairs would suggest)."""
+        folded = fold(text)
+        if len(folded) != len(text):
+            return text
+        out = text
+        for names in self.by_doc.values():
+            for name, spelled in names:
+                if " " not in name or len(name) != len(spelled):
+                    continue
+                for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+                    if fold(out[m.start():m.end()]) == name:
+                        out = out[:m.start()] + spelled + out[m.end():]
+        return out
+
     def match(self, text: str) -> dict[str, list[str]]:
         """Documents named in the text, with the names found. With diacritics the names must
         match accents too ("sơ kết" does not name the "Sở"); without, the accent-free forms."""
@@ -210,7 +226,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, is_followup, reference
-    from .grounding import asked_column, missing_entities, ordinal as ordinal_of, role_question
+    from .grounding import missing_entities, ordinal as ordinal_of, role_question
 
     question = validate(question)
     aliases = aliases if aliases is not None else index.aliases
@@ -230,7 +246,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         expanded = lex.expand(core, list(named), log)
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
-        current = lex.correct(expanded)
+        current = aliases.spell(lex.correct(expanded))
         named = {**named, **aliases.match(current)}
         missing = missing_entities(core, expanded, current, lex)
     else:
@@ -309,7 +325,8 @@ def _column(folded_question: str, columns: dict[str, str]) -> str | None:
 
 
 def _asks_signer(text: str) -> bool:
-    return bool(_SIGNER.search(text.lower())) if has_diacritics(text) else bool(_SIGNER_FOLDED.search(fold(text)))
+    """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205")."""
+    return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(fold(text)))
 
 
 def _drop_name(text: str, folded_name: str) -> str:

@@ -57,7 +57,7 @@ def coverage(index: OpenIndex, query: Query, text: str) -> float:
 
 def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | None = None) -> list[Candidate]:
     n = len(index.chunks)
-    if n == 0:
+    if n == 0 or _names_only_excluded_documents(index, query, filters):
         return []
     ranked: dict[str, list[int]] = {}
     # Dense: the query embedding is computed once and handed to the LlamaIndex retriever.
@@ -244,6 +244,15 @@ def _dense_retriever(index: OpenIndex, filters: dict | None):
     return index.vector_index.as_retriever(
         similarity_top_k=index.retriever.similarity_top_k,
         filters=MetadataFilters(filters=[MetadataFilter(key="doc_id", value=docs, operator=FilterOperator.IN)]))
+
+
+def _names_only_excluded_documents(index: OpenIndex, query: Query, filters: dict | None) -> bool:
+    """The question names documents and the search scope excludes every one of them: another
+    document's passage would answer a question about a different plan, so nothing is retrieved."""
+    if not filters or not query.docs:
+        return False
+    docs = index.manifest.documents
+    return not any(_passes(docs[d], filters) for d in query.docs if d in docs)
 
 
 def _passes(doc: dict, filters: dict) -> bool:

@@ -247,3 +247,22 @@ def test_variants_are_deterministic_and_keep_the_expectation():
     assert kinds["no-diacritics"].question == "thanh uy yen bai yeu cau bao cao ket qua thuc hien khi nao?"
     assert "TU" in kinds["abbreviations"].question and "bc kq" in kinds["abbreviations"].question
     assert all(v.answer_contains == q.answer_contains for _, v in first)
+
+
+def test_report_needs_no_matplotlib(monkeypatch, tmp_path):
+    """`hoidap eval` runs on the default install: without matplotlib the report keeps its tables."""
+    import sys
+
+    from evals.report import write_report
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    row = {"questions": 2, "answerable": 2, "unanswerable": 0, "answer_correctness": 1.0, "hit@1": 1.0,
+           "false_refusals": 0.0, "correct_refusals": None}
+    summary = {"ours": {**row, "latency_p50_ms": 10.0}, "ours_by_tag": {"x": {**row, "hit@5": 1.0}}, "model": "m",
+               "index_generation": "g", "failures": [], "refuse_threshold": 0.48, "latencies_ms": [10.0, 12.0],
+               "calibration": {"suggested_threshold": 0.5, "refused_unanswerable": 0.0, "false_refusals": 0.0},
+               "variants": {"typos": {"n": 2, "original": row, "variant": {**row, "answer_correctness": 0.5}}}}
+    write_report(summary, tmp_path)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| typos | 2 | 1.000 | 0.500 |" in md
+    assert "<img" not in (tmp_path / "report.html").read_text(encoding="utf-8")
