@@ -329,8 +329,10 @@ class Lexicon:
             return text
         accented_input = sum(fold(m.group()) != m.group().lower() for m in tokens) >= max(2, len(tokens) // 3)
         cands: list[list[tuple[str, float]]] = []
-        for m in tokens:
-            cands.append(self._candidates(m.group(), accented_input))
+        for i, m in enumerate(tokens):
+            # a capitalised unknown word inside the sentence is a name ("Mường Chà"): never edited
+            name = i > 0 and m.group()[:1].isupper() and not m.group().isupper()
+            cands.append(self._candidates(m.group(), accented_input, name))
         # Viterbi over the candidates: channel cost + corpus pair support.
         best: list[dict[str, tuple[float, str | None]]] = []
         for i, options in enumerate(cands):
@@ -386,7 +388,7 @@ class Lexicon:
         others = [self.count.get(w, 0) for w in spellings if w != word]
         return not others or self.count.get(word, 0) >= DOMINANT * max(others)
 
-    def _candidates(self, typed: str, accented_input: bool = False) -> list[tuple[str, float]]:
+    def _candidates(self, typed: str, accented_input: bool = False, name: bool = False) -> list[tuple[str, float]]:
         """`accented_input`: the question is typed with diacritics, so a known word typed
         without them ("trong") is probably meant as typed."""
         low = typed.lower()
@@ -409,7 +411,7 @@ class Lexicon:
                 else:
                     cost = COST["wrong_accents"] if accented else COST["add_accents"]
                 out.setdefault(spelled, cost)
-        if (not accented and f not in self.by_fold) or (accented and low not in self.count):
+        if not name and ((not accented and f not in self.by_fold) or (accented and low not in self.count)):
             for g in _edits1(f):
                 for spelled in self.by_fold.get(g, []):
                     out.setdefault(spelled, COST["edit"])

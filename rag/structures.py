@@ -43,8 +43,14 @@ def structures(index) -> Structures:
 
 def _build(index) -> Structures:
     by_doc: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
     for c in index.chunks:
-        by_doc.setdefault(c.doc_id, []).append(c.text)
+        texts = by_doc.setdefault(c.doc_id, [])
+        for head in c.heading.split(" › "):  # headings are words of the corpus too ("2.1. Đối tượng"), each once
+            if head and (c.doc_id, head) not in seen:
+                seen.add((c.doc_id, head))
+                texts.append(head)
+        texts.append(c.text)
     lexicon = Lexicon.build(by_doc)
     docs = index.manifest.documents
     s = Structures(lexicon=lexicon, roles=RoleIndex.build(index.chunks, docs, lexicon), columns=table_columns(index.chunks),

@@ -139,14 +139,14 @@ def test_ask_open_citation_follow_up_feedback_new_conversation(browser, site):
     assert any(f["comment"] == "Cần trích thêm thời hạn báo cáo của Sở." and "Sở Khoa học" in f["question"]
                for f in usage["negative_feedback"])
 
+    tab.page.click("#new-chat")
+    tab.page.wait_for_function("() => document.querySelectorAll(\"#chat [data-testid='bot']\").length === 0")
     # A refusal looks different, and its closest passages are not citation links.
     tab.ask("Giá vàng hôm nay bao nhiêu?", wait_for="#chat .hoidap-refusal")
     assert tab.page.locator("#chat [data-testid='bot']").last.locator("a.hoidap-cite").count() == 0
     assert "Không tìm thấy căn cứ" in tab.last_answer()
     tab.shot("desktop-refusal")
 
-    tab.page.click("#new-chat")
-    tab.page.wait_for_function("() => document.querySelectorAll(\"#chat [data-testid='bot']\").length === 0")
     assert tab.outside == [], f"requests left the machine: {tab.outside}"
     tab.close()
 
