@@ -41,6 +41,9 @@ class Job:
     updated: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
+    eta_s: float | None = None  # estimated seconds left while embedding (measured rate of this run)
+    embedded: int = 0  # passages embedded by this job
+    cached: int = 0  # passages whose vectors came from the embedding cache
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +130,10 @@ class Admin:
                 if total:
                     job.progress = min(0.95, 0.1 + 0.4 * done / total)
                     job.message = f"Đang đọc tệp {done}/{total}: {name}"
+                elif hasattr(name, "vietnamese"):  # an EmbedStatus after each embedded batch
+                    job.message = f"Đang tạo véc-tơ: {name.vietnamese()}"
+                    job.progress = max(job.progress, min(0.95, 0.5 + 0.45 * name.fraction))
+                    job.eta_s = None if name.eta_s is None else round(name.eta_s, 1)
                 else:
                     job.message = f"Đang tạo véc-tơ: {name}"
                     job.progress = max(job.progress, 0.5)
@@ -146,15 +153,15 @@ class Admin:
             for name, _reason in job.failed:  # a bad file is reported and removed, never half-ingested
                 (self.dir / name).unlink(missing_ok=True)
                 (self.dir / (name + META_SUFFIX)).unlink(missing_ok=True)
-            job.chunks = report.chunks
-            job.progress, job.finished = 1.0, time.time()
+            job.chunks, job.embedded, job.cached = report.chunks, report.embedded, report.cached
+            job.progress, job.finished, job.eta_s = 1.0, time.time(), 0.0
             if job.failed and not (job.added or job.updated):
                 job.status = "failed"
                 job.message = "Không nạp được: " + "; ".join(f"{n}: {r}" for n, r in job.failed)
             else:
                 job.status = "done"
                 ok = len(job.added) + len(job.updated)
-                job.message = f"Đã nạp {ok} tệp; có thể hỏi ngay." + (
+                job.message = f"Đã nạp {ok} tệp ({report.embedded} đoạn mới tạo véc-tơ, {report.cached} đoạn lấy từ bộ nhớ đệm); có thể hỏi ngay." + (
                     " Lỗi: " + "; ".join(f"{n}: {r}" for n, r in job.failed) if job.failed else "")
 
     def job(self, job_id: str) -> Job | None:

@@ -241,13 +241,14 @@ class Service:
             return {"status": "no-index", "generation": None, "documents": 0, "chunks": 0, "detail": str(e)}
 
     # --- changing the index ------------------------------------------------------------------
-    def ingest(self, paths: list[Path], rebuild: bool = False, progress=None, drop: set[str] | None = None):
+    def ingest(self, paths: list[Path], rebuild: bool = False, progress=None, drop: set[str] | None = None,
+               prune_cache: bool = False):
         """Bring the index in line with `paths` (or drop documents); the server keeps answering
         from the current generation meanwhile and switches when the new one is written."""
         from ingest.pipeline import ingest
 
         try:
-            report = ingest(paths, self.settings, rebuild=rebuild, progress=progress, drop=drop)
+            report = ingest(paths, self.settings, rebuild=rebuild, progress=progress, drop=drop, prune_cache=prune_cache)
         except IndexError_ as e:
             raise ServiceError(str(e)) from e
         if self._live is not None:

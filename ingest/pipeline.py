@@ -4,7 +4,8 @@ new chunks, and write a new index generation.
 The steps, each a function below: collect the source files (`collect_sources`), read what
 the live generation holds and can be reused (`read_previous`), take each file
 (`take_file`), account for documents that are gone or dropped (`take_removals`), embed the
-new chunks and write the generation. Every fault of one file (unreadable, vanished, over a
+new chunks through the embedding cache (`embed_new`: cached passages are free, the others are
+embedded batch by batch and cached at once, so a killed run resumes) and write the generation. Every fault of one file (unreadable, vanished, over a
 limit, a bad sidecar) is named in the report and the others go on; a damaged live
 generation is repaired from what can be reused plus the source files; an empty index is a
 valid result."""
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hoidap.embcache import FILE_NAME as CACHE_FILE
+from hoidap.embcache import EmbeddingCache
 from hoidap.embeddings import make_embedder
 from hoidap.model import Chunk
 from hoidap.settings import Settings
@@ -41,7 +44,9 @@ class IngestReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # ingested, but something was wrong (a sidecar)
     repaired: list[str] = field(default_factory=list)  # damage found in the previous generation and mended
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # passages given to the model in this run
+    cached: int = 0  # passages whose vectors came from the embedding cache
+    cache_pruned: int = 0  # cache entries no live passage uses, deleted (hoidap/embcache.py)
     seconds: float = 0.0
     generation: str | None = None
 
@@ -436,10 +441,13 @@ def files_to_repair(prev: Previous, files: list[Path]) -> list[Path]:
 # --- the whole run --------------------------------------------------------------------------------
 
 def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progress=None,
-           drop: set[str] | None = None) -> IngestReport:
+           drop: set[str] | None = None, prune_cache: bool = False) -> IngestReport:
     """Bring the index in line with `paths`, leaving out the documents in `drop` (ids).
-    `progress(n_done, n_total, name)` is optional. Raises IndexError_ (and its IndexWriteError)
-    when the index cannot be changed; the previous generation then stays live."""
+    `progress(n_done, n_total, name)` is optional: called with the file's number while files
+    are read, then with (None, None, EmbedStatus) after each embedded batch. `prune_cache`
+    keeps only the live generation's passages in the embedding cache. Raises IndexError_ (and
+    its IndexWriteError) when the index cannot be changed; the previous generation then stays
+    live, and what was embedded stays in the embedding cache for the next run."""
     started = time.perf_counter()
     report = IngestReport()
     store = IndexStore(settings.index_dir, settings.chroma_url)
@@ -465,42 +473,171 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
         take_removals(prev, nxt, report, roots, drop)
         report.chunks = nxt.n_chunks
         same_scheme = prev.manifest is not None and prev.manifest.lexical_scheme == settings.lexical_scheme
-        if not report.changed and same_scheme and not prev.damage:
+        unchanged = not report.changed and same_scheme and not prev.damage
+        if unchanged and not prune_cache:
             report.generation = prev.gen.name
             report.seconds = time.perf_counter() - started
             return report
-        report.embedded = embed_new(nxt, embedder, progress)
-        report.generation = write(store, nxt, embedder, settings).name
+        with open_cache(store, embedder, report) as cache:
+            if unchanged:
+                report.generation = prev.gen.name
+                live_texts = [index_text(c, nxt.docs[d]) for d in sorted(nxt.chunks) for c in nxt.chunks[d]]
+            else:
+                report.embedded, report.cached = embed_new(nxt, embedder, cache, progress)
+                gen, live_texts = write(store, nxt, embedder, settings)
+                report.generation = gen.name
+            report.cache_pruned = tend_cache(cache, live_texts, prune_cache)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def embed_new(nxt: NextGeneration, embedder, progress) -> int:
-    done = 0
-    for doc_id in nxt.to_embed:
-        batch = [index_text(c, nxt.docs[doc_id]) for c in nxt.chunks[doc_id]]
-        nxt.vectors[doc_id] = _embed(embedder, batch, progress, nxt.docs[doc_id]["source"])
-        done += len(batch)
-    return done
-
-
-def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) -> Path:
+def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) -> tuple[Path, list[str]]:
+    """Write the next generation; return it with the texts its passages were embedded from."""
     order = sorted(nxt.chunks)
     all_chunks = [c for d in order for c in nxt.chunks[d]]
     assign_groups(all_chunks)
     matrix = (np.vstack([nxt.vectors[d] for d in order]) if all_chunks
               else np.zeros((0, embedder.dim), np.float32))
-    return store.write_generation(embedder.name, embedder.dim, nxt.docs, all_chunks, matrix, nxt.texts,
-                                  [index_text(c, nxt.docs[c.doc_id]) for c in all_chunks], settings.lexical_scheme)
+    texts = [index_text(c, nxt.docs[c.doc_id]) for c in all_chunks]
+    gen = store.write_generation(embedder.name, embedder.dim, nxt.docs, all_chunks, matrix, nxt.texts, texts,
+                                 settings.lexical_scheme)
+    return gen, texts
 
 
-def _embed(embedder, texts: list[str], progress, name: str) -> np.ndarray:
-    out = []
-    for start in range(0, len(texts), 64):
-        out.append(embedder.passages(texts[start:start + 64]))
-        if progress:
-            progress(None, None, f"{name}: embedded {min(start + 64, len(texts))}/{len(texts)} chunks")
-    return np.vstack(out) if out else np.zeros((0, embedder.dim), np.float32)
+# --- embedding, through the cache -----------------------------------------------------------------
+
+EMBED_BATCH = 32  # passages per model call and per cache commit: a kill loses at most one batch
+
+
+def open_cache(store: IndexStore, embedder, report: IngestReport) -> EmbeddingCache:
+    """The index folder's embedding cache for this model; a damaged one is set aside and
+    started again, an unusable one leaves the run without a cache (named in the report)."""
+    cache = EmbeddingCache(store.dir / CACHE_FILE, embedder.name, embedder.dim)
+    if cache.problem:
+        report.notes.append(("embedding cache", cache.problem))
+    return cache
+
+
+def tend_cache(cache: EmbeddingCache, live_texts: list[str], force: bool) -> int:
+    """Keep the cache bounded: when asked, or when it holds more than PRUNE_FACTOR times the
+    live index, keep only the live generation's passages."""
+    if force or cache.needs_prune(len(live_texts)):
+        return cache.prune(live_texts)
+    return 0
+
+
+@dataclass
+class EmbedStatus:
+    """Where the embedding step stands, for progress output: this file and the whole run.
+    Only passages missing from the cache take time, so the estimates count those, at the rate
+    measured in this run."""
+    name: str
+    file_embedded: int
+    file_missing: int  # passages of this file not found in the cache
+    file_cached: int
+    embedded: int
+    missing: int  # of the whole run
+    cached: int
+    seconds_per_passage: float | None  # measured in this run; None before the first batch
+
+    def _eta(self, left: int) -> float | None:
+        return None if self.seconds_per_passage is None else left * self.seconds_per_passage
+
+    @property
+    def file_eta_s(self) -> float | None:
+        return self._eta(self.file_missing - self.file_embedded)
+
+    @property
+    def eta_s(self) -> float | None:
+        return self._eta(self.missing - self.embedded)
+
+    @property
+    def fraction(self) -> float:
+        return self.embedded / self.missing if self.missing else 1.0
+
+    def __str__(self) -> str:
+        if not self.file_missing:
+            head = f"{self.name}: {self.file_cached} passages, all from the cache"
+        else:
+            head = (f"{self.name}: embedded {self.file_embedded}/{self.file_missing} new passages (cache {self.file_cached})"
+                    + (" · file done" if self.file_embedded >= self.file_missing else f" · file {_duration(self.file_eta_s)} left"))
+        tail = "" if self.embedded >= self.missing else f" {_duration(self.eta_s)} left"
+        return f"{head} · overall {self.fraction:.0%}{tail}"
+
+    def vietnamese(self) -> str:
+        if not self.file_missing:
+            head = f"{self.name}: {self.file_cached} đoạn, tất cả lấy từ bộ nhớ đệm"
+        else:
+            head = (f"{self.name}: đã tạo véc-tơ {self.file_embedded}/{self.file_missing} đoạn mới "
+                    f"(lấy lại {self.file_cached} đoạn đã có)"
+                    + (" · xong tệp" if self.file_embedded >= self.file_missing
+                       else f" · tệp còn {_duration(self.file_eta_s, 'vi')}"))
+        tail = "" if self.embedded >= self.missing else f", còn {_duration(self.eta_s, 'vi')}"
+        return f"{head} · toàn bộ {self.fraction:.0%}{tail}"
+
+
+def _duration(seconds: float | None, lang: str = "en") -> str:
+    if seconds is None:
+        return "(estimating)" if lang == "en" else "(đang ước tính)"
+    if seconds < 90:
+        return f"~{max(1, round(seconds))} s" if lang == "en" else f"khoảng {max(1, round(seconds))} giây"
+    if seconds < 90 * 60:
+        return f"~{round(seconds / 60)} min" if lang == "en" else f"khoảng {round(seconds / 60)} phút"
+    return f"~{seconds / 3600:.1f} h" if lang == "en" else f"khoảng {seconds / 3600:.1f} giờ".replace(".", ",")
+
+
+@dataclass
+class DocWork:
+    """One document's passages to vectorise: found in the cache, or still missing."""
+    doc_id: str
+    name: str
+    texts: list[str]
+    vectors: dict[int, np.ndarray]  # position → vector
+    missing: list[int]
+
+
+def plan_embedding(nxt: NextGeneration, cache: EmbeddingCache) -> list[DocWork]:
+    """Look every new passage up in the cache first."""
+    work = []
+    for doc_id in nxt.to_embed:
+        doc = nxt.docs[doc_id]
+        texts = [index_text(c, doc) for c in nxt.chunks[doc_id]]
+        found = cache.lookup(texts)
+        missing = [i for i in range(len(texts)) if i not in found]
+        work.append(DocWork(doc_id, Path(doc.get("source", doc_id)).name, texts, found, missing))
+    return work
+
+
+def embed_new(nxt: NextGeneration, embedder, cache: EmbeddingCache, progress) -> tuple[int, int]:
+    """Vectors for every new passage: from the cache, else embedded in batches, each batch
+    stored in the cache as soon as it is computed. Return (embedded, from the cache)."""
+    work = plan_embedding(nxt, cache)
+    missing = sum(len(w.missing) for w in work)
+    status = EmbedStatus("", 0, 0, 0, 0, missing, sum(len(w.vectors) for w in work), None)
+    seconds, memo = 0.0, {}  # memo: passages embedded earlier in this run (a passage repeated across documents)
+    for w in work:
+        status.name, status.file_embedded, status.file_missing = w.name, 0, len(w.missing)
+        status.file_cached = len(w.vectors)
+        for start in range(0, len(w.missing), EMBED_BATCH):
+            batch = [i for i in w.missing[start:start + EMBED_BATCH] if w.texts[i] not in memo]
+            t0 = time.perf_counter()
+            vectors = embedder.passages([w.texts[i] for i in batch]) if batch else np.zeros((0, embedder.dim), np.float32)
+            seconds += time.perf_counter() - t0
+            cache.store([w.texts[i] for i in batch], vectors)
+            memo.update({w.texts[i]: v for i, v in zip(batch, vectors)})
+            for i in w.missing[start:start + EMBED_BATCH]:
+                w.vectors[i] = memo[w.texts[i]]
+            status.embedded += len(batch)
+            status.file_embedded += len(batch)
+            status.cached += len(w.missing[start:start + EMBED_BATCH]) - len(batch)
+            status.seconds_per_passage = seconds / status.embedded if status.embedded else None
+            if progress:
+                progress(None, None, status)
+        if progress and not w.missing:
+            progress(None, None, status)
+        nxt.vectors[w.doc_id] = (np.vstack([w.vectors[i] for i in range(len(w.texts))]).astype(np.float32)
+                                 if w.texts else np.zeros((0, embedder.dim), np.float32))
+    return status.embedded, status.cached
 
 
 def _unique_id(base: str, taken: set[str]) -> str:

@@ -27,30 +27,64 @@ def printable(text: str, keep_newlines: bool = False) -> str:
     return _UNSAFE.sub(escape, str(text))
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+class IngestProgress:
+    """Ingest progress on stderr: on a terminal one line rewritten in place; otherwise (a log,
+    a pipe) one line per update, at most one a second, plus the end of each file."""
 
+    def __init__(self, stream=None, quiet: bool = False, interval: float = 1.0) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = interval
+        self._last = float("-inf")
+        self._shown = False
+
+    def __call__(self, done, total, what) -> None:
+        import time
+
+        if self.quiet:
+            return
+        if total is not None:
+            text, last_of_file = f"reading {done}/{total}: {what}", False
+        else:  # an EmbedStatus (ingest/pipeline.py) after each embedded batch
+            text, last_of_file = str(what), getattr(what, "file_embedded", 0) >= getattr(what, "file_missing", 0)
+        now = time.monotonic()
+        if now - self._last < self.interval and not last_of_file:
+            return
+        self._last = now
+        text = printable(text)
+        if self.tty:
+            import shutil
+
+            width = shutil.get_terminal_size((120, 20)).columns - 1
+            self.stream.write("\r\x1b[K" + (text if len(text) <= width else "…" + text[-(width - 1):]))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self.tty and self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
     from hoidap.service import Service, ServiceError
 
     settings = settings_from(args)
     paths = [Path(p) for p in args.paths] or [settings.data_dir]
-    bar = tqdm(total=0, unit="file", file=sys.stderr, disable=args.quiet, leave=False)
-
-    def progress(done, total, name):
-        if total is not None:
-            bar.total = total
-            bar.n = done
-        bar.set_postfix_str(printable(name)[-60:], refresh=True)
-
+    bar = IngestProgress(quiet=args.quiet)
     try:
-        report = Service(settings).ingest(paths, rebuild=args.rebuild, progress=progress)
+        report = Service(settings).ingest(paths, rebuild=args.rebuild, progress=bar, prune_cache=args.prune_cache)
     except ServiceError as e:
         bar.close()
         print(f"error: {printable(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         bar.close()
-        print("interrupted: no half-written index was left behind; the live generation is complete", file=sys.stderr)
+        print("interrupted: no half-written index was left behind; the live generation is complete, and the passages "
+              "embedded so far are in the embedding cache for the next run", file=sys.stderr)
         return 130
     bar.close()
     for label, items in (("failed", report.failed), ("warning", report.warnings), ("note", report.notes)):
@@ -62,7 +96,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"repaired: the index was rewritten as {report.generation}", file=sys.stderr)
     print(f"documents: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.failed)} failed; chunks: {report.chunks} "
-          f"({report.embedded} embedded); {report.seconds:.1f} s; index: {printable(settings.index_dir)}")
+          f"({report.embedded} embedded, {report.cached} from the embedding cache); {report.seconds:.1f} s; "
+          f"index: {printable(settings.index_dir)}")
+    if report.cache_pruned:
+        print(f"note: embedding cache: {report.cache_pruned} entries no live passage uses were deleted", file=sys.stderr)
     nothing = report.chunks == 0 and not report.removed
     if report.chunks == 0:
         print("note: the index is empty: it holds no documents, and `hoidap ask` says so", file=sys.stderr)
@@ -140,7 +177,9 @@ def add_commands(sub) -> None:
     p.add_argument("paths", nargs="*")
     p.add_argument("--index", help="index folder (HOIDAP_INDEX_DIR)")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--prune-cache", action="store_true",
+                   help="keep only the live index's passages in the embedding cache (<index>/embcache.sqlite)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("docs", help="list the indexed documents")
