@@ -59,7 +59,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2
     try:
         bench(settings_from(args), Path(args.out) if args.out else None, load_only=args.load_only,
-              clients=args.clients, seconds=args.seconds, zalo_only=args.zalo_only)
+              clients=args.clients, seconds=args.seconds, zalo_only=args.zalo_only, book_only=args.book_only,
+              realtext_only=args.realtext_only, pages=args.pages, realtext_n=args.realtext_n)
     except RuntimeError as e:  # the server of the load run did not start
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -88,4 +89,10 @@ def add_commands(sub) -> None:
     p.add_argument("--seconds", type=float, default=60, help="duration of the load run in seconds (default 60)")
     p.add_argument("--zalo-only", action="store_true",
                    help="only the Zalo webhook load run (50 users × 10 questions through /zalo/bot, fake Zalo)")
+    p.add_argument("--book-only", action="store_true",
+                   help="only the book: cold ingest, killed at ~50 %% and run again, everything cached")
+    p.add_argument("--pages", type=int, default=600, help="pages of the generated book (default 600)")
+    p.add_argument("--realtext-only", action="store_true",
+                   help="only the real-text index (vectors from `python -m evals.realtext embed`'s cache)")
+    p.add_argument("--realtext-n", type=int, default=100_000, help="passages of the real-text index (default 100000)")
     p.set_defaults(func=cmd_bench)

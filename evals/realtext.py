@@ -142,9 +142,12 @@ def embed_texts(docs: dict[str, dict], chunks: list[Chunk]) -> list[str]:
     return [index_text(c, docs[c.doc_id]) for c in chunks]
 
 
-def embed(n: int, cache_path: Path, batch: int = 32, log=print) -> int:
+def embed(n: int, cache_path: Path, batch: int = 32, log=print, shard: int = 0, shards: int = 1) -> int:
     """Embed the first `n` passages into the cache, in order, skipping those already there;
-    return how many were embedded now."""
+    return how many were embedded now. With `shards` > 1 this process takes every shards-th
+    batch from `shard` on: run one process per core with OMP_NUM_THREADS=1 on a shared machine
+    (a 2-thread OpenMP job runs at the pace of its slower thread when another process holds
+    one of the cores)."""
     from hoidap.embcache import EmbeddingCache
     from hoidap.embeddings import make_embedder
 
@@ -154,6 +157,7 @@ def embed(n: int, cache_path: Path, batch: int = 32, log=print) -> int:
     cache = EmbeddingCache(cache_path, embedder.name, embedder.dim)
     have = cache.lookup(texts)
     todo = [i for i in range(n) if i not in have]
+    todo = [i for b in range(shard * batch, len(todo), batch * shards) for i in todo[b:b + batch]]
     log(f"{n} passages, {len(have)} already in {cache_path}, {len(todo)} to embed")
     t0, done = time.perf_counter(), 0
     for start in range(0, len(todo), batch):
@@ -192,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--n", type=int, default=100_000)
     e.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     e.add_argument("--batch", type=int, default=32)
+    e.add_argument("--shard", default="0/1", help="I/N: this process's share of the batches (one process per core)")
     s = sub.add_parser("show", help="print passage I as the model sees it")
     s.add_argument("i", type=int)
     c = sub.add_parser("prefix", help="how many leading passages are fully embedded")
@@ -199,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = p.parse_args(argv)
     if args.cmd == "embed":
-        embed(args.n, args.cache, args.batch, log=lambda m: print(m, flush=True))
+        shard, shards = (int(x) for x in args.shard.split("/"))
+        embed(args.n, args.cache, args.batch, log=lambda m: print(m, flush=True), shard=shard, shards=shards)
     elif args.cmd == "show":
         docs, chunks = build(args.i + 1)
         print(embed_texts(docs, chunks[-1:])[0])

@@ -48,6 +48,7 @@ class IngestReport:
     cached: int = 0  # passages whose vectors came from the embedding cache
     cache_pruned: int = 0  # cache entries no live passage uses, deleted (hoidap/embcache.py)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds: read (load, clean, chunk), embed, write
     generation: str | None = None
 
     @property
@@ -466,11 +467,13 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
         nxt = NextGeneration(dim=embedder.dim)
         by_source = {d.get("source_path", ""): doc_id for doc_id, d in prev.docs.items()}
         taken_ids: set[str] = set()
+        t0 = time.perf_counter()
         for n, path in enumerate(files, 1):
             if progress:
                 progress(n, len(files), path.name)
             take_file(path, settings, prev, nxt, report, by_source, taken_ids)
         take_removals(prev, nxt, report, roots, drop)
+        report.stages["read"] = time.perf_counter() - t0
         report.chunks = nxt.n_chunks
         same_scheme = prev.manifest is not None and prev.manifest.lexical_scheme == settings.lexical_scheme
         unchanged = not report.changed and same_scheme and not prev.damage
@@ -483,9 +486,12 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
                 report.generation = prev.gen.name
                 live_texts = [index_text(c, nxt.docs[d]) for d in sorted(nxt.chunks) for c in nxt.chunks[d]]
             else:
+                t0 = time.perf_counter()
                 report.embedded, report.cached = embed_new(nxt, embedder, cache, progress)
+                t1 = time.perf_counter()
                 gen, live_texts = write(store, nxt, embedder, settings)
                 report.generation = gen.name
+                report.stages |= {"embed": t1 - t0, "write": time.perf_counter() - t1}
             report.cache_pruned = tend_cache(cache, live_texts, prune_cache)
     report.seconds = time.perf_counter() - started
     return report

@@ -96,8 +96,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"repaired: the index was rewritten as {report.generation}", file=sys.stderr)
     print(f"documents: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.failed)} failed; chunks: {report.chunks} "
-          f"({report.embedded} embedded, {report.cached} from the embedding cache); {report.seconds:.1f} s; "
-          f"index: {printable(settings.index_dir)}")
+          f"({report.embedded} embedded, {report.cached} from the embedding cache); {report.seconds:.1f} s"
+          + (" (" + ", ".join(f"{k} {v:.1f} s" for k, v in report.stages.items()) + ")" if report.stages else "")
+          + f"; index: {printable(settings.index_dir)}")
     if report.cache_pruned:
         print(f"note: embedding cache: {report.cache_pruned} entries no live passage uses were deleted", file=sys.stderr)
     nothing = report.chunks == 0 and not report.removed
