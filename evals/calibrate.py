@@ -2,8 +2,8 @@
 
     python -m evals.calibrate --index DIR [--questions A.jsonl B.jsonl …] [--variants] [--write]
 
-Every question of the fitting sets (by default the project set and the phone DEV half —
-never the test half) is answered with refusals by confidence turned off; each answer is
+Every question of the fitting sets (by default the project set and the DEV halves of the phone and
+held-out sets — never a test half) is answered with refusals by confidence turned off; each answer is
 labelled correct or not (unanswerable questions: not). An L2-regularised logistic regression
 over `rag.calibration.FEATURES` is fitted by Newton's method; the operating threshold is the
 highest that refuses at most MAX_FALSE of the answerable questions, and the intercept is
@@ -25,7 +25,7 @@ from hoidap.settings import Settings
 from .dataset import answer_correct, load_questions
 
 HERE = Path(__file__).parent
-DEFAULT_SETS = [HERE / "questions.jsonl", HERE / "questions-phone-dev.jsonl"]
+DEFAULT_SETS = [HERE / "questions.jsonl", HERE / "questions-phone-dev.jsonl", HERE / "questions-heldout-dev.jsonl"]
 MAX_FALSE = 0.04  # refuse at most this share of the answerable fitting questions (target ≤ 0.05)
 L2 = 1.0
 # Unanswerable questions are few next to answerable ones (about 1 in 14 of the fitting data):
@@ -65,7 +65,22 @@ def collect(settings: Settings, paths: list[Path], with_variants: bool = False) 
 
 
 def fit(rows: list[dict], labels: list[int], names: list[str], l2: float = L2, iters: int = 50,
-        sample_weight: list[float] | None = None) -> dict[str, float]:
+        sample_weight: list[float] | None = None, signs: dict[str, int] | None = None) -> dict[str, float]:
+    """Logistic regression; `signs` fixes the direction a feature may push (+1 / -1): a weight
+    that comes out the other way (collinear features trading off) is held at 0 and the rest
+    refitted, so the model never says that a word the corpus lacks raises confidence."""
+    signs = signs or {}
+    active = list(names)
+    while True:
+        w = _newton(rows, labels, active, l2, iters, sample_weight)
+        wrong = [n for n in active if signs.get(n, 0) * w[n] < 0]
+        if not wrong:
+            return {"bias": w["bias"], **{n: w.get(n, 0.0) for n in names}}
+        active.remove(max(wrong, key=lambda n: abs(w[n])))
+
+
+def _newton(rows: list[dict], labels: list[int], names: list[str], l2: float, iters: int,
+            sample_weight: list[float] | None) -> dict[str, float]:
     X = np.array([[1.0] + [r[n] for n in names] for r in rows])
     y = np.array(labels, dtype=float)
     sw = np.array(sample_weight if sample_weight is not None else [1.0] * len(rows))
@@ -110,11 +125,11 @@ def write_weights(weights: dict[str, float], fit_note: dict, path: Path) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.calibration import FEATURES, probability
+    from rag.calibration import FEATURES, SIGNS, probability
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True)
-    ap.add_argument("--questions", nargs="*", help="fitting question files (default: the project set and phone dev)")
+    ap.add_argument("--questions", nargs="*", help="fitting question files (default: the project set and the phone and held-out dev halves)")
     ap.add_argument("--variants", action="store_true", help="add the automatic variants of the fitting questions")
     ap.add_argument("--write", action="store_true", help="rewrite the WEIGHTS block of rag/calibration.py")
     ap.add_argument("--rows", help="save the collected features here, or reuse them when the file exists")
@@ -131,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.rows:
             Path(args.rows).write_text(json.dumps({"rows": rows, "labels": labels, "answerable": answerable}), encoding="utf-8")
     rows = [{k: r.get(k, 0.0) for k in FEATURES} for r in rows]
-    weights = fit(rows, labels, FEATURES, sample_weight=[UNANSWERABLE_WEIGHT if not a else 1.0 for a in answerable])
+    weights = fit(rows, labels, FEATURES, sample_weight=[UNANSWERABLE_WEIGHT if not a else 1.0 for a in answerable],
+                  signs=SIGNS)
     scores = [probability(r, weights) for r in rows]
     t, stats = operating_point(scores, answerable, labels, MAX_FALSE)
     target = settings.refuse_threshold

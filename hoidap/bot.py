@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hoidap.schema import AnswerOut, Citation
+from hoidap.schema import AnswerOut, Citation, Turn
 from hoidap.textnorm import fold
 
 log = logging.getLogger("hoidap.bot")
@@ -366,7 +366,8 @@ class Bot:
         from hoidap.service import BadRequest, ServiceError
 
         memory = self._memory(msg)
-        history = [h for h in memory.get("history") or [] if isinstance(h, str)]
+        # earlier turns with what their answers cited (plain strings from before are still read)
+        history = [h for h in memory.get("history") or [] if isinstance(h, (str, dict))]
         try:
             answer = self.service.ask(question, history=history or None, channel=msg.channel)
         except BadRequest as e:
@@ -374,7 +375,8 @@ class Bot:
         except ServiceError as e:
             log.warning("%s: the service could not answer: %s", msg.channel, e)
             return [TROUBLE]
-        memory["history"] = (history + [question])[-HISTORY_TURNS:]
+        turn = Turn.from_answer(question, answer).model_dump(exclude={"answer"})
+        memory["history"] = (history + [turn])[-HISTORY_TURNS:]
         memory["sources"] = _sources(answer)
         try:
             self._remember(msg, memory)

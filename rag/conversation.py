@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hoidap.textnorm import fold
+from hoidap.textnorm import canonical, fold, has_diacritics
 
 
 @dataclass
@@ -71,18 +71,30 @@ class State:
 _FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve)\b")
 _FOLLOWUP_END = re.compile(r"\b(thi sao|nua)\s*\??$")
 # Words pointing back at something said before; the noun in front tells what.
-_ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b")
+_ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b(?! ai\b)")
+# With diacritics "đó" points back and "đô" does not; a pointer left without them ("người do",
+# the rest of the question restored) is read as one only after a noun that can point back.
+_ANAPHOR_ACCENTED = re.compile(r"(?<!\w)(\w+(?: \w+)?) (đó|ấy|này|trên|kia|vừa rồi|vừa nêu|do|ay|nay|kia)(?!\w)(?! ai\b)")
 _PERSON_NOUNS = {"nguoi", "ong", "ba", "dong chi", "d/c", "nguoi ky", "nguoi do", "vi", "anh", "chi"}
 _DOC_NOUNS = {"van ban", "tai lieu", "ke hoach nay"}
+_REFERENT_NOUNS = {"nguoi", "ong", "ba", "chi", "anh", "vi", "hoach", "kh", "ban", "dan", "hd", "van", "lieu", "phan",
+                   "bai", "muc", "nghi", "vu", "quan", "vi", "trinh", "luan", "kl", "cv", "tac", "pham", "sach", "dot",
+                   "do", "ay", "nay"}
+_TIME_WORDS = {"hom", "hien", "ngay", "nam", "thang", "tuan", "luc", "gio", "dao", "bay"}
 
 
 def reference(question: str) -> str | None:
     """'passage' when the question points at what the last answer quoted ("người đó",
     "kế hoạch đó", "phần đó"), 'document' for the document as a whole ("văn bản ấy"), None."""
-    f = fold(question).lower()
-    for m in _ANAPHOR.finditer(f):
-        noun = m.group(1)
+    accented = has_diacritics(question)
+    f = canonical(question) if accented else fold(question).lower()
+    for m in (_ANAPHOR_ACCENTED if accented else _ANAPHOR).finditer(f):  # "đô" is not "đó"
+        noun = fold(m.group(1)).lower()
         last = noun.split()[-1]
+        if fold(m.group(2)) == "nay" and last in _TIME_WORDS:
+            continue  # "hôm nay", "hiện nay", "năm nay": a time, not a reference
+        if (not accented or m.group(2).isascii()) and last not in _REFERENT_NOUNS:
+            continue  # without diacritics "do" may be "đô", "ay" anything: only a noun that can point back
         if noun in _DOC_NOUNS or last in ("ban",) and noun.endswith("van ban"):
             return "document"
         if noun in _PERSON_NOUNS or last in ("nguoi", "ong", "ba", "chi"):

@@ -103,6 +103,20 @@ def count_synonyms(terms: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
+# Words people use for the book that the documents call "tác phẩm" ("cuốn sách dày bao nhiêu
+# trang"): a passage naming the work answers a question naming the book, and back.
+BOOK_WORDS = {"sách", "cuốn", "quyển", "cuốn sách", "quyển sách"}
+BOOK_NAME = "tác phẩm"
+
+
+def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    words = {fold(w) for w in BOOK_WORDS} if folded else BOOK_WORDS
+    said = [t for t in terms if t in words]
+    if not any(t.endswith("sách") or t.endswith("sach") for t in said):
+        return []
+    return [(fold(BOOK_NAME) if folded else BOOK_NAME, said)]
+
+
 def restore_diacritics(text: str, restore: dict[str, str]) -> str:
     """'tac pham gom may phan' → 'tác phẩm gồm mấy phần', using the spellings of the corpus
     (syllable pairs first, then single syllables); unknown words stay as typed."""
@@ -210,6 +224,26 @@ _LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?:
 _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
 
 
+# "Tác phẩm dày bao nhiêu trang?": an adjective of measure before the question word names the
+# dimension; the unit after it ("trang") carries the topic. When the corpus never uses the
+# adjective it is part of the question's frame, not a topic word the passage must contain.
+MEASURE_WORDS = ("dày", "dài", "rộng", "cao", "nặng", "to", "lớn", "lâu", "xa")
+_MEASURE = re.compile(r"(?<!\w)(\w+)\s+(?=(?:bao nhiêu|bao nhieu|mấy|may)(?!\w))", re.I)
+
+
+def drop_measure_words(text: str, lex) -> str:
+    """Typed without diacritics ("day"), the word is taken for the measure it can spell."""
+    if lex is None:
+        return text
+
+    def frame(m: re.Match) -> str:
+        w = m.group(1).lower()
+        measure = w if w in MEASURE_WORDS else next((x for x in MEASURE_WORDS if fold(x) == w), None)
+        return "" if measure and not lex.known(measure) else m.group(0)
+
+    return _MEASURE.sub(frame, text)
+
+
 def question_type(folded: str, wants: str | None) -> str:
     if wants:
         return wants
@@ -246,7 +280,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         expanded = lex.expand(core, list(named), log)
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
-        current = aliases.spell(lex.correct(expanded))
+        current = drop_measure_words(aliases.spell(lex.correct(expanded)), lex)
         named = {**named, **aliases.match(current)}
         missing = missing_entities(core, expanded, current, lex)
     else:
@@ -260,7 +294,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             prev = nfc(turns[-1].question)
             state = State(question=prev, named=list(aliases.match(prev)), docs=list(turns[-1].doc_ids))
     content = content_words(current)
-    followup = bool(state) and is_followup(current, len(content))
+    # a short question with words the corpus never uses ("Thủ đô của Pháp?") starts a new topic
+    foreign = lex is not None and any(w not in lex.count for w in syllables(current) if w not in STOPWORDS and not w.isdigit())
+    followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs = current, [], []
     wants = wanted_fact(current)
     signer = _asks_signer(current)
@@ -308,7 +344,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  role=None if signer else role_question(f_current), column=_column(f_current, columns),
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
-                 synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms),
+                 synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
                  subject=_subject(f_current))
 
 

@@ -101,6 +101,17 @@ def test_cli_json_schema(corpus_index):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "trống" in bad.stderr
 
 
+def test_cli_history_takes_turns_with_their_citations(corpus_index):
+    idx = ("--index", str(corpus_index.index_dir))
+    first = json.loads(run_cli("ask", "Mục đích của kế hoạch là gì?", "--doc", "ke-hoach-huyen-uy", "--json", *idx).stdout)
+    turn = json.dumps({"question": first["question"], "doc_ids": [c["doc_id"] for c in first["citations"]],
+                       "chunk_ids": [c["chunk_id"] for c in first["citations"]]}, ensure_ascii=False)
+    follow = run_cli("ask", "Ai ký văn bản đó?", "--history", turn, *idx)
+    assert follow.returncode == 0 and "Ung Văn Tám" in follow.stdout, follow.stdout + follow.stderr
+    bad = run_cli("ask", "Ai ký?", "--history", '{"question": 3}', *idx)
+    assert bad.returncode == 2 and "not a valid turn" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_signatures_are_never_merged_across_plans(assistant):
     sig = assistant.answer("Ai ký kế hoạch của Huyện ủy?")
     assert "Ung Văn Tám" in sig.answer and sig.citations[0].also_in == []

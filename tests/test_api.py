@@ -21,7 +21,7 @@ import pytest
 
 from conftest import SEEDS, free_port, run_cli
 from evals.dataset import DEFAULT_QUESTIONS, load_questions
-from hoidap.schema import AnswerOut, Citation
+from hoidap.schema import AnswerOut, Citation, Turn
 from pg_server import postgres_url  # noqa: F401  (session fixture)
 from server_proc import copy_index, running_servers
 
@@ -320,6 +320,26 @@ def test_follow_up_question_uses_the_history(main):
     # blank history entries are ignored, not an error
     again = ask(main, "Ai ký văn bản đó?", history=["", "   "] + history)
     assert again.answer == followed.answer
+
+
+def test_history_turns_carry_what_the_answer_cited(main):
+    """A client passes each earlier turn back with its citations (hoidap.schema.Turn): "văn bản
+    đó" is the document the answer shown came from, here one the user had picked as the scope."""
+    meta = seed_meta()
+    first_q = "Mục đích của kế hoạch là gì?"
+    for doc_id in ("ke-hoach-mttq-thanh-pho", "ke-hoach-huyen-uy"):
+        first = ask(main, first_q, filters={"doc_id": doc_id})
+        assert first.citations and {c.doc_id for c in first.citations} == {doc_id}
+        turn = Turn.from_answer(first_q, first).model_dump()
+        follow = ask(main, "Ai ký văn bản đó?", history=[turn])
+        signer = meta[doc_id]["signed_by"].split(",")[0]
+        assert not follow.refused and signer in follow.answer, follow.answer
+        assert {c.doc_id for c in follow.citations} == {doc_id}
+    # a turn is validated like the rest of the request
+    r = main.post("/api/ask", json={"question": "Ai ký?", "history": [{"question": "x", "doc_ids": "not a list"}]})
+    assert_error(r, 422)
+    r = main.post("/api/ask", json={"question": "Ai ký?", "history": [{"question": "x", "secret": 1}]})
+    assert_error(r, 422)
 
 
 @pytest.mark.parametrize("doc_id", ["ke-hoach-205-thanh-uy-yen-bai", "ke-hoach-huyen-uy", "ke-hoach-mttq-thanh-pho",

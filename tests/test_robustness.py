@@ -60,6 +60,7 @@ def test_abbreviated_question_is_answered(assistant):
     ("tham nhủng là giặc gì", "tham nhũng là giặc gì"),
     ("có bao nhiu bức ảnh", "có bao nhiêu bức ảnh"),
     ("tac pham gom may phan", "tác phẩm gồm mấy phần"),
+    ("doi tuong la ai", "đối tượng là ai"),  # a word only the headings use ("2.1. Đối tượng")
 ])
 def test_spelling_is_corrected_towards_the_corpus(lex, typed, fixed):
     assert lex.correct(typed) == fixed
@@ -123,6 +124,19 @@ def test_a_new_explicit_subject_overrides_the_state(assistant):
     assert "Ung Văn Tám" in follow.answer and follow.citations[0].doc_id == "ke-hoach-huyen-uy"
 
 
+@pytest.mark.parametrize("question", ["Giá vàng hôm nay bao nhiêu?", "Thủ đô của Pháp là gì?", "gia vang hom nay bao nhieu"])
+def test_off_topic_question_in_a_conversation_is_refused(assistant, question):
+    history = ["Thời hạn gửi báo cáo kết quả thực hiện ở Yên Bái?", "Còn ở Sở Khoa học và Công nghệ thì sao?"]
+    result = assistant.answer(question, history)  # "hôm nay" and "đô" point back at nothing
+    assert result.refused and not result.citations
+
+
+@pytest.mark.parametrize("question", ["Tác phẩm dày bao nhiêu trang?", "Cuốn sách dày bao nhiêu trang?"])
+def test_a_measure_word_the_corpus_never_uses_is_part_of_the_question(assistant, question):
+    result = assistant.answer(question)  # "dày" (thick) is nowhere in the documents; "600 trang" is
+    assert not result.refused and "600 trang" in result.answer
+
+
 def test_plain_string_history_still_works(assistant):
     follow = assistant.answer("Còn ở huyện thì sao?", history=["Thời hạn báo cáo kết quả ở Yên Bái là khi nào?"])
     assert "01/11" in follow.answer and follow.citations[0].doc_id == "ke-hoach-huyen-uy"
@@ -176,13 +190,31 @@ def test_a_count_is_not_list_numbering(assistant):
 # --- 6. calibrated confidence -----------------------------------------------------------------------
 
 def test_confidence_model_is_fitted_and_monotone():
-    from rag.calibration import FEATURES, FIT, WEIGHTS, probability
+    from rag.calibration import FEATURES, FIT, SIGNS, WEIGHTS, probability
 
     assert set(FEATURES) <= set(WEIGHTS) and "bias" in WEIGHTS
     assert not any("test" in s for s in FIT.get("sets", []))  # fitted on dev data only
     base = dict.fromkeys(FEATURES, 0.0)
     assert probability({**base, "coverage": 0.9}) > probability({**base, "coverage": 0.3})
-    assert probability({**base, "unknown_words": 0.8}) < probability(base)
+    unknown = {"unknown_words": 0.8, "unknown_pairs": 0.8, "unknown_adjacent": 0.8}
+    assert probability({**base, **unknown}) < probability(base)
+    # each piece of evidence pushes the way it must (collinear features are held at 0, never reversed)
+    assert all(sign * WEIGHTS[name] >= 0 for name, sign in SIGNS.items())
+
+
+def test_sign_constrained_fit_holds_a_reversed_feature_at_zero():
+    from evals.calibrate import fit
+
+    import random
+
+    # "b" is a noisy copy of "a" and the label goes with a − 0.6·b: unconstrained, b gets a
+    # negative weight (trading off against a); constrained to push up, it is held at 0
+    rng = random.Random(1)
+    rows = [{"a": a, "b": a + rng.gauss(0, 0.3)} for a in (rng.random() for _ in range(400))]
+    labels = [int(r["a"] - 0.6 * r["b"] + rng.gauss(0, 0.1) > 0.1) for r in rows]
+    free = fit(rows, labels, ["a", "b"])
+    held = fit(rows, labels, ["a", "b"], signs={"b": 1})
+    assert free["b"] < 0 and held["b"] == 0.0 and held["a"] > 0
 
 
 # --- 7. near-misses ----------------------------------------------------------------------------------

@@ -142,14 +142,33 @@ def format_answer(result) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _history_entry(value: str):
+    """An earlier question, or a JSON turn with what its answer cited (`hoidap.schema.Turn`)."""
+    if not value.lstrip().startswith("{"):
+        return value
+    from pydantic import ValidationError
+
+    from hoidap.schema import Turn
+
+    try:
+        return Turn.model_validate_json(value)
+    except ValidationError as e:
+        raise ValueError(f"--history is not a valid turn: {e.errors()[0]['msg']}") from None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from hoidap.service import Service, ServiceError
 
     question = " ".join(args.question) if args.question else sys.stdin.read()
     filters = {k: v for k, v in (("doc_id", args.doc), ("issuer", args.issuer), ("kind", args.kind)) if v}
+    try:
+        history = [_history_entry(h) for h in args.history or []]
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     service = Service(settings_from(args))
     try:
-        result = service.ask(question, history=args.history, filters=filters or None,
+        result = service.ask(question, history=history or None, filters=filters or None,
                              generative=False if args.extractive else None, channel="cli")
         empty = result.refused and not result.retrieved and not service.documents()
     except ServiceError as e:
@@ -192,7 +211,8 @@ def add_commands(sub) -> None:
     p.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
     p.add_argument("--index")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--history", action="append", help="an earlier question of the conversation (repeatable)")
+    p.add_argument("--history", action="append", help="an earlier turn, oldest first (repeatable): its question, or a JSON turn "
+                   "{\"question\": …, \"doc_ids\": […], \"chunk_ids\": […]} saying what its answer cited")
     p.add_argument("--doc", help="only this document id")
     p.add_argument("--issuer", help="only documents of this issuer")
     p.add_argument("--kind", help="only documents of this kind (Kế hoạch, Hướng dẫn…)")

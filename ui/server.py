@@ -38,10 +38,23 @@ class Filters(BaseModel):
     kind: str | None = Field(None, max_length=300)
 
 
+class HistoryTurn(BaseModel):
+    """An earlier turn as the client got it back: the question and what its answer cited
+    (`hoidap.schema.Turn`), so "người đó", "văn bản ấy" resolve to the passages it quoted."""
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
+    answer: str = Field("", max_length=20000)
+    refused: bool = False
+    doc_ids: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=20)
+    chunk_ids: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50)
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=MAX_QUESTION)
-    history: list[Annotated[str, Field(max_length=MAX_QUESTION)]] = Field(default_factory=list, max_length=20)
+    history: list[Annotated[str, Field(max_length=MAX_QUESTION)] | HistoryTurn] = Field(
+        default_factory=list, max_length=20,
+        description="earlier turns, oldest first: question strings, or turns with what their answers cited")
     filters: Filters | None = None
 
 
@@ -143,19 +156,22 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     def filters_of(body: AskRequest) -> dict | None:
         return body.filters.model_dump(exclude_none=True) if body.filters else None
 
+    def history_of(body: AskRequest) -> list:
+        return [h if isinstance(h, str) else h.model_dump() for h in body.history]
+
     # --- the API -------------------------------------------------------------------------------
     @app.post("/api/ask", response_model=AnswerOut, dependencies=[Depends(rate_limited)],
               responses={400: {"description": "an unusable question"}, 429: {"description": "too many questions"}})
     def ask(body: AskRequest) -> AnswerOut:
         """Answer one question (with the conversation's earlier questions) with cited passages."""
-        return service.ask(body.question, body.history, filters_of(body), channel="api")
+        return service.ask(body.question, history_of(body), filters_of(body), channel="api")
 
     @app.post("/api/ask/stream", dependencies=[Depends(rate_limited)],
               responses={200: {"content": {"text/event-stream": {}},
                                "description": "events `delta`, `notice`, then `done` with the answer schema"}})
     def ask_stream(body: AskRequest):
         """The answer as server-sent events; the final `done` event carries the whole answer."""
-        events = service.stream(body.question, body.history, filters_of(body), channel="api")
+        events = service.stream(body.question, history_of(body), filters_of(body), channel="api")
         try:
             first = next(events)  # validate the question before the 200 is sent
         except BadRequest as e:

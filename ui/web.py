@@ -14,7 +14,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from hoidap.admin import ALLOWED_TYPES, Admin, AdminError, token_ok
-from hoidap.schema import AnswerOut, DoneEvent, NoticeEvent
+from hoidap.schema import AnswerOut, DoneEvent, NoticeEvent, Turn
 from hoidap.service import BadRequest, Service, ServiceError
 
 from . import render
@@ -106,6 +106,11 @@ def _panel_for(service: Service, answer: AnswerOut) -> str:
     return f'<div id="hoidap-panel-body">{render.passage_html(view, pdf)}</div>'
 
 
+def _turn_fields(turn: dict) -> dict:
+    """A stored turn as `history` takes it (the plain answer with its sources is for feedback)."""
+    return {k: turn[k] for k in ("question", "refused", "doc_ids", "chunk_ids") if k in turn}
+
+
 def build(service: Service, admin: Admin) -> gr.Blocks:
     settings = service.settings
 
@@ -125,12 +130,13 @@ def build(service: Service, admin: Admin) -> gr.Blocks:
         yield chat, turns, gr.skip(), "", gr.skip()
         streamed, notice = "", ""
         try:
-            events = service.stream(question, [t["question"] for t in turns], _filters(doc, issuer, kind), channel="web")
+            # each earlier turn with what its answer cited: follow-ups ("người đó") resolve against it
+            events = service.stream(question, [_turn_fields(t) for t in turns], _filters(doc, issuer, kind), channel="web")
             for event in events:
                 if isinstance(event, DoneEvent):
                     answer = event.answer
                     chat[-1]["content"] = render.answer_markdown(answer, len(turns) + 1)
-                    turns = turns + [{"question": question, "answer": render.answer_plain(answer)}]
+                    turns = turns + [{**Turn.from_answer(question, answer).model_dump(), "answer": render.answer_plain(answer)}]
                     yield chat, turns, _panel_for(service, answer), "", render.answer_plain(answer)
                 elif isinstance(event, NoticeEvent):
                     notice = event.text
