@@ -30,14 +30,13 @@ FILE_NAME = "embcache.sqlite"
 PRUNE_FACTOR = 3  # entries beyond this many times the live index's passages (plus PRUNE_SLACK) are pruned
 PRUNE_SLACK = 2000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS vectors (
-    model TEXT NOT NULL,
-    digest BLOB NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model, digest)
-) WITHOUT ROWID
-"""
+# A rowid table (rows of ~1.6 KB fit several to a page; a WITHOUT ROWID table would spill each
+# row onto overflow pages, about 4 KB a passage) with a unique index as the key.
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS embeddings (id INTEGER PRIMARY KEY, model TEXT NOT NULL, digest BLOB NOT NULL, "
+    "vector BLOB NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS embeddings_key ON embeddings (model, digest)",
+)
 
 
 def digest(text: str) -> bytes:
@@ -101,14 +100,16 @@ class EmbeddingCache:
             db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         try:
             if not self.readonly:
+                db.execute("PRAGMA page_size=8192")  # a new file only: five vectors to a page
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a killed process
-                db.execute(_SCHEMA)
+                for statement in _SCHEMA:
+                    db.execute(statement)
                 db.commit()
             ok = db.execute("PRAGMA quick_check").fetchone()
             if not ok or ok[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {ok[0] if ok else 'no answer'}")
-            db.execute("SELECT model, digest, vector FROM vectors LIMIT 1").fetchall()
+            db.execute("SELECT model, digest, vector FROM embeddings LIMIT 1").fetchall()
         except BaseException:
             db.close()
             raise
@@ -144,7 +145,7 @@ class EmbeddingCache:
             for start in range(0, len(unique), 500):
                 part = unique[start:start + 500]
                 rows = self._db.execute(
-                    f"SELECT digest, vector FROM vectors WHERE model = ? AND digest IN ({','.join('?' * len(part))})",
+                    f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({','.join('?' * len(part))})",
                     [self.model, *part]).fetchall()
                 for key, blob in rows:
                     vec = self._vector(blob)
@@ -170,7 +171,7 @@ class EmbeddingCache:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vectors (model, digest, vector) VALUES (?, ?, ?)",
+                self._db.executemany("INSERT OR REPLACE INTO embeddings (model, digest, vector) VALUES (?, ?, ?)",
                                      [(self.model, digest(t), v.tobytes()) for t, v in zip(texts, vectors)])
             return True
         except sqlite3.Error as e:
@@ -183,8 +184,8 @@ class EmbeddingCache:
             return 0
         try:
             if all_models:
-                return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-            return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (self.model,)).fetchone()[0])
+                return int(self._db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", (self.model,)).fetchone()[0])
         except sqlite3.Error:
             return 0
 
@@ -208,7 +209,7 @@ class EmbeddingCache:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (digest BLOB PRIMARY KEY) WITHOUT ROWID")
                 self._db.execute("DELETE FROM temp.keep")
                 self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((digest(t),) for t in keep))
-                self._db.execute("DELETE FROM vectors WHERE model != ? OR digest NOT IN (SELECT digest FROM temp.keep)",
+                self._db.execute("DELETE FROM embeddings WHERE model != ? OR digest NOT IN (SELECT digest FROM temp.keep)",
                                  (self.model,))
                 self._db.execute("DROP TABLE temp.keep")
             deleted = before - self.count(all_models=True)

@@ -482,19 +482,27 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
             report.seconds = time.perf_counter() - started
             return report
         with open_cache(store, embedder, report) as cache:
-            if unchanged:
+            if unchanged:  # only the cache is pruned
                 report.generation = prev.gen.name
                 live_texts = [index_text(c, nxt.docs[d]) for d in sorted(nxt.chunks) for c in nxt.chunks[d]]
             else:
-                t0 = time.perf_counter()
-                report.embedded, report.cached = embed_new(nxt, embedder, cache, progress)
-                t1 = time.perf_counter()
-                gen, live_texts = write(store, nxt, embedder, settings)
-                report.generation = gen.name
-                report.stages |= {"embed": t1 - t0, "write": time.perf_counter() - t1}
+                live_texts = embed_and_write(store, nxt, embedder, cache, settings, report, progress)
             report.cache_pruned = tend_cache(cache, live_texts, prune_cache)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def embed_and_write(store: IndexStore, nxt: NextGeneration, embedder, cache: EmbeddingCache, settings: Settings,
+                    report: IngestReport, progress) -> list[str]:
+    """Vectors for the new passages (cache first), then the generation; return the texts
+    of the live passages."""
+    t0 = time.perf_counter()
+    report.embedded, report.cached = embed_new(nxt, embedder, cache, progress)
+    t1 = time.perf_counter()
+    gen, live_texts = write(store, nxt, embedder, settings)
+    report.generation = gen.name
+    report.stages |= {"embed": t1 - t0, "write": time.perf_counter() - t1}
+    return live_texts
 
 
 def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) -> tuple[Path, list[str]]:
@@ -545,6 +553,7 @@ class EmbedStatus:
     missing: int  # of the whole run
     cached: int
     seconds_per_passage: float | None  # measured in this run; None before the first batch
+    resolved: int = 0  # missing passages of the run that have a vector now
 
     def _eta(self, left: int) -> float | None:
         return None if self.seconds_per_passage is None else left * self.seconds_per_passage
@@ -555,11 +564,11 @@ class EmbedStatus:
 
     @property
     def eta_s(self) -> float | None:
-        return self._eta(self.missing - self.embedded)
+        return self._eta(self.missing - self.resolved)
 
     @property
     def fraction(self) -> float:
-        return self.embedded / self.missing if self.missing else 1.0
+        return self.resolved / self.missing if self.missing else 1.0
 
     def __str__(self) -> str:
         if not self.file_missing:
@@ -567,7 +576,7 @@ class EmbedStatus:
         else:
             head = (f"{self.name}: embedded {self.file_embedded}/{self.file_missing} new passages (cache {self.file_cached})"
                     + (" · file done" if self.file_embedded >= self.file_missing else f" · file {_duration(self.file_eta_s)} left"))
-        tail = "" if self.embedded >= self.missing else f" {_duration(self.eta_s)} left"
+        tail = "" if self.resolved >= self.missing else f" {_duration(self.eta_s)} left"
         return f"{head} · overall {self.fraction:.0%}{tail}"
 
     def vietnamese(self) -> str:
@@ -578,7 +587,7 @@ class EmbedStatus:
                     f"(lấy lại {self.file_cached} đoạn đã có)"
                     + (" · xong tệp" if self.file_embedded >= self.file_missing
                        else f" · tệp còn {_duration(self.file_eta_s, 'vi')}"))
-        tail = "" if self.embedded >= self.missing else f", còn {_duration(self.eta_s, 'vi')}"
+        tail = "" if self.resolved >= self.missing else f", còn {_duration(self.eta_s, 'vi')}"
         return f"{head} · toàn bộ {self.fraction:.0%}{tail}"
 
 
@@ -618,25 +627,13 @@ def embed_new(nxt: NextGeneration, embedder, cache: EmbeddingCache, progress) ->
     """Vectors for every new passage: from the cache, else embedded in batches, each batch
     stored in the cache as soon as it is computed. Return (embedded, from the cache)."""
     work = plan_embedding(nxt, cache)
-    missing = sum(len(w.missing) for w in work)
-    status = EmbedStatus("", 0, 0, 0, 0, missing, sum(len(w.vectors) for w in work), None)
-    seconds, memo = 0.0, {}  # memo: passages embedded earlier in this run (a passage repeated across documents)
+    status = EmbedStatus("", 0, 0, 0, embedded=0, missing=sum(len(w.missing) for w in work),
+                         cached=sum(len(w.vectors) for w in work), seconds_per_passage=None)
+    clock = _EmbedClock()
     for w in work:
-        status.name, status.file_embedded, status.file_missing = w.name, 0, len(w.missing)
-        status.file_cached = len(w.vectors)
+        status.name, status.file_embedded, status.file_missing, status.file_cached = w.name, 0, len(w.missing), len(w.vectors)
         for start in range(0, len(w.missing), EMBED_BATCH):
-            batch = [i for i in w.missing[start:start + EMBED_BATCH] if w.texts[i] not in memo]
-            t0 = time.perf_counter()
-            vectors = embedder.passages([w.texts[i] for i in batch]) if batch else np.zeros((0, embedder.dim), np.float32)
-            seconds += time.perf_counter() - t0
-            cache.store([w.texts[i] for i in batch], vectors)
-            memo.update({w.texts[i]: v for i, v in zip(batch, vectors)})
-            for i in w.missing[start:start + EMBED_BATCH]:
-                w.vectors[i] = memo[w.texts[i]]
-            status.embedded += len(batch)
-            status.file_embedded += len(batch)
-            status.cached += len(w.missing[start:start + EMBED_BATCH]) - len(batch)
-            status.seconds_per_passage = seconds / status.embedded if status.embedded else None
+            _embed_batch(w, w.missing[start:start + EMBED_BATCH], embedder, cache, clock, status)
             if progress:
                 progress(None, None, status)
         if progress and not w.missing:
@@ -644,6 +641,32 @@ def embed_new(nxt: NextGeneration, embedder, cache: EmbeddingCache, progress) ->
         nxt.vectors[w.doc_id] = (np.vstack([w.vectors[i] for i in range(len(w.texts))]).astype(np.float32)
                                  if w.texts else np.zeros((0, embedder.dim), np.float32))
     return status.embedded, status.cached
+
+
+@dataclass
+class _EmbedClock:
+    seconds: float = 0.0  # spent in the model during this run
+    memo: dict[str, np.ndarray] = field(default_factory=dict)  # embedded in this run (a passage repeated across documents)
+
+
+def _embed_batch(w: DocWork, positions: list[int], embedder, cache: EmbeddingCache, clock: _EmbedClock,
+                 status: EmbedStatus) -> None:
+    """Embed one batch of a document's missing passages, store it in the cache (committed),
+    and count it."""
+    todo = [i for i in positions if w.texts[i] not in clock.memo]
+    if todo:
+        t0 = time.perf_counter()
+        vectors = embedder.passages([w.texts[i] for i in todo])
+        clock.seconds += time.perf_counter() - t0
+        cache.store([w.texts[i] for i in todo], vectors)
+        clock.memo.update({w.texts[i]: v for i, v in zip(todo, vectors)})
+    for i in positions:
+        w.vectors[i] = clock.memo[w.texts[i]]
+    status.embedded += len(todo)  # model calls (the report's count)
+    status.resolved += len(positions)
+    status.file_embedded += len(positions)  # a repeat of a passage embedded earlier in the run counts here
+    status.cached += len(positions) - len(todo)
+    status.seconds_per_passage = clock.seconds / status.embedded if status.embedded else None
 
 
 def _unique_id(base: str, taken: set[str]) -> str:

@@ -57,8 +57,8 @@ def test_vectors_never_cross_models_and_bad_rows_are_misses(tmp_path):
     # The key is the exact text: one character more is another passage.
     assert a.lookup(["một "]) == {}
     # A row of the wrong size or with non-finite values is a miss, not a vector.
-    a._db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", (a.model, digest("ngắn"), b"\0" * 12))
-    a._db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+    a._db.execute("INSERT OR REPLACE INTO embeddings (model, digest, vector) VALUES (?, ?, ?)", (a.model, digest("ngắn"), b"\0" * 12))
+    a._db.execute("INSERT OR REPLACE INTO embeddings (model, digest, vector) VALUES (?, ?, ?)",
                   (a.model, digest("nan"), np.array([np.nan, 0, 0, 0], np.float32).tobytes()))
     a._db.commit()
     assert a.lookup(["ngắn", "nan"]) == {}
