@@ -104,6 +104,15 @@ def test_lost_generation_and_rechunking_embed_only_what_changed(tmp_path):
     assert rechunked.embedded == len(fresh) and 0 < len(fresh) < len(after)
     assert rechunked.cached == len(after) - rechunked.embedded > 0
 
+    # Pruning keeps the live generation's passages only (nothing else changes).
+    with cache_of(settings.index_dir) as cache:
+        before = cache.count()
+    pruned = ingest([src], Settings(index_dir=settings.index_dir, chunk_chars=500), prune_cache=True)
+    assert pruned.embedded == 0 and pruned.generation == rechunked.generation
+    with cache_of(settings.index_dir) as cache:
+        assert pruned.cache_pruned == before - len(set(after)) > 0 and cache.count() == len(set(after))
+        assert cache.contains(after) == len(after)
+
 
 # --- (b) killed and resumed -----------------------------------------------------------------------------
 
