@@ -10,7 +10,7 @@ from hoidap.textnorm import fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import list_items, row_cells
+from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import FOLDED_STOPWORDS, Query, has_fact
 from .retrieve import coverage
@@ -257,6 +257,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
     return out
 
 
+ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
 
@@ -273,6 +274,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         return refusal(query, candidates, 0.0, why_not)
     unit_cov = best_unit_coverage(index, query, lead)
     conf = confidence(index, query, candidates, lead, unit_cov)
+    if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
+        conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
     siblings = _list_siblings(index, query, lead)

@@ -51,7 +51,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person
+    kind: str  # place | body | number | count | part | person | issue-date
     text: str  # as the user wrote it
 
     def message(self) -> str:
@@ -63,6 +63,8 @@ class Missing:
             return f"Tài liệu không có {self.text}."
         if self.kind == "person":
             return f"Kho tài liệu không nhắc đến {self.text}."
+        if self.kind == "issue-date":
+            return f"{self.text} không ghi ngày ban hành."
         return f"Tài liệu không nói đến {self.text}."
 
 
@@ -133,6 +135,8 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             n = m.group(1).replace(".", "").lstrip("0")
             if not n or re.fullmatch(r"(19|20)\d\d", n):
                 continue
+            if re.search(rf"{DOC_WORDS}\s*(?:so\s*)?$", f_exp[:m.start()]):
+                continue  # "Hướng dẫn 17, báo cáo nhanh …": a document's number, not a count of reports
             seen = lex.counted.get(m.group(2))
             if seen and n not in seen:
                 out.append(Missing("count", m.group(0)))
@@ -412,3 +416,52 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
             end = m.start() + stop.start()
         out.append((int(m.group(1)), m.start(), end))
     return out
+
+
+# "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
+# date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …")
+_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|yeu cau|giao|de nghi|chi dao|cac|moi)\b).)*?"
+                         r"\b(?:duoc |da )?ban hanh (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu)")
+
+
+def asks_issue_date(question: str) -> bool:
+    return _ISSUE_DATE.search(fold(question).lower().strip()) is not None
+
+
+def own_numbers_only(question: str, meta: dict) -> bool:
+    """Whether every number in the question is the document's own number (or there is none):
+    "Kế hoạch 205 …" asks about plan 205-KH/TU itself; "Kế hoạch 143-KH/TU của Tỉnh ủy …",
+    matched to the Huyện ủy plan that cites it, asks about another document."""
+    own = re.match(r"^\s*(\d+)", meta.get("number") or "")
+    numbers = [n.lstrip("0") for n in re.findall(r"(?<![\d/])(\d{1,5})(?!\d)", fold(question))]
+    return all(own and n == own.group(1).lstrip("0") for n in numbers)
+
+
+def mentions_date(text: str, date: str) -> bool:
+    """Whether `text` gives the date `date` ("10/4/2023") in any of the ways documents write it
+    ("10/4/2023", "10/04/2023", "ngày 10 tháng 4 năm 2023")."""
+    month = re.match(r"^\s*tháng\s+(\d{1,2})\s*/\s*(\d{4})\s*$", date or "", re.IGNORECASE)  # "tháng 4/2023": no day
+    if month:
+        mo, y = int(month.group(1)), month.group(2)
+        return re.search(rf"tháng\s+0?{mo}\s*(?:/|\s+năm\s+){y}(?!\d)", text, re.IGNORECASE) is not None
+    m = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", date or "")
+    if not m:
+        return False
+    d, mo, y = (int(m.group(1)), int(m.group(2)), m.group(3))
+    pattern = (rf"(?<!\d)0?{d}\s*/\s*0?{mo}\s*/\s*{y}(?!\d)"
+               rf"|ngày\s+0?{d}\s+tháng\s+0?{mo}\s+năm\s+{y}")
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def undated_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:
+    """When the question asks when a named document was issued and none of the named documents
+    carries a date (in its metadata), say so rather than quote some other date of it."""
+    if not named or not asks_issue_date(question):
+        return []
+    docs = [d for d in named if d not in derived and d in documents]
+    if not docs or any((documents[d].get("date") or "").strip() for d in docs):
+        return []
+    if not all(own_numbers_only(question, documents[d]) for d in docs):
+        return []  # "Kế hoạch 143-KH/TU … ban hành ngày nào": a plan it cites, whose date it may well give
+    meta = documents[docs[0]]
+    return [Missing("issue-date", meta.get("title", docs[0]).split(":")[0].strip())]

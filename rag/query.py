@@ -28,7 +28,7 @@ _WANTS = {
                re.compile(r"\b\d+\s*[-/]\s*[A-ZĐ]{2,}|\bsố\s+\d+", re.IGNORECASE)),
     "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
-             re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b", re.IGNORECASE)),
+             re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
 }
 
@@ -40,6 +40,36 @@ def wanted_fact(question: str) -> str | None:
 
 def has_fact(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_WANTS[kind][1].search(text))
+
+
+_COUNTED = re.compile(r"(?<!\w)(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
+
+
+def counted_noun(question: str) -> str | None:
+    """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
+    passage answers it only if it gives a number of that ("600 trang")."""
+    m = _COUNTED.search(canonical(question))
+    if not m:
+        return None
+    word, nxt = m.group(1), fold(m.group(2) or "")
+    stop = word in STOPWORDS if has_diacritics(word) or word in STOPWORDS else fold(word) in _FOLDED_FUNCTION
+    if stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram"):
+        return None
+    return fold(word)
+
+
+# after "bao nhiêu" these ask for an amount, a time or a rate, not for a count of something named
+_NOT_COUNTED = {"lau", "tien", "ngay", "thang", "nam", "gio", "tuoi", "lan", "nhieu", "ti", "ty", "muc", "so", "tram"}
+# accent-free function words that cannot be what is counted ("dang" may be "đảng", so it is not here)
+_FOLDED_FUNCTION = {"la", "co", "khong", "cua", "va", "cac", "nhung", "trong", "o", "thi", "duoc", "de", "ve", "voi",
+                    "cho", "tu", "den", "hay", "a", "nhe", "vay", "the", "nao", "gi", "ai", "ban", "em", "anh", "chi"}
+_COUNT_WORDS = "|".join(["mot", "hai", "ba", "bon", "tu", "nam", "sau", "bay", "tam", "chin", "muoi", "tram", "nghin", "ngan"])
+
+
+def counts(text: str, noun: str) -> bool:
+    """Whether `text` gives a number of `noun` ("111 bức ảnh", "ba phần", "01 bài")."""
+    return re.search(rf"(?<![\w/])(?:\d[\d.,]*|{_COUNT_WORDS})\s+(?:\w+\s+)?{re.escape(noun)}(?!\w)",
+                     fold(text).lower()) is not None
 
 
 class BadQuestion(ValueError):
@@ -212,7 +242,22 @@ class Query:
     qtype: str = "other"  # date | number | who | list | other (for the confidence model)
     synonyms: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation → terms of its reading
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
+    issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
+
+
+WHO_PREDICATE_WEIGHT = 2.0  # "Ai <verb> …": the verb is what the answering sentence must contain; the rest is setting
+_WHO_PREDICATE = re.compile(r"^(?:cho (?:em|tôi|mình) hỏi )?ai (?:là người )?(\w+)(?: (\w+))?", re.I)
+
+
+def who_predicate(question: str, terms: list[str]) -> list[str]:
+    """The terms of the verb right after a leading "Ai" ("Ai chủ trì", "ai ký", "ai tham mưu")."""
+    m = _WHO_PREDICATE.match(canonical(question).strip())
+    if not m:
+        return []
+    words = [w for w in m.groups() if w]
+    wanted = set(words) | {" ".join(words)} | {fold(w) for w in words} | {fold(" ".join(words))}
+    return [t for t in terms if t in wanted]
 
 
 FOLLOWUP_CONTEXT_WEIGHT = 0.35  # a follow-up's words count fully; the words it inherits from the turn before, this much
@@ -244,6 +289,32 @@ def drop_measure_words(text: str, lex) -> str:
     return _MEASURE.sub(frame, text)
 
 
+# "Theo hướng dẫn, …" / "trong báo cáo …": the kind of document, with no number or issuer after
+# it, names the document when the corpus has exactly one of that kind.
+_KIND_REFERENCE = re.compile(r"(?<!\w)(?:theo|trong|tai) (huong dan|ke hoach|cong van|bao cao|thong bao|ban tin|so tay"
+                             r"|ket luan|quyet dinh|chi thi)(?!\w)(?! (?:cua|so|\d|nay cua))")
+
+
+def sole_document_of_kind(question: str, documents: dict[str, dict]) -> dict[str, list[str]]:
+    m = _KIND_REFERENCE.search(fold(question).lower())
+    if not m:
+        return {}
+    of_kind = [d for d, meta in documents.items() if fold(meta.get("kind") or "").lower().startswith(m.group(1))]
+    return {of_kind[0]: [m.group(0)]} if len(of_kind) == 1 else {}
+
+
+def without_question_frame(text: str) -> str:
+    """The question without its frame phrases ("hạn chót", "khi nào", "là gì"): what is left is
+    its topic, and a question with almost none ("nộp cho ai, hạn chót khi nào") continues the
+    conversation."""
+    from .normalize import QUESTION_PHRASES
+
+    folded = " " + fold(text).lower() + " "
+    for phrase in sorted(QUESTION_PHRASES, key=len, reverse=True):
+        folded = re.sub(rf"(?<!\w){re.escape(fold(phrase).lower())}(?!\w)", " ", folded)
+    return squash_spaces(folded)
+
+
 def question_type(folded: str, wants: str | None) -> str:
     if wants:
         return wants
@@ -260,7 +331,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, is_followup, reference
-    from .grounding import missing_entities, ordinal as ordinal_of, role_question
+    from .grounding import asks_issue_date, missing_entities, ordinal as ordinal_of, own_numbers_only, role_question
 
     question = validate(question)
     aliases = aliases if aliases is not None else index.aliases
@@ -286,6 +357,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
         missing = []
+    if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
+        named = {**sole_document_of_kind(current, index.manifest.documents), **named}
+    if index is not None and not missing:
+        from .grounding import undated_documents
+        from .structures import structures as _st
+
+        missing = undated_documents(current, named, index.manifest.documents, _st(index).derived)
     if state is None and history:
         from .conversation import as_turns
 
@@ -293,9 +371,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if turns:
             prev = nfc(turns[-1].question)
             state = State(question=prev, named=list(aliases.match(prev)), docs=list(turns[-1].doc_ids))
-    content = content_words(current)
-    # a short question with words the corpus never uses ("Thủ đô của Pháp?") starts a new topic
-    foreign = lex is not None and any(w not in lex.count for w in syllables(current) if w not in STOPWORDS and not w.isdigit())
+    content = content_words(without_question_frame(current))
+    # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
+    # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
+    foreign = lex is not None and len(content) >= 2 and any(
+        w not in lex.count for w in syllables(current) if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs = current, [], []
     wants = wanted_fact(current)
@@ -337,6 +417,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if followup:
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
+    for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
+        weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if item is not None:  # "thứ năm" names the item; its words are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
@@ -345,7 +427,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
-                 subject=_subject(f_current))
+                 subject=_subject(f_current),
+                 issue_date=asks_issue_date(current) and index is not None and any(
+                     own_numbers_only(current, index.manifest.documents.get(d, {})) for d in named))
 
 
 def _subject(folded_question: str) -> str:

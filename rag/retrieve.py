@@ -12,7 +12,7 @@ from hoidap.store import index_text
 from hoidap.textnorm import fold, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
-from .grounding import list_items, row_cells
+from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import Query, has_fact
 from .structures import structures
@@ -33,6 +33,7 @@ FOCUS_BONUS = 0.2  # "người đó", "kế hoạch đó": the passage the previ
 ROLE_BONUS = 0.6  # the passage where the holder of the office asked for appears with that office
 ROW_BONUS = 0.5  # × how well a table row's content cell covers the question, when a column is asked for
 SUBJECT_BONUS = 0.15  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
+ISSUE_DATE_BONUS = 0.3  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date (metadata)
 ID_BONUS = 0.1  # the passage itself mentions the document number the question names ("Kế hoạch 205 … ngày nào")
 ORDINAL_BONUS = 0.3  # × coverage: the passage holds the numbered item asked for ("bài học thứ năm")
 DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
@@ -95,6 +96,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     holders: set[str] = set()
     if query.role is not None:
         holders = {h.chunk_id for h in structures(index).roles.find(query.role, index.manifest.documents)[0]}
+    derived = structures(index).derived
     candidates = []
     for row, rrf in fused.items():
         chunk = index.chunks[row]
@@ -108,7 +110,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
         if leaf and leaf[:30] not in chunk.text[:200]:  # a real sub-heading, not the passage's own first words
             score += LEAF_HEADING * coverage(index, query, leaf)
-        if chunk.doc_id in query.docs:
+        if chunk.doc_id in query.docs and chunk.doc_id not in derived:
+            # a derived document is never quoted: naming it ("tài liệu Hỏi - Đáp") points at what it restates
             score += NAMED_DOC_BONUS
         elif chunk.doc_id in query.context_docs:
             score += CONTEXT_DOC_BONUS
@@ -124,6 +127,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
             score += ROW_BONUS * row_match(index, query, chunk.text)
         if query.subject and _led_by(chunk, query.subject):
             score += SUBJECT_BONUS
+        if query.issue_date and chunk.doc_id in query.docs and mentions_date(chunk.text, doc.get("date") or ""):
+            score += ISSUE_DATE_BONUS
         if ids and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ids):
             score += ID_BONUS
         if query.ordinal and has_item(chunk.text, query.ordinal):
