@@ -95,6 +95,9 @@ class Admin:
         if not files:
             raise AdminError("Chưa chọn tệp nào.")
         names = [self.check_upload(name, len(data)) for name, data in files]
+        clashes = sorted({orig for (orig, _), name in zip(files, names) if names.count(name) > 1})
+        if clashes:  # both would be saved under one name, the second silently replacing the first
+            raise AdminError("Các tệp sau trùng tên khi lưu (" + ", ".join(clashes) + "); hãy đổi tên một tệp rồi tải lên lại.")
         meta = {k: str(v).strip() for k, v in (meta or {}).items() if k in META_FIELDS and v and str(v).strip()}
         self.dir.mkdir(parents=True, exist_ok=True)
         saved, fresh = [], []  # fresh: files that did not exist before (an upload may replace one)

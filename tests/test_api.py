@@ -840,6 +840,14 @@ def test_upload_with_one_unacceptable_file_saves_none(admin):
     assert not (admin.uploads / f"tot-{tag}.txt").exists()
 
 
+def test_upload_of_two_files_saved_under_one_name_is_refused(admin):
+    tag = uuid.uuid4().hex[:6]
+    r = upload(admin, [(f"Kế hoạch {tag}.txt", "Bản một.".encode()), (f"Ke hoach {tag}.txt", "Bản hai.".encode())])
+    error = assert_error(r, 400)
+    assert "trùng tên" in error["message"] and f"Kế hoạch {tag}.txt" in error["message"]
+    assert not list(admin.uploads.glob(f"*{tag}*"))
+
+
 def test_upload_without_files_is_refused(admin):
     r = admin.post("/api/admin/documents", headers=AUTH, data={"title": "x"})
     assert_error(r, 422)
