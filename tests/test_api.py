@@ -1042,20 +1042,30 @@ def test_postgresql_state_keeps_questions_and_feedback(pg_sites):
     url, a, b = pg_sites
     _reset_rate_limits(url)
     fresh_rate_window()
-    question = f"Ai ký Kế hoạch 205-KH/TU? (PostgreSQL {uuid.uuid4().hex[:6]})"
+    # a plain question (a random tag in it would be part of what is asked): counted before and after
+    question = "Ai ký Kế hoạch số 205-KH/TU của Thành ủy Yên Bái?"
+
+    def logged() -> tuple[int, list[dict]]:
+        with StateStore(url) as store:
+            count = {e["question"]: e["count"] for e in store.top_questions(1000)}.get(question, 0)
+            rows = [r for r in csv.DictReader(io.StringIO(store.export_csv("questions")[1:])) if r["question"] == question]
+        return count, rows
+
+    count_before, rows_before = logged()
     first, second = ask(a, question), ask(b, question)
     assert first.answer == second.answer and "Đỗ Văn Nghị" in first.answer
+    comment = f"Thiếu chức vụ người ký ({uuid.uuid4().hex[:6]})"
     fid = b.post("/api/feedback", json={"question": question, "answer": first.answer, "liked": False,
-                                        "comment": "Thiếu chức vụ người ký"}).json()["id"]
+                                        "comment": comment}).json()["id"]
+    count_after, rows_after = logged()
+    assert count_after == count_before + 2
+    assert [(r["channel"], r["answer"]) for r in rows_after[len(rows_before):]] == [("api", first.answer)] * 2
     with StateStore(url) as store:
         assert store.backend == "postgresql"
-        top = {e["question"]: e for e in store.top_questions(50)}
-        assert top[question]["count"] == 2 and top[question]["refused"] == 0
+        top = {e["question"]: e for e in store.top_questions(1000)}
+        assert top[question]["refused"] == 0
         negative = {e["id"]: e for e in store.negative_feedback(50)}
-        assert (negative[fid]["question"], negative[fid]["comment"], negative[fid]["channel"]) == (
-            question, "Thiếu chức vụ người ký", "api")
-        rows = [r for r in csv.DictReader(io.StringIO(store.export_csv("questions")[1:])) if r["question"] == question]
-        assert [(r["channel"], r["answer"]) for r in rows] == [("api", first.answer)] * 2
+        assert (negative[fid]["question"], negative[fid]["comment"], negative[fid]["channel"]) == (question, comment, "api")
 
 
 def test_postgresql_state_takes_text_with_nul_characters(pg_sites):
