@@ -70,10 +70,17 @@ def _is_chat_only(folded: str) -> bool:
     return all(w in _CHAT_WORDS for w in re.findall(r"\w+", folded))
 
 
+_TRAILING_REMARK = re.compile(r"\?\s*(\([^()]*\))\s*$")
+
+
 def strip_chatter(text: str) -> Chatter:
     """Drop greeting/thanks clauses and first-person context clauses that ask nothing; strip
     request phrases and trailing particles from the others. The text is returned untouched
     when that would leave less than two words."""
+    remark = _TRAILING_REMARK.search(text)  # "Ai ký …? (em hỏi để chuẩn bị báo cáo)": said after the question
+    if remark and len(re.findall(r"\w+", text[:remark.start()])) >= 2:
+        inner = strip_chatter(text[:remark.start() + 1])
+        return Chatter(inner.core, inner.dropped + [remark.group(1)])
     clauses = [c for c in _CLAUSE.findall(text) if re.search(r"\w", c)]
     if not clauses:
         return Chatter(text)

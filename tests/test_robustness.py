@@ -84,6 +84,9 @@ def test_chatty_wrapper_is_stripped():
         == "mục đích của việc xử lý tham nhũng là gì?"
     # "Ban" (a board) is not "bạn"; "các chi" is not "chị"
     assert strip_chatter("Ban Tuyên giáo Thị ủy mua sách gì").core == "Ban Tuyên giáo Thị ủy mua sách gì"
+    # a remark in brackets after the question mark is said about the question, not asked
+    assert strip_chatter("Ai ký Kế hoạch 205-KH/TU? (em hỏi để làm báo cáo 3a)").core == "Ai ký Kế hoạch 205-KH/TU?"
+    assert strip_chatter("Ai ký (Kế hoạch 205)?").core == "Ai ký (Kế hoạch 205)?"  # brackets inside stay
 
 
 def test_chatty_question_gets_the_plain_questions_answer(assistant):
