@@ -51,8 +51,9 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date
+    kind: str  # place | body | number | count | part | person | issue-date | cited
     text: str  # as the user wrote it
+    context: str = ""  # cited: the documents that cite it
 
     def message(self) -> str:
         if self.kind in ("place", "body"):
@@ -63,6 +64,8 @@ class Missing:
             return f"Tài liệu không có {self.text}."
         if self.kind == "person":
             return f"Kho tài liệu không nhắc đến {self.text}."
+        if self.kind == "cited":
+            return f"Kho tài liệu không có {self.text}; văn bản này chỉ được nhắc đến trong {self.context}."
         if self.kind == "issue-date":
             return f"{self.text} không ghi ngày ban hành."
         return f"Tài liệu không nói đến {self.text}."

@@ -172,13 +172,25 @@ DOC_CODES = {"KH": "kế hoạch", "HD": "hướng dẫn", "CV": "công văn", "
 class DocAliases:
     """Names a question may use for a document: its issuer, place, number."""
     by_doc: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (accent-free, canonical) names
+    # accent-free names that are the numbers of documents a document cites ("143-KH/TU" for the
+    # Huyện ủy plan that implements it), not its own: they lead to the citing document, which
+    # can say when the cited one was issued but not what it contains
+    cited: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_documents(cls, documents: dict[str, dict]) -> "DocAliases":
         by_doc: dict[str, list[tuple[str, str]]] = {}
+        cited: dict[str, set[str]] = {}
         for doc_id, d in documents.items():
             names = list(d.get("aliases") or [])
             number = d.get("number") or ""
+            own = (re.match(r"^(\d+)", number) or [None, None])[1]
+            for alias in names:
+                n = re.match(r"^(\d+)\s*[-/]", alias)
+                if n and n.group(1) != own:
+                    kind = DOC_CODES.get((re.match(r"^\d+\s*[-/]\s*([A-ZĐ]+)", alias) or [None, ""])[1], "")
+                    forms = {alias} | ({f"{kind} {n.group(1)}", f"{kind} số {n.group(1)}"} if kind else set())
+                    cited.setdefault(doc_id, set()).update(fold(f) for f in forms)
             m = re.match(r"^(\d+)", number)
             if m:
                 names += [number, f"kế hoạch {m.group(1)}", f"hướng dẫn {m.group(1)}", f"số {m.group(1)}"]
@@ -190,7 +202,11 @@ class DocAliases:
                 if kind:
                     names += [f"{kind} {a.group(1)}", f"{kind} số {a.group(1)}"]
             by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
-        return cls(by_doc)
+        return cls(by_doc, cited)
+
+    def cited_only(self, found: dict[str, list[str]]) -> list[str]:
+        """Documents of `found` (see `match`) named only by the numbers of documents they cite."""
+        return [d for d, names in found.items() if names and all(n in self.cited.get(d, ()) for n in names)]
 
     def spell(self, text: str) -> str:
         """Names of documents typed without diacritics take the documents' spelling
@@ -315,6 +331,27 @@ def without_question_frame(text: str) -> str:
     return squash_spaces(folded)
 
 
+_DOC_NUMBER = re.compile(r"(?:(?:kế hoạch|hướng dẫn|công văn|kết luận|quyết định|chỉ thị|kh|hd)\s*(?:số\s*)?)?"
+                         r"\d+\s*[-/]\s*[\wĐđ&/-]+|(?:kế hoạch|hướng dẫn|công văn|kh|hd)\s*(?:số\s*)?\d+", re.I)
+_ASKS_ISSUER = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao) ban hanh\b|\bban hanh (boi|cua)\b|\bcua ai\b")
+
+
+def cited_document(question: str, named: dict, documents: dict[str, dict]) -> list:
+    """A question about what a document says, naming it only by a number the corpus knows from
+    another document's citation of it ("Kế hoạch 112-KH/ĐUK … giao những nhiệm vụ gì?"): the
+    corpus does not hold it. Its date, number or issuer the citing line gives, so those stay
+    answerable."""
+    from .grounding import Missing
+
+    if wanted_fact(question) in ("date", "docnum") or _ASKS_ISSUER.search(fold(question).lower()):
+        return []
+    m = _DOC_NUMBER.search(question)
+    if not m:
+        return []
+    citing = [documents.get(d, {}).get("title", d).split(":")[0].strip() for d in named]
+    return [Missing("cited", m.group(0).strip(), "; ".join(citing))]
+
+
 def question_type(folded: str, wants: str | None) -> str:
     if wants:
         return wants
@@ -359,6 +396,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         missing = []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
+    if index is not None and not missing and named and len(aliases.cited_only(named)) == len(named):
+        missing = cited_document(current, named, index.manifest.documents)
     if index is not None and not missing:
         from .grounding import undated_documents
         from .structures import structures as _st

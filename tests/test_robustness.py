@@ -371,3 +371,11 @@ def test_a_document_without_a_date_says_so(assistant):
     assert result.refused and not result.citations and "không ghi ngày ban hành" in result.answer
     cited = assistant.answer("Kế hoạch 143-KH/TU của Tỉnh ủy ban hành ngày nào?")  # a plan it cites, with its date
     assert not cited.refused and "31/3/2023" in cited.answer
+
+
+def test_a_document_known_only_from_a_citation_is_not_in_the_corpus(assistant):
+    result = assistant.answer("Kế hoạch 143-KH/TU của Tỉnh ủy yêu cầu những gì?")  # cited by the Huyện ủy plan
+    assert result.refused and not result.citations
+    assert "143-KH/TU" in result.answer and "chỉ được nhắc đến trong" in result.answer and "Huyện ủy" in result.answer
+    own = assistant.answer("Thực hiện Kế hoạch 143-KH/TU, Huyện ủy yêu cầu các chi bộ làm gì?")  # the citing plan's own words
+    assert "chỉ được nhắc đến" not in own.answer
