@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hoidap.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
@@ -323,12 +324,15 @@ def without_question_frame(text: str) -> str:
     """The question without its frame phrases ("hạn chót", "khi nào", "là gì"): what is left is
     its topic, and a question with almost none ("nộp cho ai, hạn chót khi nào") continues the
     conversation."""
+    return squash_spaces(_frame_pattern().sub(" ", fold(text).lower()))
+
+
+@lru_cache(maxsize=1)
+def _frame_pattern() -> re.Pattern:
     from .normalize import QUESTION_PHRASES
 
-    folded = " " + fold(text).lower() + " "
-    for phrase in sorted(QUESTION_PHRASES, key=len, reverse=True):
-        folded = re.sub(rf"(?<!\w){re.escape(fold(phrase).lower())}(?!\w)", " ", folded)
-    return squash_spaces(folded)
+    phrases = sorted({fold(p).lower() for p in QUESTION_PHRASES}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
 
 
 _DOC_NUMBER = re.compile(r"(?:(?:kế hoạch|hướng dẫn|công văn|kết luận|quyết định|chỉ thị|kh|hd)\s*(?:số\s*)?)?"
