@@ -94,7 +94,9 @@ class EmbeddingCache:
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            from urllib.parse import quote
+
+            db = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, timeout=30, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
