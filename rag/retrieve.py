@@ -4,6 +4,7 @@ coverage, heading match, documents named in the question), and near-duplicates c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 from llama_index.core.schema import QueryBundle
@@ -40,13 +41,23 @@ DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it dro
 _MARKER = re.compile(r"\(\d{1,2}\)|(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s", re.M)  # numbering is not a topic word
 
 
+@lru_cache(maxsize=16384)
+def _present_terms(text: str, folded: bool) -> frozenset:
+    """The syllables and side-by-side pairs of a passage (list numbering left out), as coverage
+    matches a question's terms against them. Cached: the same passages come back question after
+    question, and splitting them was most of retrieval's time on a large index."""
+    text = _MARKER.sub(" ", text)
+    words = [w.lstrip("0") or "0" if w.isdigit() else w for w in syllables(fold(text) if folded else text)]
+    return frozenset(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
 def coverage(index: OpenIndex, query: Query, text: str) -> float:
     """Share of the question's topic syllables and pairs (idf-weighted) found in the text."""
     if not query.terms:
         return 0.0
-    text = _MARKER.sub(" ", text)
-    words = [w.lstrip("0") or "0" if w.isdigit() else w for w in syllables(fold(text) if query.folded else text)]
-    present = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    present = _present_terms(text, query.folded)
+    if query.synonyms:
+        present = set(present)
     for abbr, terms in query.synonyms:  # "MTTQ" in the passage answers "Mặt trận Tổ quốc", and back
         whole = [t for t in terms if " " not in t] or terms
         if abbr in present or fold(abbr) in present or (whole and all(t in present for t in whole)):
