@@ -315,7 +315,9 @@ class IndexStore:
 
     # --- writing -------------------------------------------------------------------------
     @contextmanager
-    def lock(self):
+    def lock(self, wait_s: float = 0.0):
+        """The ingest lock (exclusive). `wait_s`: how long to wait for it — readers take it for a
+        moment to clean up leftovers, so an ingest waits a little rather than failing on them."""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             handle = open(self.dir / ".lock", "a")
@@ -324,10 +326,15 @@ class IndexStore:
                 f"cannot write to the index folder {self.dir} ({e.strerror}); an index on read-only storage can be "
                 f"answered from but not changed: ingest where it is writable, then copy it") from None
         with handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexError_(f"another ingest is writing {self.dir}; wait for it to finish") from None
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexError_(f"another ingest is writing {self.dir}; wait for it to finish") from None
+                    time.sleep(0.05)
             yield
 
     def write_generation(self, model: str, dim: int, documents: dict[str, dict], chunks: list[Chunk],

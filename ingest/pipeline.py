@@ -441,6 +441,9 @@ def files_to_repair(prev: Previous, files: list[Path]) -> list[Path]:
 
 # --- the whole run --------------------------------------------------------------------------------
 
+LOCK_WAIT_S = 10.0  # seconds an ingest waits for the index lock (readers take it briefly to clean up)
+
+
 def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progress=None,
            drop: set[str] | None = None, prune_cache: bool = False) -> IngestReport:
     """Bring the index in line with `paths`, leaving out the documents in `drop` (ids).
@@ -458,7 +461,7 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
     if not sources.files and not drop:
         report.notes.append((", ".join(_shown(p) for p in paths) or "(no paths)", "no files to ingest"))
     roots = [p.resolve() for p in paths]
-    with store.lock():
+    with store.lock(wait_s=LOCK_WAIT_S):  # a reader's clean-up holds it for a moment; another ingest for long
         store.collect_garbage()  # what a killed or failed ingest left (a build folder can fill a disk)
         embedder = make_embedder(settings.embed_backend, settings.embed_model)
         prev = read_previous(store, embedder, rebuild)
