@@ -41,7 +41,7 @@ DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it dro
 _MARKER = re.compile(r"\(\d{1,2}\)|(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s", re.M)  # numbering is not a topic word
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)  # ~70 candidates × 4 texts a question; a passage's set is ~20 KB
 def _present_terms(text: str, folded: bool) -> frozenset:
     """The syllables and side-by-side pairs of a passage (list numbering left out), as coverage
     matches a question's terms against them. Cached: the same passages come back question after
