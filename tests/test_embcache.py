@@ -241,3 +241,33 @@ def test_admin_job_shows_embedding_progress_and_the_chat_keeps_answering(tmp_pat
     assert job.embedded == uploaded.chunks > 32 and job.cached == 0
     assert "đoạn lấy từ bộ nhớ đệm" in job.message and job.eta_s == 0.0
     service.close()
+
+
+# --- progress output -------------------------------------------------------------------------------------
+
+def test_progress_rewrites_one_line_on_a_terminal_and_prints_lines_to_a_log():
+    import io
+
+    from ingest.pipeline import EmbedStatus
+    from ui.cli import IngestProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    half = EmbedStatus("sach.pdf", 32, 64, 10, embedded=32, missing=128, cached=10, seconds_per_passage=0.25, resolved=32)
+    assert str(half) == "sach.pdf: embedded 32/64 new passages (cache 10) · file ~8 s left · overall 25% ~24 s left"
+    assert half.vietnamese().endswith("tệp còn khoảng 8 giây · toàn bộ 25%, còn khoảng 24 giây")
+    done = EmbedStatus("sach.pdf", 64, 64, 10, embedded=64, missing=128, cached=10, seconds_per_passage=0.25, resolved=64)
+    cached = EmbedStatus("b.txt", 0, 0, 12, embedded=64, missing=128, cached=22, seconds_per_passage=0.25, resolved=64)
+    assert str(cached) == "b.txt: 12 passages, all from the cache · overall 50% ~16 s left"
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        progress = IngestProgress(stream)
+        progress(1, 2, "sach.pdf")
+        progress(None, None, half)  # within a second of the last line: left out
+        progress(None, None, done)  # the end of a file always shows
+        progress.close()
+    assert log.getvalue().splitlines() == ["reading 1/2: sach.pdf", str(done)]
+    assert "\n" not in terminal.getvalue() and terminal.getvalue().count("\r\x1b[K") == 3
+    assert terminal.getvalue().endswith(str(done) + "\r\x1b[K")  # the line is cleared before the summary
