@@ -118,12 +118,7 @@ class EmbeddingCache:
         return db
 
     def _disable(self, message: str) -> None:
-        if self._db is not None:
-            try:
-                self._db.close()
-            except sqlite3.Error:
-                pass
-        self._db = None
+        self.close()
         if self.problem is None:
             self.problem = message
         log.warning(message)

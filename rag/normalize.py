@@ -171,8 +171,9 @@ def _initial(char: str) -> str:
 # --- the lexicon --------------------------------------------------------------------------------
 
 def _folded_words_and_pairs(folded_text: str) -> tuple[frozenset, frozenset]:
-    """Every word, and every two words standing side by side with one space between them (as
-    `(?<!\w)a b(?!\w)` would find them: "(ke hoach" and "uy, ban" count, "uy , ban" does not)."""
+    r"""Every word, and every two words standing side by side with one space between them, as
+    `(?<!\w)a b(?!\w)` finds them ("(ke hoach," holds the pair "ke hoach"; "uy, ban" is no pair:
+    a phrase with punctuation in it is searched for in the text)."""
     words: set[str] = set()
     pairs: set[str] = set()
     for m in re.finditer(r"\w+(?: \w+)*", folded_text):
