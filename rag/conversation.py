@@ -74,11 +74,11 @@ _FOLLOWUP_END = re.compile(r"\b(thi sao|nua)\s*\??$")
 _ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b(?! ai\b)")
 # With diacritics "đó" points back and "đô" does not; a pointer left without them ("người do",
 # the rest of the question restored) is read as one only after a noun that can point back.
-_ANAPHOR_ACCENTED = re.compile(r"(?<!\w)(\w+(?: \w+)?) (đó|ấy|này|trên|kia|vừa rồi|vừa nêu|do|ay|nay|kia)(?!\w)(?! ai\b)")
+_ANAPHOR_ACCENTED = re.compile(r"(?<!\w)(\w+(?: \w+)?) (đó|ấy|này|trên|kia|vừa rồi|vừa nêu|do|ay|nay)(?!\w)(?! ai\b)")
 _PERSON_NOUNS = {"nguoi", "ong", "ba", "dong chi", "d/c", "nguoi ky", "nguoi do", "vi", "anh", "chi"}
 _DOC_NOUNS = {"van ban", "tai lieu", "ke hoach nay"}
 _REFERENT_NOUNS = {"nguoi", "ong", "ba", "chi", "anh", "vi", "hoach", "kh", "ban", "dan", "hd", "van", "lieu", "phan",
-                   "bai", "muc", "nghi", "vu", "quan", "vi", "trinh", "luan", "kl", "cv", "tac", "pham", "sach", "dot",
+                   "bai", "muc", "nghi", "vu", "quan", "trinh", "luan", "kl", "cv", "tac", "pham", "sach", "dot",
                    "do", "ay", "nay"}
 _TIME_WORDS = {"hom", "hien", "ngay", "nam", "thang", "tuan", "luc", "gio", "dao", "bay"}
 

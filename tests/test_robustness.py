@@ -379,3 +379,17 @@ def test_a_document_known_only_from_a_citation_is_not_in_the_corpus(assistant):
     assert "143-KH/TU" in result.answer and "chỉ được nhắc đến trong" in result.answer and "Huyện ủy" in result.answer
     own = assistant.answer("Thực hiện Kế hoạch 143-KH/TU, Huyện ủy yêu cầu các chi bộ làm gì?")  # the citing plan's own words
     assert "chỉ được nhắc đến" not in own.answer
+
+
+@pytest.mark.parametrize("question,points", [
+    ("người đó giữ chức vụ gì", "passage"), ("nguoi do giu chuc vu gi", "passage"),
+    ("người do giữ chức vụ gì", "passage"),  # "do" left unaccented in a restored question
+    ("văn bản ấy có hiệu lực đến bao giờ", "document"),
+    ("Giá vàng hôm nay bao nhiêu?", None),  # a time, not a reference
+    ("Thủ đô của Pháp là gì?", None),  # "đô" is not "đó"
+    ("kế hoạch do ai ký", None), ("ke hoach do ai ky", None),  # "do ai": by whom
+])
+def test_what_a_question_points_back_at(question, points):
+    from rag.conversation import reference
+
+    assert reference(question) == points
