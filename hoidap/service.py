@@ -76,7 +76,12 @@ class Service:
             if live is None:
                 raise IndexUnavailable(f"no index at {self.settings.index_dir}; run `hoidap ingest` first")
             return False  # the pointer is being replaced: keep answering from what is open
-        with self._opening:
+        # Opening a generation builds its structures (seconds for the book, most of a minute at
+        # 12k passages): the request that finds it opens it; the others, while it does, keep
+        # answering from the generation they have instead of queueing behind it.
+        if not self._opening.acquire(blocking=live is None):
+            return False
+        try:
             live = self._live
             if live is not None and live.assistant.index.generation.name == self._current_name():
                 return False  # another thread switched while this one waited
@@ -96,6 +101,8 @@ class Service:
             if old is not None and close_now:
                 self._close(old)
             return True
+        finally:
+            self._opening.release()
 
     @contextmanager
     def _lease(self):

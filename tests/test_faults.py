@@ -725,3 +725,35 @@ def test_html_entities_stay_text_in_the_index_the_cli_and_the_api(tmp_path):
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("application/json")
     assert any(literal in r["passage"] for r in reply.json()["retrieved"])
     # The web page escapes passages: tests/test_browser.py (test "text stays text") checks it in Chromium.
+
+
+def test_requests_do_not_queue_behind_a_generation_being_opened(tmp_path):
+    """While one request opens a new generation (its structures take most of a minute on a
+    large index), the others answer from the generation they have instead of waiting."""
+    from hoidap.service import Service
+
+    src = tmp_path / "src"
+    tiny(src, "plan.txt", what="chuyên đề", day=15)
+    settings = settings_for(tmp_path / "index")
+    service = Service(settings)
+    service.ingest([src])
+    question = "Hội nghị được tổ chức trước ngày nào?"
+    before = service.ask(question)
+    from ingest.pipeline import ingest
+
+    tiny(src, "plan.txt", what="chuyên đề", day=25)
+    ingest([src], settings)  # a new generation, written as by `hoidap ingest` in another process
+    assert service.store.current().name != before.generation
+    assert service._opening.acquire(blocking=False)  # another request is opening it right now
+    try:
+        meanwhile = []
+        asker = threading.Thread(target=lambda: meanwhile.append(service.ask(question)), daemon=True)
+        asker.start()
+        asker.join(timeout=10)  # a request that queued behind the opening would still be waiting
+        assert meanwhile and meanwhile[0].generation == before.generation
+    finally:
+        service._opening.release()
+    asker.join(timeout=30)
+    after = service.ask(question)  # the next request opens it
+    assert after.generation == service.store.current().name != before.generation
+    service.close()
