@@ -113,8 +113,10 @@ class _Server:
     """`python -m hoidap.cli serve` on a free loopback port, with no rate limit. A context
     manager: the process is ended on leaving, whatever happened (errors, Ctrl-C)."""
 
-    def __init__(self, index_dir: Path, log_path: Path, startup_s: float = 180.0):
-        self.index_dir, self.log_path, self.startup_s = index_dir, log_path, startup_s
+    def __init__(self, index_dir: Path, log_path: Path, startup_s: float = 180.0, env: dict[str, str] | None = None):
+        """`env`: settings for this server on top of the bench's (the caller's own `HOIDAP_`
+        variables are left out then, so that only what is given applies)."""
+        self.index_dir, self.log_path, self.startup_s, self.extra_env = index_dir, log_path, startup_s, env
         self.proc: subprocess.Popen | None = None
         self.port = 0
 
@@ -125,8 +127,11 @@ class _Server:
     def __enter__(self) -> "_Server":
         import httpx
 
-        env = dict(os.environ, HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_INDEX_DIR=str(self.index_dir),
-                   HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+        env = dict(os.environ)
+        if self.extra_env is not None:
+            env = {k: v for k, v in env.items() if not k.startswith("HOIDAP_")} | self.extra_env
+        env.update(HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_INDEX_DIR=str(self.index_dir), HF_HUB_OFFLINE="1",
+                   GRADIO_ANALYTICS_ENABLED="False")
         for attempt in range(3):  # another process may take the free port before the server binds it
             self.port = _free_port()
             with open(self.log_path, "ab") as log:

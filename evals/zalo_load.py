@@ -10,18 +10,15 @@ part number, or the last part "(n/n)"), no acknowledgement other than 200, every
 characters. Measured: webhook acknowledgement and answer delivery latencies."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from hoidap.settings import PROJECT_ROOT, Settings
+from hoidap.settings import Settings
 
 BOT_TOKEN = "1000000000000000001:bench-bot-token"
 BOT_SECRET = "bench-webhook-secret-0000"
@@ -33,56 +30,15 @@ def _is_answer_end(text: str) -> bool:
     return m is None or m.group(1) == m.group(2)
 
 
-class _ZaloServer:
-    """`hoidap serve` with the bot webhook pointed at the fake, no rate limits, extractive."""
+def _zalo_server(index_dir: Path, api_base: str, log_path: Path):
+    """`hoidap serve` (see evals.bench._Server) with the bot webhook pointed at the fake, no
+    rate limits, extractive."""
+    from evals.bench import _Server
 
-    def __init__(self, index_dir: Path, api_base: str, log_path: Path, startup_s: float = 180.0) -> None:
-        self.index_dir, self.api_base, self.log_path, self.startup_s = index_dir, api_base, log_path, startup_s
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
-
-    def __enter__(self) -> "_ZaloServer":
-        import httpx
-
-        from evals.bench import _free_port
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
-        env.update({"HOIDAP_INDEX_DIR": str(self.index_dir), "HOIDAP_RATE_LIMIT_PER_MINUTE": "0",
-                    "HOIDAP_ZALO_RATE_LIMIT_PER_MINUTE": "0", "HOIDAP_LLM_BASE_URL": "",
-                    "HOIDAP_ZALO_BOT_TOKEN": BOT_TOKEN, "HOIDAP_ZALO_BOT_SECRET": BOT_SECRET,
-                    "HOIDAP_ZALO_BOT_API_BASE": self.api_base, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-                    "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "hoidap.cli", "serve", "--host", "127.0.0.1", "--port",
-                                          str(port), "--index", str(self.index_dir)], cwd=PROJECT_ROOT, env=env,
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + self.startup_s
-        with httpx.Client(timeout=5, trust_env=False) as client:
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    if client.get(self.url + "/healthz").status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-        tail = self.log_path.read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"the server of the Zalo load run did not start: {tail}")
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+    return _Server(index_dir, log_path, env={
+        "HOIDAP_ZALO_RATE_LIMIT_PER_MINUTE": "0", "HOIDAP_LLM_BASE_URL": "", "HOIDAP_ZALO_BOT_TOKEN": BOT_TOKEN,
+        "HOIDAP_ZALO_BOT_SECRET": BOT_SECRET, "HOIDAP_ZALO_BOT_API_BASE": api_base,
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
 
 
 def _update(chat_id: str, text: str) -> dict:
@@ -113,7 +69,7 @@ def run_zalo_load(settings: Settings, users: int = 50, questions_per_user: int =
         else:  # a private copy: the server writes its state beside the index
             shutil.copytree(index_dir, work / "corpus", ignore=shutil.ignore_patterns("state.sqlite*", ".lock"))
             index_dir = work / "corpus"
-        with FakeZalo(bot_token=BOT_TOKEN) as fake, _ZaloServer(index_dir, fake.url, work / "server.log") as server:
+        with FakeZalo(bot_token=BOT_TOKEN) as fake, _zalo_server(index_dir, fake.url, work / "server.log") as server:
             hook = server.url + "/zalo/bot"
             headers = {"X-Bot-Api-Secret-Token": BOT_SECRET}
             acks: list[float] = []
