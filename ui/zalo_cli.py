@@ -35,6 +35,23 @@ def _bot_client(settings):
     return BotClient(token, settings.zalo_bot_api_base, settings.zalo_timeout_s)
 
 
+def _call_bot(settings, call) -> tuple[int, dict | None]:
+    """One Bot API call with a client made from the settings: (0, its result), or the exit
+    code after the problem was printed."""
+    from hoidap.zalo import ZaloError
+
+    client = _bot_client(settings)
+    if client is None:
+        return 2, None
+    try:
+        return 0, call(client)
+    except ZaloError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1, None
+    finally:
+        client.close()
+
+
 def _when(ms) -> str:
     try:
         return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).isoformat(timespec="seconds")
@@ -53,7 +70,7 @@ def check_webhook_url(url: str) -> str | None:
 
 
 def cmd_set_webhook(args: argparse.Namespace) -> int:
-    from hoidap.zalo import ZaloError, check_webhook_secret, secret_value
+    from hoidap.zalo import check_webhook_secret, secret_value
 
     settings = settings_from(args)
     if why := check_webhook_url(args.url):
@@ -67,36 +84,20 @@ def cmd_set_webhook(args: argparse.Namespace) -> int:
     if why := check_webhook_secret(secret):
         print(f"error: HOIDAP_ZALO_BOT_SECRET: {why}", file=sys.stderr)
         return 2
-    client = _bot_client(settings)
-    if client is None:
-        return 2
     if not urlsplit(args.url).path.rstrip("/").endswith("/zalo/bot"):
         print("note: `hoidap serve` receives bot updates at /zalo/bot (e.g. https://your-host/zalo/bot)", file=sys.stderr)
-    try:
-        result = client.set_webhook(args.url, secret)
-    except ZaloError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
+    rc, result = _call_bot(settings, lambda client: client.set_webhook(args.url, secret))
+    if rc:
+        return rc
     print(f"webhook set: {result.get('url') or args.url}")
     print(f"{BOTH_EXCLUSIVE}: `hoidap zalo poll` will not run until `hoidap zalo delete-webhook`.")
     return 0
 
 
 def cmd_webhook_info(args: argparse.Namespace) -> int:
-    from hoidap.zalo import ZaloError
-
-    client = _bot_client(settings_from(args))
-    if client is None:
-        return 2
-    try:
-        info = client.get_webhook_info()
-    except ZaloError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
+    rc, info = _call_bot(settings_from(args), lambda client: client.get_webhook_info())
+    if rc:
+        return rc
     when = _when(info.get("updated_at"))
     if info.get("url"):
         print(f"webhook: {info['url']}" + (f" (set {when})" if when else ""))
@@ -106,18 +107,9 @@ def cmd_webhook_info(args: argparse.Namespace) -> int:
 
 
 def cmd_delete_webhook(args: argparse.Namespace) -> int:
-    from hoidap.zalo import ZaloError
-
-    client = _bot_client(settings_from(args))
-    if client is None:
-        return 2
-    try:
-        client.delete_webhook()
-    except ZaloError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
+    rc, _ = _call_bot(settings_from(args), lambda client: client.delete_webhook())
+    if rc:
+        return rc
     print("webhook deleted: Zalo now keeps the bot's messages for `hoidap zalo poll`")
     return 0
 
