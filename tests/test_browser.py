@@ -3,7 +3,6 @@ download), against a real `hoidap serve` process. Screenshots are saved under
 test-artifacts/ (desktop and 390 px phone width) for a person to look at."""
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import threading
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from conftest import PROJECT_ROOT
+from fake_llm import stream_pieces
 from server_proc import running_server
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -34,15 +34,7 @@ class SlowLLM(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in ["Báo cáo kết quả ", "gửi về Thành ủy ", "trước ngày 15/6/2023 [1]."]:
-            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-            self.wfile.flush()
-            time.sleep(0.8)
-        self.wfile.write(b"data: [DONE]\n\n")
+        stream_pieces(self, ["Báo cáo kết quả ", "gửi về Thành ủy ", "trước ngày 15/6/2023 [1]."], 0.8)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT_ROOT, copy_seeds
+from fake_llm import stream_pieces
 from hoidap.settings import Settings
 from hoidap.store import FORMAT_VERSION, IndexStore
 
@@ -666,17 +667,7 @@ class DripLLM(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        try:
-            for _ in range(30):
-                piece = {"choices": [{"index": 0, "delta": {"content": "chậm "}}]}
-                self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())
-                self.wfile.flush()
-                time.sleep(2)
-        except OSError:
-            pass
+        stream_pieces(self, ["chậm "] * 30, 2.0, done=False)
 
 
 def test_a_slow_llm_endpoint_is_bounded_through_the_cli(base):

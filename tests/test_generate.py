@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from fake_llm import stream_pieces
 from rag import Assistant
 
 
@@ -29,17 +30,7 @@ class FakeLLM(BaseHTTPRequestHandler):
         if FakeLLM.mode == "slow":
             time.sleep(3)
         if FakeLLM.mode == "endless":  # a piece every 0.3 s, never done: each read is quick
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
-            try:
-                for _ in range(200):
-                    chunk = {"choices": [{"index": 0, "delta": {"content": "và nữa "}}]}
-                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-                    self.wfile.flush()
-                    time.sleep(0.3)
-            except OSError:
-                pass  # the client gave up, as it should
+            stream_pieces(self, ["và nữa "] * 200, 0.3, done=False)  # the client gives up, as it should
             return
         passages = body["messages"][-1]["content"]
         date = "15/6/2023" if "15/6/2023" in passages else "không rõ"
