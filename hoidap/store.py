@@ -42,6 +42,7 @@ import numpy as np
 
 from .lexical import LexicalIndex, vocabulary_stats
 from .model import Chunk
+from .textnorm import TEXT_NORM_VERSION
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -115,6 +116,7 @@ class Manifest:
     lexical_scheme: str = "syllables"
     format: int = 1  # absent in format 1 manifests
     files: dict[str, int] = field(default_factory=dict)  # path in the generation → size in bytes (format ≥ 2)
+    text_norm: int = 1  # textnorm.TEXT_NORM_VERSION the lexical parts were tokenised with (absent: 1)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
@@ -230,9 +232,16 @@ def get_collection(client, name: str, create: bool = False):
 
 def index_text(chunk: Chunk, doc: dict) -> str:
     """What the embeddings and BM25 see: the passage with its document and heading context."""
+    context, question, text = index_text_parts(chunk, doc)
+    return f"{context}\n{question}\n{text}" if question else f"{context}\n{text}"
+
+
+def index_text_parts(chunk: Chunk, doc: dict) -> tuple[str, str, str]:
+    """`index_text` in its three parts: the document line and heading, the Q&A question when the
+    text does not repeat it (else ""), the passage's text."""
     head = " · ".join(x for x in (doc.get("kind", ""), doc.get("issuer", ""), doc.get("number", "")) if x)
-    body = f"{chunk.question}\n{chunk.text}" if chunk.question and chunk.question not in chunk.text else chunk.text
-    return f"{head}\n{chunk.heading}\n{body}"
+    question = chunk.question if chunk.question and chunk.question not in chunk.text else ""
+    return f"{head}\n{chunk.heading}", question, chunk.text
 
 
 class IndexStore:
@@ -347,7 +356,7 @@ class IndexStore:
         tmp = self.dir / f".building-{stamp}"
         manifest = Manifest(generation=gen.name, model=model, dim=dim, created=time.time(), documents=documents,
                             chroma_collection=f"hoidap-{stamp}" if self.chroma_url else "chunks",
-                            lexical_scheme=lexical_scheme, format=FORMAT_VERSION)
+                            lexical_scheme=lexical_scheme, format=FORMAT_VERSION, text_norm=TEXT_NORM_VERSION)
         try:
             tmp.mkdir(parents=True)
             self._write_parts(tmp, manifest, chunks, vectors, doc_texts, texts_for_index)

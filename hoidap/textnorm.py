@@ -12,7 +12,12 @@ import unicodedata
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 # "oa", "oe", "uy" closing a syllable carry the tone on the first vowel in the modern style.
-_OLD_STYLE = re.compile(rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?!\w)|(?<![qQ])([uU])([yY])([{_TONES}])(?!\w)")
+# The syllable ends after the tone: "hoặc" (o, a, dot below, breve) is not "hoà" and keeps its tone.
+_OLD_STYLE = re.compile(rf"(?<![qQ])([oO])([aAeE])([{_TONES}])(?![\w\u0300-\u036f])"
+                        rf"|(?<![qQ])([uU])([yY])([{_TONES}])(?![\w\u0300-\u036f])")
+# Bumped when tokens change for the same text: an ingest then rebuilds the lexical parts of an
+# unchanged index (2: "hoặc" was tokenised as "họăc").
+TEXT_NORM_VERSION = 2
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"[ \t\u00a0\u2002-\u200b\u3000]+")
 
@@ -23,8 +28,14 @@ def _move_tone(m: re.Match) -> str:
     return m.group(4) + m.group(6) + m.group(5)
 
 
+# The same old-style spellings, as they look in text already in NFC: nothing to move when none occurs.
+_OLD_STYLE_NFC = re.compile(r"(?<![qQ])(?:[oO][àáãảạèéẽẻẹÀÁÃẢẠÈÉẼẺẸ]|[uU][ỳýỹỷỵỲÝỸỶỴ])(?!\w)")
+
+
 def nfc(text: str) -> str:
     """NFC with canonical (modern) tone placement."""
+    if unicodedata.is_normalized("NFC", text) and not _OLD_STYLE_NFC.search(text):
+        return text  # most text: already canonical (the slow path below is most of tokenising's time)
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", _OLD_STYLE.sub(_move_tone, decomposed))
 

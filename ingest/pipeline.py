@@ -25,6 +25,7 @@ from hoidap.embcache import EmbeddingCache
 from hoidap.embeddings import make_embedder
 from hoidap.model import Chunk
 from hoidap.settings import Settings
+from hoidap.textnorm import TEXT_NORM_VERSION
 from hoidap.store import IndexDamaged, IndexError_, IndexStore, Manifest, generation_problems, index_text
 
 from .dedupe import assign_groups
@@ -478,7 +479,8 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
         take_removals(prev, nxt, report, roots, drop)
         report.stages["read"] = time.perf_counter() - t0
         report.chunks = nxt.n_chunks
-        same_scheme = prev.manifest is not None and prev.manifest.lexical_scheme == settings.lexical_scheme
+        same_scheme = (prev.manifest is not None and prev.manifest.lexical_scheme == settings.lexical_scheme
+                       and prev.manifest.text_norm == TEXT_NORM_VERSION)  # same tokens as this version makes
         unchanged = not report.changed and same_scheme and not prev.damage
         if unchanged and not prune_cache:
             report.generation = prev.gen.name

@@ -180,9 +180,9 @@ def _admin_before(toks: list[tuple[str, bool]], i: int) -> str:
 
 
 def _number_known(lex: Lexicon, n: str, head: str) -> bool:
-    text = lex.folded_text
-    pats = [rf"(?<![\d.]){n}\s*-", rf"(?<![\d.]){n}\s*/", rf"\bso\s*0*{n}(?![\d/])", rf"\b{re.escape(head)}\s*0*{n}(?!\d)"]
-    return any(re.search(p, text) for p in pats)
+    """The corpus writes number n as a document code ("126-KH/TU"), after "số", or after the
+    document word the question used ("kế hoạch 205")."""
+    return any(n in lex.numbers_after(lead) for lead in (lex.CODE, "so", re.escape(head)))
 
 
 def _with_admin(original: str, folded: str, start: int, end: int) -> str:

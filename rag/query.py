@@ -261,6 +261,8 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
+    # values derived once per question and index (coverage's idf-weighted terms): not part of the query's meaning
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 WHO_PREDICATE_WEIGHT = 2.0  # "Ai <verb> …": the verb is what the answering sentence must contain; the rest is setting

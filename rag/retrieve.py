@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 from llama_index.core.schema import QueryBundle
 
-from hoidap.store import index_text
+from hoidap.store import index_text_parts
 from hoidap.textnorm import fold, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
@@ -55,16 +55,39 @@ def coverage(index: OpenIndex, query: Query, text: str) -> float:
     """Share of the question's topic syllables and pairs (idf-weighted) found in the text."""
     if not query.terms:
         return 0.0
-    present = _present_terms(text, query.folded)
+    return _covered(index, query, _present_terms(text, query.folded))
+
+
+def passage_coverage(index: OpenIndex, query: Query, chunk, doc: dict) -> float:
+    """Coverage of what the index saw of a passage (`index_text`: document line, heading, Q&A
+    question, text), taken part by part: the context part is shared by a section's passages and
+    the text's terms are needed on their own as well, so each part is split once. A pair of words
+    across the break between two parts is not a phrase of the passage."""
+    if not query.terms:
+        return 0.0
+    parts = [_present_terms(p, query.folded) for p in index_text_parts(chunk, doc) if p]
+    return _covered(index, query, frozenset().union(*parts))
+
+
+def _covered(index: OpenIndex, query: Query, present: frozenset) -> float:
     if query.synonyms:
         present = set(present)
     for abbr, terms in query.synonyms:  # "MTTQ" in the passage answers "Mặt trận Tổ quốc", and back
         whole = [t for t in terms if " " not in t] or terms
         if abbr in present or fold(abbr) in present or (whole and all(t in present for t in whole)):
             present |= set(terms) | {abbr, fold(abbr)}
-    w = query.weights
-    total = sum(index.idf(t) * w.get(t, 1.0) for t in query.terms)
-    return sum(index.idf(t) * w.get(t, 1.0) for t in query.terms if t in present) / total if total else 0.0
+    weighted, total = _weighted_terms(index, query)
+    return sum(w for t, w in weighted if t in present) / total if total else 0.0
+
+
+def _weighted_terms(index: OpenIndex, query: Query) -> tuple[list[tuple[str, float]], float]:
+    """The question's terms with their idf × weight, and the sum: computed once per question
+    (coverage runs a few hundred times for one question)."""
+    key = ("weighted_terms", id(index))
+    if key not in query.memo:
+        weighted = [(t, index.idf(t) * query.weights.get(t, 1.0)) for t in query.terms]
+        query.memo[key] = (weighted, sum(w for _, w in weighted))
+    return query.memo[key]
 
 
 def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | None = None) -> list[Candidate]:
@@ -114,7 +137,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         doc = index.doc(chunk.doc_id)
         if filters and not _passes(doc, filters):
             continue
-        cov = coverage(index, query, index_text(chunk, doc))
+        cov = passage_coverage(index, query, chunk, doc)
         head_cov = coverage(index, query, chunk.heading + " " + chunk.question)
         score = RERANK["rank"] * rrf / best + RERANK["coverage"] * cov + RERANK["heading"] * head_cov
         score += TEXT_COVERAGE * coverage(index, query, chunk.text)
@@ -224,7 +247,7 @@ def _promote_primaries(index: OpenIndex, query: Query, candidates: list[Candidat
                 if row is None:
                     continue
                 chunk = index.chunks[row]
-                own = coverage(index, query, index_text(chunk, index.doc(chunk.doc_id)))
+                own = passage_coverage(index, query, chunk, index.doc(chunk.doc_id))
                 p = Candidate(chunk=chunk, doc=index.doc(chunk.doc_id), score=RERANK["coverage"] * own, coverage=own)
                 candidates.append(p)
                 by_id[pid] = p

@@ -49,6 +49,33 @@ def test_incremental_ingest(tmp_path):
     assert len(rebuilt.added) == 1
 
 
+def test_index_tokenised_by_an_older_version_is_rebuilt_from_the_cache(tmp_path):
+    """An index whose lexical parts an older tokeniser wrote ("hoặc" was "họăc") is rebuilt by the
+    next ingest although no file changed, without embedding anything again."""
+    from hoidap.lexical import LexicalIndex
+    from hoidap.textnorm import TEXT_NORM_VERSION
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ke-hoach.txt").write_text("KẾ HOẠCH\n\n1. Các chi bộ tổ chức học tập trực tiếp hoặc trực tuyến trước ngày 30/6.\n",
+                                     encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    first = ingest([src], settings)
+    store = IndexStore(settings.index_dir)
+    manifest_path = store.current() / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert data["text_norm"] == TEXT_NORM_VERSION
+    del data["text_norm"]  # as an older version wrote it
+    manifest_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    again = ingest([src], settings)
+    assert again.generation != first.generation and not again.changed
+    assert again.embedded == 0  # the unchanged files keep their vectors
+    gen = store.current()
+    assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["text_norm"] == TEXT_NORM_VERSION
+    assert "hoặc" in LexicalIndex.load(gen / "lexical-exact").vocab
+    assert ingest([src], settings).generation == again.generation  # and then it is unchanged again
+
+
 def test_bad_files_are_reported_and_the_rest_ingested(tmp_path):
     src = copy_seeds(tmp_path / "src", SMALL[:1])
     (src / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
