@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 from hoidap.settings import Settings, get_settings
 
+from .compare import compared_documents, joined, question_for
 from .conversation import State, Turn, as_turns
 from .extract import extractive_answer
 from .index import OpenIndex, open_index
 from .query import BadQuestion, understand
-from .retrieve import retrieve
+from .retrieve import passes_filters, retrieve
 from .structures import structures
 from .types import Answer, Candidate
 
@@ -64,6 +65,20 @@ class Assistant:
         return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
                      named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer, wants=q.wants)
 
+    def _per_document(self, question: str, doc_ids: list[str], filters: dict | None) -> Answer | None:
+        """A question about several named documents, asked of each on its own (rag.compare)."""
+        parts = []
+        for doc_id in doc_ids:
+            if filters and not passes_filters(self.index.doc(doc_id), filters):
+                continue  # outside the search scope the user chose
+            query = understand(question_for(question, self.index.aliases, doc_id), aliases=self.index.aliases,
+                               index=self.index)
+            scope = {**(filters or {}), "doc_id": doc_id}
+            candidates = [c for c in retrieve(self.index, query, self.settings.top_k, scope) if c.chunk.doc_id == doc_id]
+            parts.append((self.index.doc(doc_id), extractive_answer(self.index, query, candidates,
+                                                                     self.settings.refuse_threshold)))
+        return joined(question, parts)
+
     def answer(self, question: str, history=None, filters: dict | None = None,
                generative: bool | None = None) -> Answer:
         """The whole answer at once. Raises BadQuestion for empty or unusable questions."""
@@ -81,6 +96,9 @@ class Assistant:
         started = time.perf_counter()
         query, candidates, retrieve_ms = self._retrieve(question, history, filters)
         result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
+        compared = compared_documents(query, self.index.aliases, result, structures(self.index).derived)
+        if compared:
+            result = self._per_document(question, compared, filters) or result
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:
             from .generate import stream_answer

@@ -93,7 +93,8 @@ def reference(question: str) -> str | None:
         last = noun.split()[-1]
         if fold(m.group(2)) == "nay" and last in _TIME_WORDS:
             continue  # "hôm nay", "hiện nay", "năm nay": a time, not a reference
-        if (not accented or m.group(2).isascii()) and last not in _REFERENT_NOUNS:
+        closes = not f[m.end():].strip(" ?.!…")  # "… việc do?": "do" ends the question, so it is "đó", not "by"
+        if (not accented or m.group(2).isascii()) and last not in _REFERENT_NOUNS and not closes:
             continue  # without diacritics "do" may be "đô", "ay" anything: only a noun that can point back
         if noun in _DOC_NOUNS or last in ("ban",) and noun.endswith("van ban"):
             return "document"

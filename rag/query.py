@@ -430,7 +430,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
             for names in aliases.match(previous).values():
                 for name in names:
-                    previous = _drop_name(previous, name)
+                    previous = drop_name(previous, name)
         elif state.named:
             named = {d: [] for d in state.named}
         else:
@@ -494,7 +494,7 @@ def _asks_signer(text: str) -> bool:
     return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(fold(text)))
 
 
-def _drop_name(text: str, folded_name: str) -> str:
+def drop_name(text: str, folded_name: str) -> str:
     words = text.split()
     n = len(folded_name.split())
     for i in range(len(words) - n + 1):

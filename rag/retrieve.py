@@ -135,7 +135,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
-        if filters and not _passes(doc, filters):
+        if filters and not passes_filters(doc, filters):
             continue
         cov = passage_coverage(index, query, chunk, doc)
         head_cov = coverage(index, query, chunk.heading + " " + chunk.question)
@@ -268,7 +268,7 @@ def _own_coverage(index: OpenIndex, query: Query, chunk_id: str) -> float:
 def _allowed_rows(index: OpenIndex, filters: dict | None) -> np.ndarray | None:
     if not filters:
         return None
-    docs = {doc_id for doc_id, doc in index.manifest.documents.items() if _passes(doc, filters)}
+    docs = {doc_id for doc_id, doc in index.manifest.documents.items() if passes_filters(doc, filters)}
     return np.fromiter((c.doc_id in docs for c in index.chunks), dtype=bool, count=len(index.chunks))
 
 
@@ -279,7 +279,7 @@ def _dense_retriever(index: OpenIndex, filters: dict | None):
         return index.retriever
     from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
-    docs = sorted(d for d, doc in index.manifest.documents.items() if _passes(doc, filters)) or ["-"]
+    docs = sorted(d for d, doc in index.manifest.documents.items() if passes_filters(doc, filters)) or ["-"]
     return index.vector_index.as_retriever(
         similarity_top_k=index.retriever.similarity_top_k,
         filters=MetadataFilters(filters=[MetadataFilter(key="doc_id", value=docs, operator=FilterOperator.IN)]))
@@ -291,10 +291,10 @@ def _names_only_excluded_documents(index: OpenIndex, query: Query, filters: dict
     if not filters or not query.docs:
         return False
     docs = index.manifest.documents
-    return not any(_passes(docs[d], filters) for d in query.docs if d in docs)
+    return not any(passes_filters(docs[d], filters) for d in query.docs if d in docs)
 
 
-def _passes(doc: dict, filters: dict) -> bool:
+def passes_filters(doc: dict, filters: dict) -> bool:
     for key in ("doc_id", "issuer", "kind"):
         wanted = filters.get(key)
         if wanted and fold(str(wanted)) not in fold(str(doc.get(key, ""))):

@@ -3,6 +3,8 @@ wrappers, follow-ups with a conversation state, the right unit of the right pass
 confidence, honest near-miss refusals, derived material never the only source."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hoidap.textnorm import canonical, fold
@@ -388,8 +390,39 @@ def test_a_document_known_only_from_a_citation_is_not_in_the_corpus(assistant):
     ("Giá vàng hôm nay bao nhiêu?", None),  # a time, not a reference
     ("Thủ đô của Pháp là gì?", None),  # "đô" is not "đó"
     ("kế hoạch do ai ký", None), ("ke hoach do ai ky", None),  # "do ai": by whom
+    ("lanh dao nao phu trach viec do", "passage"),  # "do" closing the question is "đó", whatever the noun
+    ("viec do ban tuyen giao thuc hien la gi", None),  # … and before an agent it is "by"
 ])
 def test_what_a_question_points_back_at(question, points):
     from rag.conversation import reference
 
     assert reference(question) == points
+
+
+def test_a_question_about_two_named_documents_is_answered_for_each(assistant):
+    """Asked of two plans at once, each plan is asked on its own and the answer has a part per
+    plan, each quoting that plan (one pass mixed them and was refused)."""
+    result = assistant.answer("So sánh thời hạn ban hành kế hoạch triển khai của Yên Bái và của Thị ủy?")
+    assert not result.refused
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-205-thanh-uy-yen-bai", "huong-dan-ban-tuyen-giao-thi-uy"}
+    parts = result.answer.split("• ")[1:]
+    assert len(parts) == 2 and "10/5/2023" in result.answer
+    for part in parts:  # every part cites its own plan's passage
+        markers = {int(m) for m in re.findall(r"\[(\d+)\]", part)}
+        titles = {c.title.split(":", 1)[0] for c in result.citations if c.marker in markers}
+        assert titles == {part.split(":", 1)[0]}
+    _quoted_parts_are_verbatim(assistant, result)
+    signers = assistant.answer("Người ký kế hoạch của Huyện ủy và của Sở KH&CN Điện Biên là ai?")
+    assert "Ung Văn Tám" in signers.answer and "Vũ Xuân Linh" in signers.answer
+
+
+def test_one_name_made_of_two_documents_names_is_not_a_comparison(assistant):
+    """"Huyện ủy Điện Biên Đông" holds one plan's issuer and another's place: one body the corpus
+    has no plan of, refused, not answered from each plan."""
+    from rag.compare import _named_apart
+
+    assert not _named_apart("Huyện ủy Điện Biên Đông yêu cầu báo cáo khi nào",
+                            {"ke-hoach-huyen-uy": ["huyen uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
+    assert _named_apart("báo cáo ở Huyện ủy và ở Điện Biên khi nào",
+                        {"ke-hoach-huyen-uy": ["huyen uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
+    assert assistant.answer("Huyện ủy Điện Biên Đông yêu cầu báo cáo khi nào").refused

@@ -1,0 +1,90 @@
+"""Questions about several named documents at once: "Người ký kế hoạch của Huyện ủy và của Sở
+KH&CN là ai?", "So sánh thời hạn … của Yên Bái và của Thị ủy", "… lần lượt căn cứ hướng dẫn số
+mấy?". Answered in one pass, the documents' passages compete with each other and each covers
+only half of the question, so the answer is often refused or cites one document only. Each
+document is then asked on its own (the other documents' names left out of its question, the
+search limited to it) and the answers are joined, one part per document."""
+from __future__ import annotations
+
+import re
+
+from hoidap.schema import Citation
+from hoidap.textnorm import fold, squash_spaces
+
+from .query import DocAliases, Query, drop_name
+from .types import Answer
+
+# The comparison's own words name no topic ("So sánh …", "… khác nhau thế nào", "lần lượt"):
+# left out of each document's question, where they would only dilute its coverage.
+_FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
+                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b", re.I)
+# What joined the documents' names ("của A và của B", "ở A và ở B") is left dangling once a
+# name is taken out: "của và của B" → "của B", "ở A và ở?" → "ở A?".
+_DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I)
+_TRAILING = re.compile(r"\s+(?:và|va)(?:\s+(?:của|cua|ở|o|tại|tai))?\s*(?=[?.,;]|$|\s(?:là|la|thế|the|như|nhu|có|co)\b)", re.I)
+
+
+def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived: set[str]) -> list[str]:
+    """The documents to answer one by one: the question itself names two or more (not a
+    follow-up inheriting them), and the single answer was refused or cites fewer of them."""
+    if query.followup:
+        return []
+    matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
+    if len(matched) < 2 or not _named_apart(query.question, matched):
+        return []
+    named = list(matched)
+    cited = {c.doc_id for c in whole.citations}
+    return named if whole.refused or not set(named) <= cited else []
+
+
+_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi)\b")
+
+
+def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
+    """The documents are named as separate things ("của Huyện ủy và của Sở KH&CN"), not as parts
+    of one name the corpus lacks ("Huyện ủy Điện Biên Đông" holds one document's name and
+    another's place): a conjunction or comma stands between each name and the next."""
+    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question))) + " "
+    spans = sorted((m.start(), m.end(), doc) for doc, names in matched.items() for name in names
+                   for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded))
+    return all(_COORDINATOR.search(folded[a_end:b_start])
+               for (_, a_end, a), (b_start, _, b) in zip(spans, spans[1:]) if a != b)
+
+
+def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
+    """The question as asked of one document: the other documents' names and the comparison's
+    frame left out."""
+    text = question
+    for other, names in aliases.match(question).items():
+        if other == doc_id:
+            continue
+        dropped: list[str] = []
+        for name in sorted(names, key=len, reverse=True):
+            if not any(name in d for d in dropped):  # "huyen" inside "huyen uy", already gone
+                text = drop_name(text, name)
+                dropped.append(name)
+    text = squash_spaces(_FRAME.sub(" ", text))
+    return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
+
+
+def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:
+    """One answer from the documents' own: a part per document, its title first, markers
+    renumbered; a document without an answer is said to have none. None when none answered."""
+    answered = [(doc, a) for doc, a in parts if not a.refused]
+    if not answered:
+        return None
+    lines: list[str] = []
+    citations: list[Citation] = []
+    retrieved = []
+    for doc, a in parts:
+        title = (doc.get("title") or doc.get("doc_id", "")).split(":", 1)[0]  # "Kế hoạch 205-KH/TU của …", not its subject
+        if a.refused:
+            lines.append(f"• {title}: không tìm thấy đoạn trả lời trong văn bản này.")
+            continue
+        offset = len(citations)
+        lines.append(f"• {title}:")
+        lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))
+        citations += [c.model_copy(update={"marker": c.marker + offset}) for c in a.citations]
+        retrieved += a.retrieved[:5]
+    return Answer(question=question, answer="\n".join(lines), refused=False,
+                  confidence=min(a.confidence for _, a in answered), citations=citations, retrieved=retrieved)
