@@ -60,7 +60,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         bench(settings_from(args), Path(args.out) if args.out else None, load_only=args.load_only,
               clients=args.clients, seconds=args.seconds, zalo_only=args.zalo_only, book_only=args.book_only,
-              realtext_only=args.realtext_only, pages=args.pages, realtext_n=args.realtext_n)
+              realtext_only=args.realtext_only, pages=args.pages, realtext_n=args.realtext_n,
+              reuse_vectors=args.realtext_reuse_vectors)
     except RuntimeError as e:  # the server of the load run did not start
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -95,4 +96,7 @@ def add_commands(sub) -> None:
     p.add_argument("--realtext-only", action="store_true",
                    help="only the real-text index (vectors from `python -m evals.realtext embed`'s cache)")
     p.add_argument("--realtext-n", type=int, default=100_000, help="passages of the real-text index (default 100000)")
+    p.add_argument("--realtext-reuse-vectors", action="store_true",
+                   help="all --realtext-n passages even before all are embedded: those not yet embedded reuse an "
+                        "embedded passage's vector (latency, size and memory are measured; hit@1 means little)")
     p.set_defaults(func=cmd_bench)

@@ -256,6 +256,12 @@ class Service:
 
         try:
             report = ingest(paths, self.settings, rebuild=rebuild, progress=progress, drop=drop, prune_cache=prune_cache)
+            if report.generation:
+                from rag import prepare_generation
+                from rag.structures import has_cache
+
+                if not has_cache(self.store.dir / report.generation):  # servers read them instead of building them
+                    report.stages["structures"] = prepare_generation(self.settings)
         except IndexError_ as e:
             raise ServiceError(str(e)) from e
         if self._live is not None:

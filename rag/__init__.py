@@ -13,11 +13,23 @@ from .extract import extractive_answer
 from .index import OpenIndex, open_index
 from .query import BadQuestion, understand
 from .retrieve import passes_filters, retrieve
-from .structures import structures
+from .structures import structures, write_cache
 from .types import Answer, Candidate
 
-__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Turn"]
+__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Turn", "prepare_generation"]
 MAX_RESOLVED_TURNS = 3  # how far back a chain of follow-ups is resolved
+
+
+def prepare_generation(settings: Settings) -> float:
+    """Build the live generation's query-side structures and keep them in it (rag.structures),
+    so that every server opening it reads them instead of building them. Returns the seconds taken."""
+    t0 = time.perf_counter()
+    index = open_index(settings)
+    try:
+        write_cache(index)
+    finally:
+        index.close()
+    return time.perf_counter() - t0
 
 
 class Assistant:
@@ -57,13 +69,19 @@ class Assistant:
         docs = list(last.doc_ids)
         chunks = list(last.chunk_ids)
         st = structures(self.index)
+        said = last.answer
         if not last.has_citations and not last.refused:
-            top = next((c for c in retrieve(self.index, q, 5, filters) if c.chunk.doc_id not in st.derived), None)
+            candidates = retrieve(self.index, q, 5, filters)
+            top = next((c for c in candidates if c.chunk.doc_id not in st.derived), None)
             if top:
                 chunks = [top.chunk.chunk_id]
                 docs = [top.chunk.doc_id]
+            if not said:  # what the answer said, for "ngoài … còn …" (a plain-text turn does not carry it)
+                previous = extractive_answer(self.index, q, candidates, self.settings.refuse_threshold)
+                said = "" if previous.refused else previous.answer
         return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
-                     named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer, wants=q.wants)
+                     named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer,
+                     wants=q.wants, answer=said)
 
     def _per_document(self, question: str, doc_ids: list[str], filters: dict | None) -> Answer | None:
         """A question about several named documents, asked of each on its own (rag.compare)."""

@@ -66,6 +66,7 @@ class State:
     chunks: list[str] = field(default_factory=list)  # passages its answer cited
     asked_signer: bool = False
     wants: str | None = None
+    answer: str = ""  # what its answer said ("Ngoài tài liệu đó, còn …" asks for something else)
 
 
 _FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve)\b")
@@ -103,6 +104,15 @@ def reference(question: str) -> str | None:
         if last not in ("la", "co", "thi", "va", "ma", "o", "cua"):
             return "passage"
     return None
+
+
+_BESIDES = re.compile(r"^ngoai\b|\b(nao|gi|ai) khac\b|\bkhac nua\b")
+
+
+def asks_besides(question: str) -> bool:
+    """"Ngoài tài liệu đó, còn tài liệu nào?", "còn việc gì khác": something other than what the
+    last answer said."""
+    return bool(_BESIDES.search(fold(question).lower().strip()))
 
 
 def is_followup(question: str, content_words: int) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from hoidap.schema import Citation, OtherDocument
-from hoidap.textnorm import fold, syllables
+from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
@@ -194,6 +194,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     guide = _guide(index, cand)
     parts = _focus_lists(index, query, units(chunk.text), guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
+    if query.besides:  # "Ngoài tài liệu đó, còn …": what the last answer quoted is not the answer again
+        said = canonical(query.besides)
+        fresh = [i for i, u in enumerate(parts) if _bare(u) not in said]
+        if fresh:
+            scores = [sc if i in fresh else -1.0 for i, sc in enumerate(scores)]
     best = max(range(len(parts)), key=lambda i: scores[i])
     chosen = set(_item(parts, best, budget))
     for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
@@ -211,6 +216,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             used += len(p) + 1
         picked = kept
     return text, _locate(chunk.text, picked)
+
+
+def _bare(unit: str) -> str:
+    """A unit as an answer quotes it: bullet and closing punctuation left out, canonical form."""
+    return canonical(unit).strip(" -–+•*;.,")
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote

@@ -1,18 +1,25 @@
-"""Query-side structures built once per open index generation from its passages (cached on
-the `OpenIndex`): the lexicon (rag.normalize), who holds which office and the table columns
-(rag.grounding), and which documents are derived from the others with, for each of their
-passages, the primary passages it restates."""
+"""Query-side structures built once per index generation from its passages (kept on the
+`OpenIndex`, and in the generation's cache file an ingest writes): the lexicon (rag.normalize),
+who holds which office and the table columns (rag.grounding), and which documents are derived
+from the others with, for each of their passages, the primary passages it restates."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from hoidap.textnorm import fold, syllables
 
 from .grounding import RoleIndex, table_columns
 from .normalize import Lexicon
 
+log = logging.getLogger("hoidap.structures")
 _LOCK = threading.Lock()
 _DERIVED = re.compile(r"\b(bien soan|tong hop|trich) tu\b")
 _NUMBER = re.compile(r"\d+(?:[/.]\d+)*")
@@ -29,16 +36,81 @@ class Structures:
 
 
 def structures(index) -> Structures:
-    """The structures of this open index (built on first use, then kept on it)."""
+    """The structures of this open index: read from the generation's cache file when an ingest
+    left one there for this code, else built (then kept on the index)."""
     cached = index.__dict__.get("_structures")
     if cached is not None:
         return cached
     with _LOCK:
         cached = index.__dict__.get("_structures")
         if cached is None:
-            cached = _build(index)
+            cached = _read_cache(index) or _build(index)
             index.__dict__["_structures"] = cached
     return cached
+
+
+# --- the cache file -------------------------------------------------------------------------------
+# Building the structures takes a minute at 17k passages and over five at 100k, and every server
+# opening the generation would repeat it. The ingest that wrote a generation builds them once and
+# keeps them in it (`write_cache`); answering only reads the file, so an index on read-only storage
+# is served as before. The file is a pickle: the index folder is trusted like the installed code
+# (only `hoidap ingest` writes it). It is keyed by the source of the modules that build it, so a
+# file written by other code is ignored and the structures are built instead.
+CACHE_FILE = "structures.pickle"
+_BUILT_BY = ("rag/structures.py", "rag/normalize.py", "rag/grounding.py", "rag/query.py", "hoidap/textnorm.py")
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for rel in _BUILT_BY:
+        digest.update((root / rel).read_bytes())
+    return digest.hexdigest()
+
+
+def has_cache(generation: Path) -> bool:
+    """The generation holds structures this code wrote."""
+    try:
+        with (Path(generation) / CACHE_FILE).open("rb") as f:
+            return pickle.load(f) == _code_key()
+    except Exception:
+        return False
+
+
+def _read_cache(index) -> Structures | None:
+    path = Path(index.generation) / CACHE_FILE
+    try:
+        with path.open("rb") as f:
+            if pickle.load(f) != _code_key():
+                log.info("%s was written by another version of hoidap: building the structures", path)
+                return None
+            found = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception as e:  # a truncated or damaged file: build instead
+        log.warning("ignoring unreadable %s (%s): building the structures", path, e)
+        return None
+    if not isinstance(found, Structures):
+        return None
+    log.info("structures read from %s", path)
+    return found
+
+
+def write_cache(index) -> Path:
+    """Build (or take) this generation's structures and keep them in it, written whole or not at
+    all (a temporary file renamed over)."""
+    s = structures(index)
+    path = Path(index.generation) / CACHE_FILE
+    tmp = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump(_code_key(), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(s, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _build(index) -> Structures:

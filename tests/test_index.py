@@ -76,6 +76,47 @@ def test_index_tokenised_by_an_older_version_is_rebuilt_from_the_cache(tmp_path)
     assert ingest([src], settings).generation == again.generation  # and then it is unchanged again
 
 
+def test_ingest_keeps_the_query_structures_in_the_generation(tmp_path, caplog):
+    """The ingest that writes a generation builds its query-side structures (lexicon, offices,
+    derived passages) once and keeps them in it; an assistant opening it reads them — the same
+    structures it would build — and a damaged or foreign file is ignored, not trusted."""
+    import logging
+    import pickle
+
+    from hoidap.service import Service
+    from rag import Assistant
+    from rag.structures import CACHE_FILE, _build, has_cache
+
+    src = copy_seeds(tmp_path / "src", SMALL)
+    settings = Settings(index_dir=tmp_path / "index")
+    report = Service(settings).ingest([src])
+    gen = IndexStore(settings.index_dir).current()
+    assert has_cache(gen) and "structures" in report.stages
+    question = "Ai ký kế hoạch của Huyện ủy?"
+    with caplog.at_level(logging.INFO, logger="hoidap.structures"):
+        assistant = Assistant(settings)
+    assert "structures read from" in caplog.text
+    from rag.structures import structures
+
+    assert structures(assistant.index) == _build(assistant.index)
+    expected = assistant.answer(question).answer
+    assert "Ung Văn Tám" in expected
+    assistant.index.close()
+
+    cache = gen / CACHE_FILE
+    cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # truncated
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hoidap.structures"):
+        assistant = Assistant(settings)
+    assert "ignoring unreadable" in caplog.text and assistant.answer(question).answer == expected
+    assistant.index.close()
+    with cache.open("wb") as f:  # written by other code: not read
+        pickle.dump("another version", f)
+        pickle.dump({"not": "structures"}, f)
+    assert not has_cache(gen)
+    assert Service(settings).ingest([src]).generation == gen.name and has_cache(gen)  # the next ingest writes it again
+
+
 def test_bad_files_are_reported_and_the_rest_ingested(tmp_path):
     src = copy_seeds(tmp_path / "src", SMALL[:1])
     (src / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")

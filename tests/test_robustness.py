@@ -426,3 +426,26 @@ def test_one_name_made_of_two_documents_names_is_not_a_comparison(assistant):
     assert _named_apart("báo cáo ở Huyện ủy và ở Điện Biên khi nào",
                         {"ke-hoach-huyen-uy": ["huyen uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
     assert assistant.answer("Huyện ủy Điện Biên Đông yêu cầu báo cáo khi nào").refused
+
+
+@pytest.mark.parametrize("history", [
+    ["Tài liệu Hỏi - Đáp những nội dung cốt lõi của tác phẩm do ai biên soạn?"],  # a plain-text turn
+    None,  # the turn as the interfaces keep it, with its answer and citations (filled in below)
+])
+def test_besides_what_was_said_asks_for_the_next_item(assistant, history):
+    """"Ngoài tài liệu đó, … còn … nào?": another item of the list the last answer quoted, not
+    the same one again."""
+    first_q = "Tài liệu Hỏi - Đáp những nội dung cốt lõi của tác phẩm do ai biên soạn?"
+    first = assistant.answer(first_q)
+    assert "Ban Nội chính Trung ương" in first.answer
+    if history is None:
+        from hoidap.schema import Turn
+
+        history = [Turn.from_answer(first_q, first.to_schema())]
+    result = assistant.answer("Ngoài tài liệu đó, Yên Bái còn dùng tài liệu nào?", history)
+    assert "Bản tin Thông báo nội bộ" in result.answer and "Ban Nội chính" not in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
+    from rag.conversation import asks_besides
+
+    assert asks_besides("ngoai tai lieu do con tai lieu nao") and asks_besides("Còn việc gì khác không?")
+    assert not asks_besides("Tài liệu nào được dùng?")
