@@ -14,6 +14,7 @@ from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import FOLDED_STOPWORDS, Query, has_fact
 from .retrieve import coverage
+from .titles import asks_title, heading_line, title_answer
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -288,6 +289,11 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
+    line = heading_line(index, query, lead, unit_cov) if asks_title(query.normalized or query.question) else None
+    if line:  # "Phụ lục số 01 … có tên là gì?": the heading line (rag.titles)
+        text, cited = title_answer(index, lead, line, citation)
+        return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
+                      retrieved=[lead] + [c for c in candidates if c is not lead])
     siblings = _list_siblings(index, query, lead)
     per_item = max(150, LEAD_CHARS // (len(siblings) + 1) - 20) if siblings else None
     if siblings:  # the whole list, in its order, each item shortened

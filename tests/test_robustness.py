@@ -449,3 +449,19 @@ def test_besides_what_was_said_asks_for_the_next_item(assistant, history):
 
     assert asks_besides("ngoai tai lieu do con tai lieu nao") and asks_besides("Còn việc gì khác không?")
     assert not asks_besides("Tài liệu nào được dùng?")
+
+
+@pytest.mark.parametrize("question", ["Phụ lục số 01 kèm theo Kế hoạch 205-KH/TU có tên là gì?",
+                                      "phu luc 01 cua ke hoach 205 ten la gi"])
+def test_a_section_name_is_answered_with_its_heading_line(assistant, question):
+    """The name of a section is its heading line, which passages keep in their heading path: the
+    answer quotes that line and the citation's passage starts with it."""
+    result = assistant.answer(question)
+    title = "Phụ lục số 01: PHÂN CÔNG NHIỆM VỤ CHỈ ĐẠO, TỔ CHỨC THỰC HIỆN KẾ HOẠCH"
+    assert not result.refused and result.answer.startswith(title)
+    cited = result.citations[0]
+    assert cited.passage.startswith(title) and "(kèm theo Kế hoạch số 205" in cited.passage
+    _quoted_parts_are_verbatim(assistant, result)
+    # a name a line of the passage gives is quoted from the passage, not from a heading above it
+    part = assistant.answer("Phần thứ hai của tác phẩm có tên là gì?")
+    assert "Nhất quán phương châm" in part.answer and not part.answer.startswith("1.1.")
