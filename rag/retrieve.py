@@ -4,6 +4,7 @@ coverage, heading match, documents named in the question), and near-duplicates c
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -22,21 +23,26 @@ from .types import Candidate
 POOL = 40
 RRF_K = 60
 WEIGHTS = {"dense": 0.7, "exact": 1.0, "folded": 0.4}
-# Rerank: fused rank, topic-word coverage of the passage and of its heading, plus bonuses.
-RERANK = {"rank": 0.3, "coverage": 0.4, "heading": 0.15}
-NAMED_DOC_BONUS = 1.0  # the issue: passages of a document the question names come first
-SIGNER_BONUS = 0.3
-FACT_BONUS = 0.1  # the passage holds the kind of fact asked for (a date, a number)
-TEXT_COVERAGE = 0.05  # tie-break within a section: the passage whose own text (not its heading) has the words
-LEAF_HEADING = 0.1  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
-CONTEXT_DOC_BONUS = 0.25  # the conversation's documents, when the question names none (a soft preference)
-FOCUS_BONUS = 0.2  # "người đó", "kế hoạch đó": the passage the previous answer cited
-ROLE_BONUS = 0.6  # the passage where the holder of the office asked for appears with that office
-ROW_BONUS = 0.5  # × how well a table row's content cell covers the question, when a column is asked for
-SUBJECT_BONUS = 0.15  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
-ISSUE_DATE_BONUS = 0.3  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date (metadata)
-ID_BONUS = 0.1  # the passage itself mentions the document number the question names ("Kế hoạch 205 … ngày nào")
-ORDINAL_BONUS = 0.3  # × coverage: the passage holds the numbered item asked for ("bài học thứ năm")
+# Rerank: a weighted sum of the features `rerank_features` gives a passage for a question.
+RERANK = {
+    "rank": 0.3,  # the fused dense + BM25 rank (1 for the best)
+    "coverage": 0.4,  # idf-weighted share of the question's topic syllables and pairs in the passage
+    "heading": 0.15,  # … in its heading path (and its Q&A question)
+    "text": 0.05,  # tie-break within a section: the passage whose own text (not its heading) has the words
+    "leaf": 0.1,  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
+    "named_doc": 1.0,  # passages of a document the question names come first
+    "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
+    "signer": 0.3,  # "Ai ký …?": the signature block
+    "fact": 0.1,  # the passage holds the kind of fact asked for (a date, a number)
+    "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
+    "role": 0.6,  # the passage where the holder of the office asked for appears with that office
+    "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
+    "subject": 0.15,  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
+    "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
+    "id": 0.1,  # the passage itself mentions the document number the question names
+    "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
+    "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
+}
 DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
 _MARKER = re.compile(r"\(\d{1,2}\)|(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s", re.M)  # numbering is not a topic word
 
@@ -132,46 +138,60 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
         holders = {h.chunk_id for h in structures(index).roles.find(query.role, index.manifest.documents)[0]}
     derived = structures(index).derived
     candidates = []
+    context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q)
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
         if filters and not passes_filters(doc, filters):
             continue
-        cov = passage_coverage(index, query, chunk, doc)
-        head_cov = coverage(index, query, chunk.heading + " " + chunk.question)
-        score = RERANK["rank"] * rrf / best + RERANK["coverage"] * cov + RERANK["heading"] * head_cov
-        score += TEXT_COVERAGE * coverage(index, query, chunk.text)
-        leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
-        if leaf and leaf[:30] not in chunk.text[:200]:  # a real sub-heading, not the passage's own first words
-            score += LEAF_HEADING * coverage(index, query, leaf)
-        if chunk.doc_id in query.docs and chunk.doc_id not in derived:
-            # a derived document is never quoted: naming it ("tài liệu Hỏi - Đáp") points at what it restates
-            score += NAMED_DOC_BONUS
-        elif chunk.doc_id in query.context_docs:
-            score += CONTEXT_DOC_BONUS
-        if query.asks_signer and chunk.kind == "signature":
-            score += SIGNER_BONUS
-        if has_fact(query.wants, chunk.text):
-            score += FACT_BONUS
-        if chunk.chunk_id in query.focus:
-            score += FOCUS_BONUS
-        if chunk.chunk_id in holders:
-            score += ROLE_BONUS
-        if query.column and chunk.kind == "row":
-            score += ROW_BONUS * row_match(index, query, chunk.text)
-        if query.subject and _led_by(chunk, query.subject):
-            score += SUBJECT_BONUS
-        if query.issue_date and chunk.doc_id in query.docs and mentions_date(chunk.text, doc.get("date") or ""):
-            score += ISSUE_DATE_BONUS
-        if ids and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ids):
-            score += ID_BONUS
-        if query.ordinal and has_item(chunk.text, query.ordinal):
-            score += ORDINAL_BONUS * cov
-        score += book_q.bonus(chunk)
-        candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0), coverage=cov))
+        feats = rerank_features(index, context, chunk, doc, rrf)
+        score = sum(RERANK[name] * value for name, value in feats.items() if value)
+        candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0),
+                                    coverage=feats["coverage"], features=feats))
     _promote_primaries(index, query, candidates)
     candidates.sort(key=lambda c: c.score, reverse=True)
     return collapse(candidates, index)[: max(top_k, 20)]
+
+
+@dataclass
+class _RerankContext:
+    """What every passage's features are computed against, worked out once per question."""
+    query: Query
+    best: float  # the best fused rank score (ranks are scaled by it)
+    ids: list[str]  # document numbers the question names
+    holders: set[str]  # passages naming the holder of the office asked for
+    derived: set[str]  # derived documents (never the named document's passages)
+    book: BookQuestion
+
+
+def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf: float) -> dict[str, float]:
+    """The features of a passage for the question (see RERANK for what each is)."""
+    query = ctx.query
+    cov = passage_coverage(index, query, chunk, doc)
+    leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
+    named = chunk.doc_id in query.docs and chunk.doc_id not in ctx.derived
+    # (naming a derived document, "tài liệu Hỏi - Đáp", points at what it restates: no bonus)
+    return {
+        "rank": rrf / ctx.best,
+        "coverage": cov,
+        "heading": coverage(index, query, chunk.heading + " " + chunk.question),
+        "text": coverage(index, query, chunk.text),
+        # a real sub-heading, not the passage's own first words
+        "leaf": coverage(index, query, leaf) if leaf and leaf[:30] not in chunk.text[:200] else 0.0,
+        "named_doc": float(named),
+        "context_doc": float(not named and chunk.doc_id in query.context_docs),
+        "signer": float(query.asks_signer and chunk.kind == "signature"),
+        "fact": float(has_fact(query.wants, chunk.text)),
+        "focus": float(chunk.chunk_id in query.focus),
+        "role": float(chunk.chunk_id in ctx.holders),
+        "row": row_match(index, query, chunk.text) if query.column and chunk.kind == "row" else 0.0,
+        "subject": float(bool(query.subject) and _led_by(chunk, query.subject)),
+        "issue_date": float(query.issue_date and chunk.doc_id in query.docs
+                            and mentions_date(chunk.text, doc.get("date") or "")),
+        "id": float(bool(ctx.ids) and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
+        "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
+        "book": ctx.book.bonus(chunk),
+    }
 
 
 def _led_by(chunk, subject: str) -> bool:

@@ -18,6 +18,7 @@ class Candidate:
     rerank: float | None = None  # cross-encoder score, when one is configured
     also_in: list[dict] = field(default_factory=list)  # [{doc_id, title, source, chunk_id}]
     via: str = ""  # the derived passage (Q&A booklet) that led to this primary passage
+    features: dict[str, float] = field(default_factory=dict)  # rag.retrieve.rerank_features (score = their weighted sum)
 
 
 @dataclass
