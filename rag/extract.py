@@ -140,16 +140,27 @@ def citation(n: int, cand: Candidate, quoted: list[tuple[int, int]] | None = Non
                              for a in cand.also_in])
 
 
+# A detail line under a "- item": "+ …", a labelled line ("Thời gian thực hiện: Cuối tháng 4/2023.",
+# "Chủ trì: …") or a note in brackets ("(Link bản sách điện tử: …)"; "(1) …" is an item of its own)
+_DETAIL = re.compile(r"^(?:\+|\((?!\d)|[^\W\d_][^\n:;.]{2,40}:\s)")
+
+
+def _is_detail(part: str) -> bool:
+    return bool(_DETAIL.match(part)) and not part.startswith("- ")
+
+
 def _item(parts: list[str], i: int, budget: int) -> list[int]:
-    """A "- item" goes with its "+ …" details (deadline, speaker): the whole group around
-    unit i, as far as the budget allows, the best unit first."""
-    if not parts[i].startswith(("- ", "+")):
+    """A "- item" goes with its details ("+ …" lines, labelled lines such as "Thời gian thực
+    hiện: …"): the whole group around unit i, as far as the budget allows, the best unit first."""
+    if not (parts[i].startswith("- ") or _is_detail(parts[i])):
         return [i]
     start = i
-    while start > 0 and parts[start].startswith("+"):
+    while start > 0 and _is_detail(parts[start]):
         start -= 1
+    if not parts[start].startswith(("- ", "+")):  # a labelled line not under a list item stands alone
+        return [i]
     end = i + 1
-    while end < len(parts) and parts[end].startswith("+"):
+    while end < len(parts) and _is_detail(parts[end]):
         end += 1
     group = [i] + [k for k in range(start, end) if k != i]
     out, used = [], 0
@@ -193,6 +204,9 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     if chunk.kind in ("row", "signature") or len(chunk.text) <= 300:
         return chunk.text.replace("\n", " "), [(0, len(chunk.text))]
     guide = _guide(index, cand)
+    listed = _list_section(index, query, chunk, units(chunk.text), budget)
+    if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
+        return "\n".join(listed), _locate(chunk.text, listed)
     parts = _focus_lists(index, query, units(chunk.text), guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
     if query.besides:  # "Ngoài tài liệu đó, còn …": what the last answer quoted is not the answer again
@@ -222,6 +236,28 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
 def _bare(unit: str) -> str:
     """A unit as an answer quotes it: bullet and closing punctuation left out, canonical form."""
     return canonical(unit).strip(" -–+•*;.,")
+
+
+LIST_SECTION_COVERAGE = 0.3  # the passage's own sub-heading names what the list question asks for
+
+
+def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budget: int) -> list[str]:
+    """A list question ("những tài liệu nào") answered by a passage that is that list — its own
+    sub-heading ("4. Tài liệu sinh hoạt, tuyên truyền") covers the question and its lines are
+    "- " items: every item (with its detail lines), each shortened to fit. [] otherwise."""
+    if query.qtype != "list":
+        return []
+    items = [i for i, p in enumerate(parts) if p.startswith("- ")]
+    if len(items) < 2 or sum(1 for p in parts if p.startswith("- ") or _is_detail(p)) < 0.8 * len(parts):
+        return []
+    leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
+    if coverage(index, query, leaf) < LIST_SECTION_COVERAGE:
+        return []
+    if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
+        said = canonical(query.besides)
+        parts = [p for p in parts if _bare(p) not in said]
+    each = max(120, budget // max(1, len(parts)))
+    return [_cut(p, each) for p in parts]
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote

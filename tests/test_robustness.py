@@ -465,3 +465,20 @@ def test_a_section_name_is_answered_with_its_heading_line(assistant, question):
     # a name a line of the passage gives is quoted from the passage, not from a heading above it
     part = assistant.answer("Phần thứ hai của tác phẩm có tên là gì?")
     assert "Nhất quán phương châm" in part.answer and not part.answer.startswith("1.1.")
+
+
+def test_an_item_is_quoted_with_its_detail_lines(assistant):
+    """"Thời gian thực hiện: …" under a "- item" belongs to that item: asked when, the answer
+    quotes the item with its own detail line, not the neighbouring item's."""
+    result = assistant.answer("Thành phố Yên Bái tuyên truyền về Tọa đàm khoa học do tỉnh tổ chức vào thời gian nào?")
+    assert "Cuối tháng 4/2023" in result.answer and "Thời gian thực hiện: Tháng 4/2023" not in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_list_question_about_a_list_section_gets_every_item(assistant):
+    """The passage under "4. Tài liệu sinh hoạt, tuyên truyền" is the list asked for: every item,
+    in order, one per line."""
+    result = assistant.answer("Kế hoạch 205 dùng những tài liệu nào để sinh hoạt, tuyên truyền?")
+    lines = [line for line in result.answer.split("\n") if line.startswith("- ")]
+    assert len(lines) == 3 and "Tác phẩm" in lines[0] and "Hỏi - Đáp" in lines[1] and "Bản tin Thông báo nội bộ" in lines[2]
+    _quoted_parts_are_verbatim(assistant, result)
