@@ -437,8 +437,8 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
         want = []
         if len(cells) >= 2:
             want.append(cells[1])
-        if query.column:
-            want += [c for c in cells if c[0] == query.column and c[1].strip()]
+        if query.columns:
+            want += [c for c in cells if c[0] in query.columns and c[1].strip()]
         st = _structures(index)
         if query.role is not None and st is not None:
             names = {h.name for h in st.roles.find(query.role, index.manifest.documents)[0] if h.chunk_id == chunk.chunk_id}

@@ -375,10 +375,21 @@ def table_columns(chunks) -> dict[str, str]:
 
 
 def asked_column(folded_question: str, columns: dict[str, str]) -> str | None:
+    found = asked_columns(folded_question, columns)
+    return found[0] if found else None
+
+
+def asked_columns(folded_question: str, columns: dict[str, str]) -> list[str]:
+    """The table columns a question asks for, in the order it names them ("ai chủ trì … và lãnh
+    đạo nào phụ trách" asks two); longer names first, each stretch of the question read once."""
+    taken: list[tuple[int, int, str]] = []
     for words, name in sorted(columns.items(), key=lambda kv: -len(kv[0])):
-        if re.search(rf"(?<!\w){re.escape(words)}(?!\w)", folded_question):
-            return name
-    return None
+        # a question word may stand inside the column's name: "lãnh đạo nào phụ trách"
+        pattern = r"\s+(?:(?:nao|gi|ai)\s+)?".join(map(re.escape, words.split()))
+        for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded_question):
+            if not any(a < m.end() and m.start() < b for a, b, _ in taken):
+                taken.append((m.start(), m.end(), name))
+    return list(dict.fromkeys(name for _, _, name in sorted(taken)))
 
 
 def row_cells(text: str) -> list[tuple[str, str, int, int]]:

@@ -251,7 +251,8 @@ class Query:
     normalized: str = ""  # this turn alone, wrapper removed, abbreviations spelled out, spelling fixed
     missing: list = field(default_factory=list)  # grounding.Missing: named things the corpus lacks
     role: object = None  # grounding.RoleQuestion: "who holds this office?"
-    column: str | None = None  # the table column asked for ("CƠ QUAN CHỦ TRÌ")
+    column: str | None = None  # the table column asked for ("CƠ QUAN CHỦ TRÌ"), the first when several are
+    columns: list[str] = field(default_factory=list)  # every column asked for ("ai chủ trì … lãnh đạo nào phụ trách")
     ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
     followup: bool = False  # continues the previous turn
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
@@ -467,9 +468,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if item is not None:  # "thứ năm" names the item; its words are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
+    asked = _columns(f_current, columns)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
-                 role=None if signer else role_question(f_current), column=_column(f_current, columns),
+                 role=None if signer else role_question(f_current), column=next(iter(asked), None), columns=asked,
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
@@ -485,10 +487,10 @@ def _subject(folded_question: str) -> str:
     return squash_spaces(m.group(1)) if m else ""
 
 
-def _column(folded_question: str, columns: dict[str, str]) -> str | None:
-    from .grounding import asked_column
+def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
+    from .grounding import asked_columns
 
-    return asked_column(folded_question, columns) if columns else None
+    return asked_columns(folded_question, columns) if columns else []
 
 
 def _asks_signer(text: str) -> bool:

@@ -482,3 +482,17 @@ def test_a_list_question_about_a_list_section_gets_every_item(assistant):
     lines = [line for line in result.answer.split("\n") if line.startswith("- ")]
     assert len(lines) == 3 and "Tác phẩm" in lines[0] and "Hỏi - Đáp" in lines[1] and "Bản tin Thông báo nội bộ" in lines[2]
     _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_row_question_asking_two_columns_gets_both(assistant):
+    """"Ai chủ trì … và lãnh đạo nào phụ trách?": both cells of the row, a question word inside a
+    column's name ("lãnh đạo nào phụ trách") included."""
+    from rag.grounding import asked_columns
+
+    columns = {"lanh dao phu trach": "LÃNH ĐẠO PHỤ TRÁCH", "chu tri": "CƠ QUAN CHỦ TRÌ", "phoi hop": "CƠ QUAN PHỐI HỢP"}
+    assert asked_columns("ai chu tri viec do va lanh dao nao phu trach", columns) == ["CƠ QUAN CHỦ TRÌ", "LÃNH ĐẠO PHỤ TRÁCH"]
+    result = assistant.answer("Trong phụ lục Kế hoạch 205, ai chủ trì tuyên truyền trên Trang thông tin điện tử thành phố "
+                              "và lãnh đạo nào phụ trách?")
+    assert "Phan Thế Ngọc" in result.answer and "Nguyễn Ngọc Trúc" in result.answer
+    assert "LÃNH ĐẠO PHỤ TRÁCH" in result.answer and "CƠ QUAN CHỦ TRÌ" in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
