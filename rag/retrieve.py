@@ -181,17 +181,29 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
-        "fact": float(has_fact(query.wants, chunk.text)),
+        "fact": float(_has_wanted_fact(query, chunk.text, ctx.ids)),
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.column and chunk.kind == "row" else 0.0,
         "subject": float(bool(query.subject) and _led_by(chunk, query.subject)),
         "issue_date": float(query.issue_date and chunk.doc_id in query.docs
                             and mentions_date(chunk.text, doc.get("date") or "")),
-        "id": float(bool(ctx.ids) and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
+        # (a question asking for a document number wants another document's: its own is no clue)
+        "id": float(bool(ctx.ids) and query.wants != "docnum" and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
         "book": ctx.book.bonus(chunk),
     }
+
+
+_DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\bsố\s+(\d+)", re.IGNORECASE)
+
+
+def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
+    """The passage holds the kind of fact asked for. A document number asked for ("thực hiện kế
+    hoạch số mấy?") is another document's: the named document's own number does not answer it."""
+    if query.wants != "docnum" or not own_ids:
+        return has_fact(query.wants, text)
+    return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in _DOC_NUMBER.finditer(text))
 
 
 def _led_by(chunk, subject: str) -> bool:

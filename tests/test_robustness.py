@@ -496,3 +496,10 @@ def test_a_row_question_asking_two_columns_gets_both(assistant):
     assert "Phan Thế Ngọc" in result.answer and "Nguyễn Ngọc Trúc" in result.answer
     assert "LÃNH ĐẠO PHỤ TRÁCH" in result.answer and "CƠ QUAN CHỦ TRÌ" in result.answer
     _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_asked_for_a_document_number_the_named_documents_own_is_no_answer(assistant):
+    """"Kế hoạch 205 … thực hiện kế hoạch số mấy?" asks for another plan's number: the line that
+    only repeats 205 ("(kèm theo Kế hoạch số 205 …)") is not the answer, the one citing 126 is."""
+    result = assistant.answer("Kế hoạch 205 được xây dựng để thực hiện kế hoạch số mấy của Tỉnh ủy?")
+    assert "126-KH/TU" in result.answer and "(kèm theo" not in result.answer
