@@ -31,7 +31,7 @@ from hoidap.store import IndexDamaged, IndexError_, IndexStore, Manifest, genera
 from .dedupe import assign_groups
 from .loaders import SUPPORTED, Limits, LoadError, load
 from .metadata import META_SUFFIX, build_meta, slug
-from .structure import chunk_blocks
+from .structure import CHUNKER_VERSION, chunk_blocks
 
 
 @dataclass
@@ -218,6 +218,11 @@ class Previous:
     def reusable(self, doc_id: str) -> bool:
         return doc_id in self.chunks and doc_id in self.texts and doc_id in self.vectors
 
+    @property
+    def chunked_alike(self) -> bool:
+        """The previous generation was chunked as this version chunks (else every file is read again)."""
+        return self.manifest is not None and self.manifest.chunker == CHUNKER_VERSION
+
 
 def read_previous(store: IndexStore, embedder, rebuild: bool) -> Previous:
     if rebuild:
@@ -380,7 +385,7 @@ def take_file(path: Path, settings: Settings, prev: Previous, nxt: NextGeneratio
             nxt.keep(old_id, prev)
             report.notes.append((source, "the version ingested before stays in the index"))
         return
-    if old_id and prev.reusable(old_id) and prev.docs[old_id].get("file_hash") == digest:
+    if old_id and prev.reusable(old_id) and prev.docs[old_id].get("file_hash") == digest and prev.chunked_alike:
         nxt.keep(old_id, prev)
         report.unchanged.append(source)
         return
@@ -519,7 +524,7 @@ def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) 
               else np.zeros((0, embedder.dim), np.float32))
     texts = [index_text(c, nxt.docs[c.doc_id]) for c in all_chunks]
     gen = store.write_generation(embedder.name, embedder.dim, nxt.docs, all_chunks, matrix, nxt.texts, texts,
-                                 settings.lexical_scheme)
+                                 settings.lexical_scheme, chunker=CHUNKER_VERSION)
     return gen, texts
 
 

@@ -142,8 +142,11 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
             continue
         if block.kind == "footnote":
             flush()
+            marker = text.split()[0]
+            anchor = footnote_anchor("\n".join(doc_parts[-40:]), marker)
             start = add_text(text, block.page)
-            emit("footnote", [(start, text, block.page)], heading=f"{path()}{PATH_SEP}Chú thích {text.split()[0]}")
+            note = f"Chú thích {marker}" + (f": {anchor}" if anchor else "")
+            emit("footnote", [(start, text, block.page)], heading=f"{path()}{PATH_SEP}{note}")
             continue
         if _SIGN_TITLE.search(text) and is_caps(text) and len(text) < 80:
             # Signature block: the signer's capacity lines and the name below them.
@@ -186,6 +189,28 @@ def chunk_blocks(doc_id: str, blocks: list[Block], chunk_chars: int = 900) -> tu
             buf.append((add_text(piece, block.page), piece, _page_at(block, at), _page_at(block, max(at, pos - 1))))
     flush()
     return "\n".join(doc_parts), chunks
+
+
+# Bumped when the same file chunks differently: the next ingest then reads every file again
+# (vectors of unchanged passages come from the embedding cache). 2: footnote headings name the
+# words they annotate.
+CHUNKER_VERSION = 2
+_SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+
+
+def footnote_anchor(text_before: str, marker: str, words: int = 8) -> str:
+    """The words a footnote annotates: the clause just before the last place its marker follows a
+    word ("… xây dựng, hoàn thiện thể chế²;" → "xây dựng, hoàn thiện thể chế"), at most `words`
+    words. A footnote ("² Đảng đã ban hành 250 văn bản …") rarely repeats them, and questions ask
+    with them; its heading carries them."""
+    last = None
+    for last in re.finditer(rf"(?<=[^\W\d_]){re.escape(marker)}(?!\d)", text_before):
+        pass
+    if last is None:
+        return ""
+    clause = re.split(r"[;:.!?\n]", text_before[max(0, last.start() - 200):last.start()])[-1]
+    clause = re.sub(rf"[{_SUPERSCRIPTS}]+", "", clause)
+    return " ".join(clause.split()[-words:]).strip(" ,-–")
 
 
 def _split_long(text: str, limit: int) -> list[str]:

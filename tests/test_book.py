@@ -114,7 +114,7 @@ def test_captions_are_units_and_footnotes_keep_their_markers(book_index):
     assert len(notes) == len(book.footnotes)
     for truth in book.footnotes:
         c = next(c for c in notes if c.text == f"{truth.marker} {truth.text}")
-        assert c.page == truth.page and c.heading.endswith(f"Chú thích {truth.marker}")
+        assert c.page == truth.page and f"› Chú thích {truth.marker}" in c.heading
     marked = next(f for a in book.articles for f in a.facts if f.kind == "num")
     assert marked.keys["marker"] in holding(ix, BOOK, plain(marked.text)).text  # the reference stays in the text
 

@@ -41,6 +41,9 @@ def test_wrapped_lines_and_split_footnotes_are_mended():
     assert "Về phát hiện, xử lý¹; xây dựng, hoàn thiện thể chế²;" in text  # markers reattached
     notes = [c for c in chunks if c.kind == "footnote"]
     assert [n.text[:12] for n in notes] == ["¹ Kỷ luật 2.", "² Đảng đã ba"]
+    # a footnote's heading names the words it annotates (the footnote itself rarely repeats them)
+    assert notes[0].heading.endswith("Chú thích ¹: Về phát hiện, xử lý")
+    assert notes[1].heading.endswith("Chú thích ²: xây dựng, hoàn thiện thể chế")
     assert "xử lý hình sự 37 cán bộ diện Trung ương quản lý)." in notes[0].text
     # the paragraph interrupted by the footnotes goes on after them
     assert "(4) Tập trung xử lý những khâu yếu, việc khó" in text

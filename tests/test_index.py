@@ -76,6 +76,25 @@ def test_index_tokenised_by_an_older_version_is_rebuilt_from_the_cache(tmp_path)
     assert ingest([src], settings).generation == again.generation  # and then it is unchanged again
 
 
+def test_index_chunked_by_an_older_version_is_chunked_again(tmp_path):
+    """Documents chunked by an older chunker (footnote headings without the words they annotate)
+    are read again by the next ingest although no file changed; their vectors come from the cache."""
+    from ingest.structure import CHUNKER_VERSION
+
+    src = copy_seeds(tmp_path / "src", SMALL)
+    settings = Settings(index_dir=tmp_path / "index")
+    first = ingest([src], settings)
+    manifest_path = IndexStore(settings.index_dir).current() / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert data["chunker"] == CHUNKER_VERSION
+    del data["chunker"]  # as an older version wrote it
+    manifest_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    again = ingest([src], settings)
+    assert len(again.updated) == 2 and not again.unchanged and again.generation != first.generation
+    assert again.embedded == 0 and again.cached == first.chunks  # re-chunked, not re-embedded
+    assert ingest([src], settings).unchanged  # and then it is unchanged again
+
+
 def test_ingest_keeps_the_query_structures_in_the_generation(tmp_path, caplog):
     """The ingest that writes a generation builds its query-side structures (lexicon, offices,
     derived passages) once and keeps them in it; an assistant opening it reads them — the same

@@ -503,3 +503,12 @@ def test_asked_for_a_document_number_the_named_documents_own_is_no_answer(assist
     only repeats 205 ("(kèm theo Kế hoạch số 205 …)") is not the answer, the one citing 126 is."""
     result = assistant.answer("Kế hoạch 205 được xây dựng để thực hiện kế hoạch số mấy của Tỉnh ủy?")
     assert "126-KH/TU" in result.answer and "(kèm theo" not in result.answer
+
+
+def test_a_footnote_answers_with_the_words_it_annotates(assistant):
+    """"xây dựng, hoàn thiện thể chế²" → "² Đảng đã ban hành 250 văn bản …": asked about the
+    annotated words, the footnote answers (its heading carries them), in a follow-up too."""
+    history = ["Trong 10 năm qua có bao nhiêu cán bộ diện Trung ương quản lý bị xử lý hình sự?"]
+    result = assistant.answer("Còn về xây dựng, hoàn thiện thể chế thì đã ban hành bao nhiêu văn bản?", history)
+    assert "250 văn bản" in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
