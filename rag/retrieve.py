@@ -39,7 +39,7 @@ RERANK = {
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
     "subject": 0.15,  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
     "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
-    "id": 0.1,  # the passage itself mentions the document number the question names
+    "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
 }
@@ -188,8 +188,9 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "subject": float(bool(query.subject) and _led_by(chunk, query.subject)),
         "issue_date": float(query.issue_date and chunk.doc_id in query.docs
                             and mentions_date(chunk.text, doc.get("date") or "")),
-        # (a question asking for a document number wants another document's: its own is no clue)
-        "id": float(bool(ctx.ids) and query.wants != "docnum" and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
+        # only for its issue date: asked what a document says or wants ("thời hạn … theo Kế hoạch 205",
+        # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
+        "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
         "book": ctx.book.bonus(chunk),
     }

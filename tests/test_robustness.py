@@ -512,3 +512,10 @@ def test_a_footnote_answers_with_the_words_it_annotates(assistant):
     result = assistant.answer("Còn về xây dựng, hoàn thiện thể chế thì đã ban hành bao nhiêu văn bản?", history)
     assert "250 văn bản" in result.answer
     _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_line_repeating_the_named_plans_number_does_not_answer_for_it(assistant):
+    """"Thời hạn gửi kế hoạch triển khai theo Kế hoạch 205": the appendix's "(kèm theo Kế hoạch số
+    205 … ngày 10/4/2023 …)" has the number and a date but says nothing about the deadline."""
+    result = assistant.answer("Thời hạn gửi kế hoạch triển khai theo Kế hoạch 205 của Thành ủy Yên Bái là khi nào?")
+    assert "25/4/2023" in result.answer and "(kèm theo" not in result.answer
