@@ -5,6 +5,7 @@ It keeps the live index generation open, follows it when an ingest (CLI or admin
 switches generations, and never closes a generation while a request still uses it."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -183,8 +184,6 @@ class Service:
                                     refused=result.refused, confidence=result.confidence, channel=channel,
                                     generation=result.generation)
         except Exception as e:  # usage statistics must never cost a user the answer
-            import logging
-
             logging.getLogger("hoidap").warning("could not log the question: %s", e.__class__.__name__)
 
     # --- documents ----------------------------------------------------------------------------
@@ -215,6 +214,9 @@ class Service:
             doc = index.manifest.documents[chunk.doc_id]
             text = (index.generation / "docs" / f"{chunk.doc_id}.txt").read_text(encoding="utf-8")
         start, end = chunk.span
+        # a citation may begin before the passage it cites (a section's heading line, rag.titles): the view does too
+        near = [(a, b) for a, b in (highlights or []) if b > start - context_chars and a < end + context_chars]
+        start, end = min([start] + [a for a, _ in near]), max([end] + [b for _, b in near])
         # Whole lines of context on each side, about `context_chars` of them.
         lo, hi = max(0, start - context_chars), min(len(text), end + context_chars)
         if lo > 0 and (nl := text.find("\n", lo, start)) >= 0:
@@ -261,7 +263,12 @@ class Service:
                 from rag.structures import has_cache
 
                 if not has_cache(self.store.dir / report.generation):  # servers read them instead of building them
-                    report.stages["structures"] = prepare_generation(self.settings)
+                    try:
+                        report.stages["structures"] = prepare_generation(self.settings)
+                    except Exception as e:  # the generation is live and sound: servers build them on opening it
+                        logging.getLogger("hoidap").warning("query structures not kept in the index (%s): servers build them", e)
+                        report.notes.append((str(self.settings.index_dir),
+                                             f"query structures not kept in the index ({e}); servers build them"))
         except IndexError_ as e:
             raise ServiceError(str(e)) from e
         if self._live is not None:

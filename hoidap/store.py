@@ -117,7 +117,6 @@ class Manifest:
     format: int = 1  # absent in format 1 manifests
     files: dict[str, int] = field(default_factory=dict)  # path in the generation → size in bytes (format ≥ 2)
     text_norm: int = 1  # textnorm.TEXT_NORM_VERSION the lexical parts were tokenised with (absent: 1)
-    chunker: int = 1  # ingest.structure.CHUNKER_VERSION the documents were chunked with (absent: 1)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=1)
@@ -349,7 +348,7 @@ class IndexStore:
 
     def write_generation(self, model: str, dim: int, documents: dict[str, dict], chunks: list[Chunk],
                          vectors: np.ndarray, doc_texts: dict[str, str], texts_for_index: list[str],
-                         lexical_scheme: str = "syllables", chunker: int = 1) -> Path:
+                         lexical_scheme: str = "syllables") -> Path:
         """Write a complete generation, then make it the live one. On failure (a full disk)
         nothing of it is left behind and the previous generation stays live."""
         stamp = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -357,8 +356,7 @@ class IndexStore:
         tmp = self.dir / f".building-{stamp}"
         manifest = Manifest(generation=gen.name, model=model, dim=dim, created=time.time(), documents=documents,
                             chroma_collection=f"hoidap-{stamp}" if self.chroma_url else "chunks",
-                            lexical_scheme=lexical_scheme, format=FORMAT_VERSION, text_norm=TEXT_NORM_VERSION,
-                            chunker=chunker)
+                            lexical_scheme=lexical_scheme, format=FORMAT_VERSION, text_norm=TEXT_NORM_VERSION)
         try:
             tmp.mkdir(parents=True)
             self._write_parts(tmp, manifest, chunks, vectors, doc_texts, texts_for_index)

@@ -218,10 +218,9 @@ class Previous:
     def reusable(self, doc_id: str) -> bool:
         return doc_id in self.chunks and doc_id in self.texts and doc_id in self.vectors
 
-    @property
-    def chunked_alike(self) -> bool:
-        """The previous generation was chunked as this version chunks (else every file is read again)."""
-        return self.manifest is not None and self.manifest.chunker == CHUNKER_VERSION
+    def chunked_alike(self, doc_id: str) -> bool:
+        """The document was chunked as this version chunks (else its file is read again)."""
+        return self.docs.get(doc_id, {}).get("chunker", 1) == CHUNKER_VERSION
 
 
 def read_previous(store: IndexStore, embedder, rebuild: bool) -> Previous:
@@ -357,7 +356,7 @@ def read_document(path: Path, doc_id: str, source: str, digest: str, settings: S
         raise LoadError("no text found")
     _check_passages(len(chunks), settings)
     record = meta.to_dict() | {"source_path": str(path.resolve()), "chunks": len(chunks),
-                               "encoding": loaded.encoding or "", "ingested": time.time()}
+                               "encoding": loaded.encoding or "", "ingested": time.time(), "chunker": CHUNKER_VERSION}
     return Document(doc_id, record, chunks, text, loaded.notes, sidecar_problems)
 
 
@@ -385,7 +384,7 @@ def take_file(path: Path, settings: Settings, prev: Previous, nxt: NextGeneratio
             nxt.keep(old_id, prev)
             report.notes.append((source, "the version ingested before stays in the index"))
         return
-    if old_id and prev.reusable(old_id) and prev.docs[old_id].get("file_hash") == digest and prev.chunked_alike:
+    if old_id and prev.reusable(old_id) and prev.docs[old_id].get("file_hash") == digest and prev.chunked_alike(old_id):
         nxt.keep(old_id, prev)
         report.unchanged.append(source)
         return
@@ -524,7 +523,7 @@ def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) 
               else np.zeros((0, embedder.dim), np.float32))
     texts = [index_text(c, nxt.docs[c.doc_id]) for c in all_chunks]
     gen = store.write_generation(embedder.name, embedder.dim, nxt.docs, all_chunks, matrix, nxt.texts, texts,
-                                 settings.lexical_scheme, chunker=CHUNKER_VERSION)
+                                 settings.lexical_scheme)
     return gen, texts
 
 

@@ -204,7 +204,7 @@ def footnote_anchor(text_before: str, marker: str, words: int = 8) -> str:
     words. A footnote ("² Đảng đã ban hành 250 văn bản …") rarely repeats them, and questions ask
     with them; its heading carries them."""
     last = None
-    for last in re.finditer(rf"(?<=[^\W\d_]){re.escape(marker)}(?!\d)", text_before):
+    for last in re.finditer(rf"(?<=[^\W\d_{_SUPERSCRIPTS}]){re.escape(marker)}(?![\d{_SUPERSCRIPTS}])", text_before):
         pass
     if last is None:
         return ""

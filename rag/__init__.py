@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from hoidap.settings import Settings, get_settings
 
 from .compare import compared_documents, joined, question_for
-from .conversation import State, Turn, as_turns
+from .conversation import State, Turn, as_turns, asks_besides
 from .extract import extractive_answer
 from .index import OpenIndex, open_index
 from .query import BadQuestion, understand
@@ -45,14 +45,14 @@ class Assistant:
 
     def _retrieve(self, question: str, history, filters: dict | None):
         t0 = time.perf_counter()
-        state = self.conversation(history, filters)
+        state = self.conversation(history, filters, besides=asks_besides(question))
         query = understand(question, aliases=self.index.aliases, index=self.index, state=state)
         candidates = retrieve(self.index, query, self.settings.top_k, filters)
         if self.reranker:
             candidates = self.reranker.rerank(query.question, candidates)
         return query, candidates, (time.perf_counter() - t0) * 1000
 
-    def conversation(self, history, filters: dict | None = None, depth: int = 0) -> State | None:
+    def conversation(self, history, filters: dict | None = None, depth: int = 0, besides: bool = False) -> State | None:
         """What the last turn of `history` was about (see rag.conversation): its question resolved
         against the turns before it, its documents and cited passages. A plain-text turn has no
         citations: retrieval for its question says which document and passage it was about."""
@@ -76,7 +76,7 @@ class Assistant:
             if top:
                 chunks = [top.chunk.chunk_id]
                 docs = [top.chunk.doc_id]
-            if not said:  # what the answer said, for "ngoài … còn …" (a plain-text turn does not carry it)
+            if not said and besides:  # what the answer said, for "ngoài … còn …" (a plain-text turn does not carry it)
                 previous = extractive_answer(self.index, q, candidates, self.settings.refuse_threshold)
                 said = "" if previous.refused else previous.answer
         return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],

@@ -24,17 +24,22 @@ _DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I
 _TRAILING = re.compile(r"\s+(?:và|va)(?:\s+(?:của|cua|ở|o|tại|tai))?\s*(?=[?.,;]|$|\s(?:là|la|thế|the|như|nhu|có|co)\b)", re.I)
 
 
+MAX_DOCUMENTS = 4  # each is one more retrieval and answer
+
+
 def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived: set[str]) -> list[str]:
     """The documents to answer one by one: the question itself names two or more (not a
-    follow-up inheriting them), and the single answer was refused or cites fewer of them."""
+    follow-up inheriting them, at most MAX_DOCUMENTS), and the single answer cites fewer of them
+    — or was refused, and the question compares ("so sánh", "khác nhau thế nào", "lần lượt"):
+    a refusal of anything else ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?") stands."""
     if query.followup:
         return []
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
-    if len(matched) < 2 or not _named_apart(query.question, matched):
+    if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
-    named = list(matched)
-    cited = {c.doc_id for c in whole.citations}
-    return named if whole.refused or not set(named) <= cited else []
+    if whole.refused:
+        return list(matched) if _FRAME.search(query.question) else []
+    return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
 
 
 _COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi)\b")
@@ -69,18 +74,15 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
 
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:
     """One answer from the documents' own: a part per document, its title first, markers
-    renumbered; a document without an answer is said to have none. None when none answered."""
+    renumbered. None unless every document answered (the single answer, or its refusal, stands)."""
     answered = [(doc, a) for doc, a in parts if not a.refused]
-    if not answered:
+    if not answered or len(answered) < len(parts):
         return None
     lines: list[str] = []
     citations: list[Citation] = []
     retrieved = []
     for doc, a in parts:
         title = (doc.get("title") or doc.get("doc_id", "")).split(":", 1)[0]  # "Kế hoạch 205-KH/TU của …", not its subject
-        if a.refused:
-            lines.append(f"• {title}: không tìm thấy đoạn trả lời trong văn bản này.")
-            continue
         offset = len(citations)
         lines.append(f"• {title}:")
         lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))

@@ -210,8 +210,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     parts = _focus_lists(index, query, units(chunk.text), guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
     if query.besides:  # "Ngoài tài liệu đó, còn …": what the last answer quoted is not the answer again
-        said = canonical(query.besides)
-        fresh = [i for i, u in enumerate(parts) if _bare(u) not in said]
+        fresh = [i for i, u in enumerate(parts) if not _already_said(u, query.besides)]
         if fresh:
             scores = [sc if i in fresh else -1.0 for i, sc in enumerate(scores)]
     best = max(range(len(parts)), key=lambda i: scores[i])
@@ -238,6 +237,16 @@ def _bare(unit: str) -> str:
     return canonical(unit).strip(" -–+•*;.,")
 
 
+def _already_said(unit: str, previous_answer: str) -> bool:
+    """The previous answer quoted this unit, whole or cut short ("… xuất bản…")."""
+    bare = _bare(unit)
+    said = canonical(previous_answer)
+    if bare in said:
+        return True
+    cut = [_bare(p.split("…")[0]) for p in re.split(r"\[\d+\]|\n", previous_answer) if "…" in p]
+    return any(len(c) >= 30 and bare.startswith(c) for c in cut)
+
+
 LIST_SECTION_COVERAGE = 0.3  # the passage's own sub-heading names what the list question asks for
 
 
@@ -254,8 +263,7 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     if coverage(index, query, leaf) < LIST_SECTION_COVERAGE:
         return []
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
-        said = canonical(query.besides)
-        parts = [p for p in parts if _bare(p) not in said]
+        parts = [p for p in parts if not _already_said(p, query.besides)]
     each = max(120, budget // max(1, len(parts)))
     return [_cut(p, each) for p in parts]
 

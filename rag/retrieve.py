@@ -196,7 +196,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
     }
 
 
-_DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\bsố\s+(\d+)", re.IGNORECASE)
+_DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b[Ss]ố\s+(\d+)")  # "126-KH/TU", "số 33"
 
 
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:

@@ -57,7 +57,8 @@ def structures(index) -> Structures:
 # (only `hoidap ingest` writes it). It is keyed by the source of the modules that build it, so a
 # file written by other code is ignored and the structures are built instead.
 CACHE_FILE = "structures.pickle"
-_BUILT_BY = ("rag/structures.py", "rag/normalize.py", "rag/grounding.py", "rag/query.py", "hoidap/textnorm.py")
+_BUILT_BY = ("rag/structures.py", "rag/normalize.py", "rag/grounding.py", "rag/query.py", "rag/index.py",
+             "hoidap/textnorm.py", "hoidap/lexical.py")
 
 
 @lru_cache(maxsize=1)

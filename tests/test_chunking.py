@@ -44,6 +44,11 @@ def test_wrapped_lines_and_split_footnotes_are_mended():
     # a footnote's heading names the words it annotates (the footnote itself rarely repeats them)
     assert notes[0].heading.endswith("Chú thích ¹: Về phát hiện, xử lý")
     assert notes[1].heading.endswith("Chú thích ²: xây dựng, hoàn thiện thể chế")
+    from ingest.structure import footnote_anchor
+
+    # superscript markers are neither letters nor part of a longer marker ("¹²" is footnote 12)
+    assert footnote_anchor("… thể chế²; hai là, tăng cường kiểm tra, giám sát¹²;", "²") == "… thể chế"
+    assert footnote_anchor("tài sản¹¹; và thu hồi¹;", "¹") == "và thu hồi"
     assert "xử lý hình sự 37 cán bộ diện Trung ương quản lý)." in notes[0].text
     # the paragraph interrupted by the footnotes goes on after them
     assert "(4) Tập trung xử lý những khâu yếu, việc khó" in text

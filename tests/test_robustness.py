@@ -426,6 +426,9 @@ def test_one_name_made_of_two_documents_names_is_not_a_comparison(assistant):
     assert _named_apart("báo cáo ở Huyện ủy và ở Điện Biên khi nào",
                         {"ke-hoach-huyen-uy": ["huyen uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
     assert assistant.answer("Huyện ủy Điện Biên Đông yêu cầu báo cáo khi nào").refused
+    # a refusal about two documents stands unless the question compares them: each document's half
+    # of the question alone would clear the threshold with a passage that does not answer it
+    assert assistant.answer("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?").refused
 
 
 @pytest.mark.parametrize("history", [
@@ -519,3 +522,19 @@ def test_a_line_repeating_the_named_plans_number_does_not_answer_for_it(assistan
     205 … ngày 10/4/2023 …)" has the number and a date but says nothing about the deadline."""
     result = assistant.answer("Thời hạn gửi kế hoạch triển khai theo Kế hoạch 205 của Thành ủy Yên Bái là khi nào?")
     assert "25/4/2023" in result.answer and "(kèm theo" not in result.answer
+
+
+def test_the_passage_view_marks_a_quoted_heading_line(corpus_index):
+    """The web page shows a citation through Service.passage: a section-name answer's highlight
+    (the heading line above the passage) is inside what it shows, and marked."""
+    from hoidap.service import Service
+
+    service = Service(corpus_index)
+    try:
+        answer = service.ask("Phụ lục số 01 kèm theo Kế hoạch 205-KH/TU có tên là gì?")
+        cited = answer.citations[0]
+        view = service.passage(cited.chunk_id, cited.highlights)
+        marked = "".join(text for text, on in view.segments if on)
+        assert marked.startswith("Phụ lục số 01: PHÂN CÔNG NHIỆM VỤ CHỈ ĐẠO")
+    finally:
+        service.close()
