@@ -214,9 +214,11 @@ class Service:
             doc = index.manifest.documents[chunk.doc_id]
             text = (index.generation / "docs" / f"{chunk.doc_id}.txt").read_text(encoding="utf-8")
         start, end = chunk.span
-        # a citation may begin before the passage it cites (a section's heading line, rag.titles): the view does too
-        near = [(a, b) for a, b in (highlights or []) if b > start - context_chars and a < end + context_chars]
-        start, end = min([start] + [a for a, _ in near]), max([end] + [b for _, b in near])
+        # A section-name answer quotes the heading line just above its passage (rag.titles): the view
+        # starts there when a highlight is such a line. Other highlights outside the passage are ignored.
+        heading_lines = [a for a, b in (highlights or []) if 0 <= a < b <= start and start - a <= context_chars
+                         and (a == 0 or text[a - 1] == "\n") and "\n" not in text[a:b]]
+        start = min([start] + heading_lines)
         # Whole lines of context on each side, about `context_chars` of them.
         lo, hi = max(0, start - context_chars), min(len(text), end + context_chars)
         if lo > 0 and (nl := text.find("\n", lo, start)) >= 0:
@@ -257,8 +259,11 @@ class Service:
         from ingest.pipeline import ingest
 
         try:
-            report = ingest(paths, self.settings, rebuild=rebuild, progress=progress, drop=drop, prune_cache=prune_cache)
-            if report.generation:
+            from rag import prepare_folder
+
+            report = ingest(paths, self.settings, rebuild=rebuild, progress=progress, drop=drop, prune_cache=prune_cache,
+                            prepare=lambda folder: prepare_folder(folder, self.settings))
+            if report.generation:  # an unchanged index written before the structures were kept in it
                 from rag import prepare_generation
                 from rag.structures import has_cache
 

@@ -348,9 +348,11 @@ class IndexStore:
 
     def write_generation(self, model: str, dim: int, documents: dict[str, dict], chunks: list[Chunk],
                          vectors: np.ndarray, doc_texts: dict[str, str], texts_for_index: list[str],
-                         lexical_scheme: str = "syllables") -> Path:
+                         lexical_scheme: str = "syllables", prepare=None) -> Path:
         """Write a complete generation, then make it the live one. On failure (a full disk)
-        nothing of it is left behind and the previous generation stays live."""
+        nothing of it is left behind and the previous generation stays live. `prepare(folder)`
+        adds derived parts to the finished generation before it goes live (the query structures:
+        rag.prepare_folder), so that no reader ever opens it without them."""
         stamp = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         gen = self.dir / f"gen-{stamp}"
         tmp = self.dir / f".building-{stamp}"
@@ -360,6 +362,8 @@ class IndexStore:
         try:
             tmp.mkdir(parents=True)
             self._write_parts(tmp, manifest, chunks, vectors, doc_texts, texts_for_index)
+            if prepare is not None:
+                prepare(tmp)
             os.rename(tmp, gen)
             self._point_to(gen)
         except BaseException as e:  # Ctrl-C too: leave nothing half-written behind

@@ -450,7 +450,7 @@ LOCK_WAIT_S = 10.0  # seconds an ingest waits for the index lock (readers take i
 
 
 def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progress=None,
-           drop: set[str] | None = None, prune_cache: bool = False) -> IngestReport:
+           drop: set[str] | None = None, prune_cache: bool = False, prepare=None) -> IngestReport:
     """Bring the index in line with `paths`, leaving out the documents in `drop` (ids).
     `progress(n_done, n_total, name)` is optional: called with the file's number while files
     are read, then with (None, None, EmbedStatus) after each embedded batch. `prune_cache`
@@ -495,26 +495,33 @@ def ingest(paths: list[Path], settings: Settings, rebuild: bool = False, progres
                 report.generation = prev.gen.name
                 live_texts = [index_text(c, nxt.docs[d]) for d in sorted(nxt.chunks) for c in nxt.chunks[d]]
             else:
-                live_texts = embed_and_write(store, nxt, embedder, cache, settings, report, progress)
+                live_texts = embed_and_write(store, nxt, embedder, cache, settings, report, progress, prepare)
             report.cache_pruned = tend_cache(cache, live_texts, prune_cache)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def embed_and_write(store: IndexStore, nxt: NextGeneration, embedder, cache: EmbeddingCache, settings: Settings,
-                    report: IngestReport, progress) -> list[str]:
+                    report: IngestReport, progress, prepare=None) -> list[str]:
     """Vectors for the new passages (cache first), then the generation; return the texts
-    of the live passages."""
+    of the live passages. `prepare(folder)`: see IndexStore.write_generation."""
     t0 = time.perf_counter()
     report.embedded, report.cached = embed_new(nxt, embedder, cache, progress)
     t1 = time.perf_counter()
-    gen, live_texts = write(store, nxt, embedder, settings)
+    prepared: dict[str, float] = {}
+
+    def timed_prepare(folder: Path) -> None:
+        started = time.perf_counter()
+        prepare(folder)
+        prepared["structures"] = time.perf_counter() - started
+
+    gen, live_texts = write(store, nxt, embedder, settings, timed_prepare if prepare else None)
     report.generation = gen.name
-    report.stages |= {"embed": t1 - t0, "write": time.perf_counter() - t1}
+    report.stages |= {"embed": t1 - t0, "write": time.perf_counter() - t1 - prepared.get("structures", 0.0)} | prepared
     return live_texts
 
 
-def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) -> tuple[Path, list[str]]:
+def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings, prepare=None) -> tuple[Path, list[str]]:
     """Write the next generation; return it with the texts its passages were embedded from."""
     order = sorted(nxt.chunks)
     all_chunks = [c for d in order for c in nxt.chunks[d]]
@@ -523,7 +530,7 @@ def write(store: IndexStore, nxt: NextGeneration, embedder, settings: Settings) 
               else np.zeros((0, embedder.dim), np.float32))
     texts = [index_text(c, nxt.docs[c.doc_id]) for c in all_chunks]
     gen = store.write_generation(embedder.name, embedder.dim, nxt.docs, all_chunks, matrix, nxt.texts, texts,
-                                 settings.lexical_scheme)
+                                 settings.lexical_scheme, prepare=prepare)
     return gen, texts
 
 

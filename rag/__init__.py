@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from hoidap.settings import Settings, get_settings
 
 from .compare import compared_documents, joined, question_for
 from .conversation import State, Turn, as_turns, asks_besides
 from .extract import extractive_answer
-from .index import OpenIndex, open_index
+from .index import OpenIndex, open_generation, open_index
 from .query import BadQuestion, understand
 from .retrieve import passes_filters, retrieve
 from .structures import structures, write_cache
 from .types import Answer, Candidate
 
-__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Turn", "prepare_generation"]
+__all__ = ["Answer", "Assistant", "BadQuestion", "Candidate", "Turn", "prepare_folder", "prepare_generation"]
 MAX_RESOLVED_TURNS = 3  # how far back a chain of follow-ups is resolved
+
+
+def prepare_folder(folder: Path, settings: Settings) -> None:
+    """Keep the query-side structures in a finished generation folder that is not live yet
+    (IndexStore.write_generation's `prepare`)."""
+    index = open_generation(folder, settings)
+    try:
+        write_cache(index)
+    finally:
+        index.close()
 
 
 def prepare_generation(settings: Settings) -> float:

@@ -169,6 +169,18 @@ def open_index(settings: Settings) -> OpenIndex:
         raise
 
 
+def open_generation(folder: Path, settings: Settings) -> OpenIndex:
+    """One generation folder opened as it is (a finished build not live yet: see
+    rag.prepare_folder), for the process that wrote it."""
+    store = IndexStore(Path(folder).parent, settings.chroma_url)
+    pin = Pin(Path(folder))
+    try:
+        return _load(store, pin, settings)
+    except BaseException:
+        pin.release()
+        raise
+
+
 def _load(store: IndexStore, pin: Pin, settings: Settings) -> OpenIndex:
     from llama_index.core import VectorStoreIndex
 
