@@ -111,8 +111,8 @@ _BESIDES = re.compile(r"^ngoai\b|\b(nao|gi|ai) khac\b|\bkhac nua\b")
 
 def asks_besides(question: str) -> bool:
     """"Ngoài tài liệu đó, còn tài liệu nào?", "còn việc gì khác": something other than what the
-    last answer said."""
-    return bool(_BESIDES.search(fold(question).lower().strip()))
+    last answer said. (Called before the question is validated: anything but text is not.)"""
+    return isinstance(question, str) and bool(_BESIDES.search(fold(question).lower().strip()))
 
 
 def is_followup(question: str, content_words: int) -> bool:
