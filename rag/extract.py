@@ -312,6 +312,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
     return out
 
 
+NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
@@ -322,6 +323,11 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if query.missing and not only_page(query.question):  # the question names something the corpus does not have
         return refusal(query, candidates, 0.0, [m.message() for m in query.missing] + [_available(index)])
     lead = _lead(index, candidates)
+    if lead is not None and query.besides:  # "ngoài … còn …": a passage with nothing but what was said answers nothing new
+        lead = next((c for c in candidates if not _is_derived(index, c)
+                     and not all(_already_said(u, query.besides) for u in units(c.chunk.text))), None)
+        if lead is None:
+            return refusal(query, candidates, 0.0, [NOTHING_ELSE])
     if lead is None:
         return refusal(query, candidates, 0.0)
     why_not = _cannot_answer(index, query, lead)

@@ -538,3 +538,14 @@ def test_the_passage_view_marks_a_quoted_heading_line(corpus_index):
         assert marked.startswith("Phụ lục số 01: PHÂN CÔNG NHIỆM VỤ CHỈ ĐẠO")
     finally:
         service.close()
+
+
+def test_besides_everything_the_passage_says_is_not_answered_with_it_again(assistant):
+    """Every item of the list was given: "ngoài những tài liệu đó" is not answered by repeating one."""
+    from hoidap.schema import Turn
+
+    first_q = "Kế hoạch 205 của Thành ủy Yên Bái sử dụng những tài liệu nào để sinh hoạt, tuyên truyền?"
+    first = assistant.answer(first_q)
+    assert "Bản tin Thông báo nội bộ" in first.answer and "Hỏi - Đáp" in first.answer
+    result = assistant.answer("Ngoài những tài liệu đó, còn tài liệu nào khác?", [Turn.from_answer(first_q, first.to_schema())])
+    assert result.refused or ("Bản tin Thông báo nội bộ" not in result.answer and "Tài liệu Hỏi - Đáp" not in result.answer)
