@@ -115,6 +115,16 @@ def asks_besides(question: str) -> bool:
     return isinstance(question, str) and bool(_BESIDES.search(fold(question).lower().strip()))
 
 
+_NOTHING_SAID_AGAIN = re.compile(r"^ngoai\b[^,?]*\b(do|ay|nay|tren|vua neu|vua roi)\b|\b(nao|gi|ai) khac\b|\bkhac nua\b")
+
+
+def excludes_all_said(question: str) -> bool:
+    """"Ngoài những tài liệu đó, …", "… nào khác": nothing the last answer gave answers it — unlike
+    "Ngoài tuyên truyền, … còn phải làm gì", which names its own topic and may be answered by
+    another part of the passage the last answer quoted whole."""
+    return isinstance(question, str) and bool(_NOTHING_SAID_AGAIN.search(fold(question).lower().strip()))
+
+
 def is_followup(question: str, content_words: int) -> bool:
     f = fold(question).lower().strip()
     return bool(_FOLLOWUP_START.search(f) or _FOLLOWUP_END.search(f) or reference(question)) or content_words <= 2

@@ -323,7 +323,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if query.missing and not only_page(query.question):  # the question names something the corpus does not have
         return refusal(query, candidates, 0.0, [m.message() for m in query.missing] + [_available(index)])
     lead = _lead(index, candidates)
-    if lead is not None and query.besides:  # "ngoài … còn …": a passage with nothing but what was said answers nothing new
+    if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
         lead = next((c for c in candidates if not _is_derived(index, c)
                      and not all(_already_said(u, query.besides) for u in units(c.chunk.text))), None)
         if lead is None:

@@ -263,6 +263,7 @@ class Query:
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
+    nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
     # values derived once per question and index (coverage's idf-weighted terms): not part of the query's meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -375,7 +376,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     """`index`: the open index (its lexicon, offices and tables: see rag.structures); without
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
-    from .conversation import State, asks_besides, is_followup, reference
+    from .conversation import State, asks_besides, excludes_all_said, is_followup, reference
     from .grounding import asks_issue_date, missing_entities, ordinal as ordinal_of, own_numbers_only, role_question
 
     question = validate(question)
@@ -477,6 +478,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
                  subject=_subject(f_current),
                  besides=state.answer if followup and asks_besides(current) else "",
+                 nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  issue_date=asks_issue_date(current) and index is not None and any(
                      own_numbers_only(current, index.manifest.documents.get(d, {})) for d in named))
 

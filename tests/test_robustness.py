@@ -549,3 +549,8 @@ def test_besides_everything_the_passage_says_is_not_answered_with_it_again(assis
     assert "Bản tin Thông báo nội bộ" in first.answer and "Hỏi - Đáp" in first.answer
     result = assistant.answer("Ngoài những tài liệu đó, còn tài liệu nào khác?", [Turn.from_answer(first_q, first.to_schema())])
     assert result.refused or ("Bản tin Thông báo nội bộ" not in result.answer and "Tài liệu Hỏi - Đáp" not in result.answer)
+    from rag.conversation import excludes_all_said
+
+    # "Ngoài tuyên truyền, …" names a topic of its own: another part of a passage quoted whole may answer it
+    assert excludes_all_said("Ngoài những tài liệu đó, còn tài liệu nào khác?")
+    assert not excludes_all_said("Ngoài tuyên truyền, các đơn vị ấy còn phải làm gì đối với thông tin sai trái?")
