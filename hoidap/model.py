@@ -42,6 +42,9 @@ class DocMeta:
         return asdict(self)
 
 
+PATH_SEP = " › "  # joins a chunk's heading path ("II. NỘI DUNG › 1. Những nội dung cốt lõi")
+
+
 @dataclass
 class Chunk:
     chunk_id: str
@@ -55,6 +58,11 @@ class Chunk:
     question: str = ""  # for Q&A pairs: the booklet's own question
     dup_group: str = ""  # chunks repeating the same passage across documents share it
     page_end: int | None = None  # the page it ends on (= page for a chunk on one page)
+
+    @property
+    def leaf_heading(self) -> str:
+        """The last heading of its path (its own sub-heading), without a shortening "…"."""
+        return self.heading.rsplit("›", 1)[-1].strip().rstrip("…")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -212,7 +212,7 @@ class Service:
                 return None
             chunk = index.chunks[row]
             doc = index.manifest.documents[chunk.doc_id]
-            text = (index.generation / "docs" / f"{chunk.doc_id}.txt").read_text(encoding="utf-8")
+            text = index.doc_text(chunk.doc_id)
         start, end = chunk.span
         # A section-name answer quotes the heading line just above its passage (rag.titles): the view
         # starts there when a highlight is such a line. Other highlights outside the passage are ignored.

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .clean import is_caps
-from hoidap.model import Block, Chunk
+from hoidap.model import PATH_SEP, Block, Chunk
 
-PATH_SEP = " › "
 _ROMAN = re.compile(r"^([IVX]+)\.\s")
 _NUM = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s")
 _LETTER = re.compile(r"^[a-zđ]\)\s")

@@ -23,24 +23,22 @@ MAX_RESOLVED_TURNS = 3  # how far back a chain of follow-ups is resolved
 
 def prepare_folder(folder: Path, settings: Settings) -> None:
     """Keep the query-side structures in a finished generation folder that is not live yet
-    (IndexStore.write_generation's `prepare`)."""
-    index = open_generation(folder, settings)
-    try:
-        write_cache(index)
-    finally:
-        index.close()
+    (IndexStore.write_generation's `prepare`), so that every server opening it reads them."""
+    _keep_structures(open_generation(folder, settings))
 
 
 def prepare_generation(settings: Settings) -> float:
-    """Build the live generation's query-side structures and keep them in it (rag.structures),
-    so that every server opening it reads them instead of building them. Returns the seconds taken."""
+    """The same for the live generation (one written before they were kept); the seconds taken."""
     t0 = time.perf_counter()
-    index = open_index(settings)
+    _keep_structures(open_index(settings))
+    return time.perf_counter() - t0
+
+
+def _keep_structures(index: OpenIndex) -> None:
     try:
         write_cache(index)
     finally:
         index.close()
-    return time.perf_counter() - t0
 
 
 class Assistant:

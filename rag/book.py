@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hoidap.model import Chunk
+from hoidap.model import PATH_SEP, Chunk
 from hoidap.textnorm import fold, has_diacritics, nfc
 
-PATH_SEP = " › "  # as ingest.structure joins heading paths
 PAGE_BONUS = 1.0  # like a named document: the page the question names comes first
 PAGE_START_BONUS = 0.1  # of the passages on that page, one that starts there
 PAGE_KIND_BONUS = 0.05  # and the page's own text before its footnotes and captions, unless those are asked for

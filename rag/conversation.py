@@ -106,7 +106,9 @@ def reference(question: str) -> str | None:
     return None
 
 
-_BESIDES = re.compile(r"^ngoai\b|\b(nao|gi|ai) khac\b|\bkhac nua\b")
+_ELSE = r"\b(nao|gi|ai) khac\b|\bkhac nua\b"  # "còn việc gì khác", "… khác nữa"
+_BESIDES = re.compile(rf"^ngoai\b|{_ELSE}")
+_BESIDES_WHAT_WAS_SAID = re.compile(rf"^ngoai\b[^,?]*\b(do|ay|nay|tren|vua neu|vua roi)\b|{_ELSE}")
 
 
 def asks_besides(question: str) -> bool:
@@ -115,14 +117,11 @@ def asks_besides(question: str) -> bool:
     return isinstance(question, str) and bool(_BESIDES.search(fold(question).lower().strip()))
 
 
-_NOTHING_SAID_AGAIN = re.compile(r"^ngoai\b[^,?]*\b(do|ay|nay|tren|vua neu|vua roi)\b|\b(nao|gi|ai) khac\b|\bkhac nua\b")
-
-
 def excludes_all_said(question: str) -> bool:
     """"Ngoài những tài liệu đó, …", "… nào khác": nothing the last answer gave answers it — unlike
     "Ngoài tuyên truyền, … còn phải làm gì", which names its own topic and may be answered by
     another part of the passage the last answer quoted whole."""
-    return isinstance(question, str) and bool(_NOTHING_SAID_AGAIN.search(fold(question).lower().strip()))
+    return isinstance(question, str) and bool(_BESIDES_WHAT_WAS_SAID.search(fold(question).lower().strip()))
 
 
 def is_followup(question: str, content_words: int) -> bool:

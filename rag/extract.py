@@ -204,13 +204,14 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     if chunk.kind in ("row", "signature") or len(chunk.text) <= 300:
         return chunk.text.replace("\n", " "), [(0, len(chunk.text))]
     guide = _guide(index, cand)
-    listed = _list_section(index, query, chunk, units(chunk.text), budget)
+    all_units = units(chunk.text)
+    listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
-    parts = _focus_lists(index, query, units(chunk.text), guide)
+    parts = _focus_lists(index, query, all_units, guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
     if query.besides:  # "Ngoài tài liệu đó, còn …": what the last answer quoted is not the answer again
-        fresh = [i for i, u in enumerate(parts) if not _already_said(u, query.besides)]
+        fresh = [i for i, u in enumerate(parts) if not _already_said(u, query)]
         if fresh:
             scores = [sc if i in fresh else -1.0 for i, sc in enumerate(scores)]
     best = max(range(len(parts)), key=lambda i: scores[i])
@@ -237,14 +238,14 @@ def _bare(unit: str) -> str:
     return canonical(unit).strip(" -–+•*;.,")
 
 
-def _already_said(unit: str, previous_answer: str) -> bool:
-    """The previous answer quoted this unit, whole or cut short ("… xuất bản…")."""
+def _already_said(unit: str, query: Query) -> bool:
+    """The previous answer (`query.besides`) quoted this unit, whole or cut short ("… xuất bản…")."""
+    if "said" not in query.memo:  # its canonical text and the beginnings of the parts it cut short
+        cut = [_bare(p.split("…")[0]) for p in re.split(r"\[\d+\]|\n", query.besides) if "…" in p]
+        query.memo["said"] = (canonical(query.besides), [c for c in cut if len(c) >= 30])
+    said, cut = query.memo["said"]
     bare = _bare(unit)
-    said = canonical(previous_answer)
-    if bare in said:
-        return True
-    cut = [_bare(p.split("…")[0]) for p in re.split(r"\[\d+\]|\n", previous_answer) if "…" in p]
-    return any(len(c) >= 30 and bare.startswith(c) for c in cut)
+    return bare in said or any(bare.startswith(c) for c in cut)
 
 
 LIST_SECTION_COVERAGE = 0.3  # the passage's own sub-heading names what the list question asks for
@@ -259,11 +260,10 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     items = [i for i, p in enumerate(parts) if p.startswith("- ")]
     if len(items) < 2 or sum(1 for p in parts if p.startswith("- ") or _is_detail(p)) < 0.8 * len(parts):
         return []
-    leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
-    if coverage(index, query, leaf) < LIST_SECTION_COVERAGE:
+    if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE:
         return []
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
-        parts = [p for p in parts if not _already_said(p, query.besides)]
+        parts = [p for p in parts if not _already_said(p, query)]
     each = max(120, budget // max(1, len(parts)))
     return [_cut(p, each) for p in parts]
 
@@ -325,7 +325,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead = _lead(index, candidates)
     if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
         lead = next((c for c in candidates if not _is_derived(index, c)
-                     and not all(_already_said(u, query.besides) for u in units(c.chunk.text))), None)
+                     and not all(_already_said(u, query) for u in units(c.chunk.text))), None)
         if lead is None:
             return refusal(query, candidates, 0.0, [NOTHING_ELSE])
     if lead is None:
@@ -494,7 +494,7 @@ def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate],
             if other(c) and c.chunk.doc_id in query.docs and c.chunk.doc_id not in best:
                 best[c.chunk.doc_id] = c
         return list(best.values())
-    if query.docs or query.role is not None or query.column or query.asks_signer:
+    if query.docs or query.role is not None or query.columns or query.asks_signer:
         return []  # the question is about one document, one office, one row: one source answers it
     rest = [c for c in candidates if c is not first]
     runner_up = next((c for c in rest[:3] if other(c)), None)

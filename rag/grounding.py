@@ -374,11 +374,6 @@ def table_columns(chunks) -> dict[str, str]:
     return out
 
 
-def asked_column(folded_question: str, columns: dict[str, str]) -> str | None:
-    found = asked_columns(folded_question, columns)
-    return found[0] if found else None
-
-
 def asked_columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     """The table columns a question asks for, in the order it names them ("ai chủ trì … và lãnh
     đạo nào phụ trách" asks two); longer names first, each stretch of the question read once."""

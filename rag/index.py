@@ -62,6 +62,10 @@ class OpenIndex:
     def doc(self, doc_id: str) -> dict:
         return self.manifest.documents[doc_id]
 
+    def doc_text(self, doc_id: str) -> str:
+        """The document's cleaned text, which every passage's span points into."""
+        return (self.generation / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")
+
 
 class FrozenVectorStore(BasePydanticVectorStore):
     """Exact dense search over one generation's embeddings.npy, read-only.

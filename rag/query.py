@@ -22,11 +22,13 @@ _SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|h
 
 
 # What kind of fact the question wants, and how that fact looks in a passage.
+# A document number in a passage: "126-KH/TU", "33 -HD/BTG" (the code in capitals), "số 33"
+DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b(?:[Ss]ố|SỐ)\s+(\d+)")
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
                           r"(may|nao|bao nhieu|gi)\b|\bso hieu\b"),
-               re.compile(r"\b\d+\s*[-/]\s*[A-ZĐ]{2,}|\bsố\s+\d+", re.IGNORECASE)),
+               DOC_NUMBER),
     "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
@@ -251,8 +253,7 @@ class Query:
     normalized: str = ""  # this turn alone, wrapper removed, abbreviations spelled out, spelling fixed
     missing: list = field(default_factory=list)  # grounding.Missing: named things the corpus lacks
     role: object = None  # grounding.RoleQuestion: "who holds this office?"
-    column: str | None = None  # the table column asked for ("CƠ QUAN CHỦ TRÌ"), the first when several are
-    columns: list[str] = field(default_factory=list)  # every column asked for ("ai chủ trì … lãnh đạo nào phụ trách")
+    columns: list[str] = field(default_factory=list)  # table columns asked for ("CƠ QUAN CHỦ TRÌ", "LÃNH ĐẠO PHỤ TRÁCH")
     ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
     followup: bool = False  # continues the previous turn
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
@@ -264,7 +265,7 @@ class Query:
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
-    # values derived once per question and index (coverage's idf-weighted terms): not part of the query's meaning
+    # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
@@ -469,10 +470,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if item is not None:  # "thứ năm" names the item; its words are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
-    asked = _columns(f_current, columns)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
-                 role=None if signer else role_question(f_current), column=next(iter(asked), None), columns=asked,
+                 role=None if signer else role_question(f_current), columns=_columns(f_current, columns),
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),

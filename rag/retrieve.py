@@ -16,7 +16,7 @@ from hoidap.textnorm import fold, lexical_terms, syllables
 from .book import BookQuestion, page_rows
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import Query, has_fact
+from .query import DOC_NUMBER, Query, has_fact
 from .structures import structures
 from .types import Candidate
 
@@ -168,7 +168,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
     """The features of a passage for the question (see RERANK for what each is)."""
     query = ctx.query
     cov = passage_coverage(index, query, chunk, doc)
-    leaf = chunk.heading.rsplit("›", 1)[-1].strip().rstrip("…")
+    leaf = chunk.leaf_heading
     named = chunk.doc_id in query.docs and chunk.doc_id not in ctx.derived
     # (naming a derived document, "tài liệu Hỏi - Đáp", points at what it restates: no bonus)
     return {
@@ -184,7 +184,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "fact": float(_has_wanted_fact(query, chunk.text, ctx.ids)),
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
-        "row": row_match(index, query, chunk.text) if query.column and chunk.kind == "row" else 0.0,
+        "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
         "subject": float(bool(query.subject) and _led_by(chunk, query.subject)),
         "issue_date": float(query.issue_date and chunk.doc_id in query.docs
                             and mentions_date(chunk.text, doc.get("date") or "")),
@@ -196,15 +196,12 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
     }
 
 
-_DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b[Ss]ố\s+(\d+)")  # "126-KH/TU", "số 33"
-
-
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
     """The passage holds the kind of fact asked for. A document number asked for ("thực hiện kế
     hoạch số mấy?") is another document's: the named document's own number does not answer it."""
     if query.wants != "docnum" or not own_ids:
         return has_fact(query.wants, text)
-    return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in _DOC_NUMBER.finditer(text))
+    return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in DOC_NUMBER.finditer(text))
 
 
 def _led_by(chunk, subject: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from hoidap.model import PATH_SEP
 from hoidap.textnorm import fold, syllables
 
 from .grounding import RoleIndex, table_columns
@@ -119,7 +120,7 @@ def _build(index) -> Structures:
     seen: set[tuple[str, str]] = set()
     for c in index.chunks:
         texts = by_doc.setdefault(c.doc_id, [])
-        for head in c.heading.split(" › "):  # headings are words of the corpus too ("2.1. Đối tượng"), each once
+        for head in c.heading.split(PATH_SEP):  # headings are words of the corpus too ("2.1. Đối tượng"), each once
             if head and (c.doc_id, head) not in seen:
                 seen.add((c.doc_id, head))
                 texts.append(head)

@@ -7,9 +7,8 @@ passage it heads."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
+from hoidap.model import PATH_SEP
 from hoidap.textnorm import fold
 
 from .index import OpenIndex
@@ -18,17 +17,11 @@ from .retrieve import coverage
 from .types import Candidate
 
 _ASKS_TITLE = re.compile(r"\b(co ten|mang ten|ten (la gi|goi|day du|cua (no|muc|phan|phu luc))|tieu de|ten la)\b")
-PATH_SEP = " › "  # ingest.structure.PATH_SEP: how a heading path joins its headings
 MAX_DISTANCE = 400  # characters between the heading line and the passage it heads (a lead-in line or two)
 
 
 def asks_title(question: str) -> bool:
     return bool(_ASKS_TITLE.search(fold(question).lower()))
-
-
-@lru_cache(maxsize=64)
-def _doc_text(generation: Path, doc_id: str) -> str:
-    return (generation / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")
 
 
 def heading_line(index: OpenIndex, query: Query, lead: Candidate, unit_coverage: float) -> tuple[int, int] | None:
@@ -43,7 +36,7 @@ def heading_line(index: OpenIndex, query: Query, lead: Candidate, unit_coverage:
     if best <= unit_coverage or len(segment) < 8:  # "Phần thứ hai … tên là gì": a line of the passage names it
         return None
     try:
-        text = _doc_text(Path(index.generation), lead.chunk.doc_id)
+        text = index.doc_text(lead.chunk.doc_id)
     except OSError:
         return None
     start = text.rfind(segment, 0, lead.chunk.span[0] + 1)
@@ -57,7 +50,7 @@ def heading_line(index: OpenIndex, query: Query, lead: Candidate, unit_coverage:
 
 def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citation):
     """The heading line as the answer's text, and its citation: the passage from that line on."""
-    text = _doc_text(Path(index.generation), lead.chunk.doc_id)
+    text = index.doc_text(lead.chunk.doc_id)
     start, end = line
     cited = citation(1, lead).model_copy(update={"passage": text[start:lead.chunk.span[1]],
                                                   "span": (start, lead.chunk.span[1]), "highlights": [(start, end)]})
