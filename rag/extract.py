@@ -14,7 +14,8 @@ from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import FOLDED_STOPWORDS, Query, has_fact
 from .retrieve import coverage
-from .titles import asks_title, heading_line, title_answer
+from .sections import asks_outline
+from .titles import actor_heading, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -314,6 +315,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
 
 NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
+STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its signature block, its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
 
@@ -330,16 +332,28 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             return refusal(query, candidates, 0.0, [NOTHING_ELSE])
     if lead is None:
         return refusal(query, candidates, 0.0)
+    no_section = missing_section(index, query)  # "Mục IX của Kế hoạch 205" when it has no such section
+    if no_section:
+        return refusal(query, candidates, 0.0, [no_section, _available(index)])
     why_not = _cannot_answer(index, query, lead)
     if why_not:
         return refusal(query, candidates, 0.0, why_not)
     unit_cov = best_unit_coverage(index, query, lead)
     conf = confidence(index, query, candidates, lead, unit_cov)
+    if query.section is not None and (asks_title(query.normalized or query.question) or asks_outline(query.normalized or query.question)):
+        found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
+        if found:
+            text, cited = found
+            return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
+                          citations=[cited], retrieved=[lead] + [c for c in candidates if c is not lead])
+    if query.asks_signer and lead.chunk.kind == "signature" and lead.chunk.doc_id in query.docs:
+        conf = max(conf, STRUCTURE_CONFIDENCE)  # the signature block of the document asked about
     if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
-    line = heading_line(index, query, lead, unit_cov) if asks_title(query.normalized or query.question) else None
+    titled = asks_title(query.normalized or query.question)
+    line = heading_line(index, query, lead, unit_cov) if titled else None
     if line:  # "Phụ lục số 01 … có tên là gì?": the heading line (rag.titles)
         text, cited = title_answer(index, lead, line, citation)
         return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
@@ -354,6 +368,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead_text, spans = quote(index, query, first, per_item or LEAD_CHARS - 200, strict=bool(per_item))
     citations = [citation(1, first, spans)]
     text = f"{lead_text} [1]"
+    actor = actor_heading(index, first) if query.qtype == "who" and not query.asks_signer and not titled else None
+    if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
+        heading, citations[0] = with_heading_line(index, citations[0], actor)
+        text = f"{heading}:\n{text}"
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
         text = f"{where}:\n{text}" if where else text

@@ -446,6 +446,22 @@ def own_numbers_only(question: str, meta: dict) -> bool:
     return all(own and n == own.group(1).lstrip("0") for n in numbers)
 
 
+_CITED_IN = re.compile(r"\b(nhac (toi|den)|de cap|dan chieu|vien dan|trich dan|duoc neu|neu ra) (toi |den )?(trong|o|tai)\b")
+_QUOTED = re.compile(r"[“\"]([^”\"]{4,})[”\"]")
+
+
+def about_cited_document(question: str, meta: dict) -> bool:
+    """The question asks about a document the named one cites, without its number: "Kế hoạch …
+    chủ đề “Giữ trọn lời thề đảng viên”, được nhắc tới trong kế hoạch học tập tác phẩm, ban hành
+    ngày nào?" — it says so ("được nhắc tới trong …"), or quotes a name that is not in the named
+    document's title."""
+    folded = fold(question).lower()
+    if _CITED_IN.search(folded):
+        return True
+    title = fold(meta.get("title") or "").lower()
+    return any(fold(q).lower().strip() not in title for q in _QUOTED.findall(question))
+
+
 def mentions_date(text: str, date: str) -> bool:
     """Whether `text` gives the date `date` ("10/4/2023") in any of the ways documents write it
     ("10/4/2023", "10/04/2023", "ngày 10 tháng 4 năm 2023")."""
@@ -470,7 +486,7 @@ def undated_documents(question: str, named: dict, documents: dict[str, dict], de
     docs = [d for d in named if d not in derived and d in documents]
     if not docs or any((documents[d].get("date") or "").strip() for d in docs):
         return []
-    if not all(own_numbers_only(question, documents[d]) for d in docs):
+    if not all(own_numbers_only(question, documents[d]) and not about_cited_document(question, documents[d]) for d in docs):
         return []  # "Kế hoạch 143-KH/TU … ban hành ngày nào": a plan it cites, whose date it may well give
     meta = documents[docs[0]]
     return [Missing("issue-date", meta.get("title", docs[0]).split(":")[0].strip())]

@@ -456,13 +456,15 @@ class Lexicon:
         """`accented_input`: the question is typed with diacritics, so a known word typed
         without them ("trong") is probably meant as typed."""
         low = typed.lower()
-        if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
-                or low in COMMON_WORDS):
-            return [(low, 0.0)]
         f = fold(low)
         accented = f != low
+        if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
+                or (low in COMMON_WORDS and (accented or accented_input))):
+            return [(low, 0.0)]
         out: dict[str, float] = {}
-        if low in self.count:
+        if low in COMMON_WORDS:  # typed without diacritics, "bao" is as likely "báo" ("bao cao"): pairs decide
+            out[low] = 0.0
+        elif low in self.count:
             # typed without any diacritics, a known word ("phan") is no likelier than its accented
             # spellings ("phần"): the corpus frequencies and pairs decide
             out[low] = COST["add_accents"] if not accented and not accented_input and len(self.by_fold.get(f, [])) > 1 else 0.0

@@ -263,6 +263,7 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
+    section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
@@ -378,7 +379,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, asks_besides, excludes_all_said, is_followup, reference
-    from .grounding import asks_issue_date, missing_entities, ordinal as ordinal_of, own_numbers_only, role_question
+    from .grounding import (about_cited_document, asks_issue_date, missing_entities, ordinal as ordinal_of,
+                            own_numbers_only, role_question)
+    from .sections import asked_section
 
     question = validate(question)
     aliases = aliases if aliases is not None else index.aliases
@@ -470,17 +473,41 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if item is not None:  # "thứ năm" names the item; its words are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
+    if index is not None and named:
+        weights = _name_words_weighed(terms, weights, named, index.manifest.documents, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current), columns=_columns(f_current, columns),
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
-                 subject=_subject(f_current),
+                 subject=_subject(f_current), section=asked_section(current),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  issue_date=asks_issue_date(current) and index is not None and any(
-                     own_numbers_only(current, index.manifest.documents.get(d, {})) for d in named))
+                     own_numbers_only(current, meta) and not about_cited_document(current, meta)
+                     for meta in (index.manifest.documents.get(d, {}) for d in named)))
+
+
+NAME_TERM_WEIGHT = 0.3  # words of a named document's title or issuer say which document, not what is asked
+
+
+def _name_words_weighed(terms: list[str], weights: dict[str, float], named: dict, documents: dict[str, dict],
+                        folded: bool) -> dict[str, float]:
+    """"Hướng dẫn triển khai đợt sinh hoạt chính trị … của Ban Tuyên giáo Thị ủy do ai ký?": the
+    question restates the document's title, so every passage of that document covers those words
+    and its opening (the title itself) covers them best. Once the document is known they only
+    say which one it is: they weigh NAME_TERM_WEIGHT, unless nothing else is asked."""
+    name_terms: set[str] = set()
+    for doc_id in named:
+        meta = documents.get(doc_id, {})
+        subject = str(meta.get("title") or "").split(":", 1)[-1]  # "Kế hoạch … của X: <subject>"
+        name_terms.update(topic_terms(subject, folded))
+    if folded:  # accent-free, a single syllable of the title is too ambiguous ("chi": chí, chi)
+        name_terms = {t for t in name_terms if " " in t}
+    if not any(t not in name_terms for t in terms):
+        return weights
+    return {**weights, **{t: weights.get(t, 1.0) * NAME_TERM_WEIGHT for t in terms if t in name_terms}}
 
 
 def _subject(folded_question: str) -> str:

@@ -17,6 +17,7 @@ from .book import BookQuestion, page_rows
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import DOC_NUMBER, Query, has_fact
+from .sections import in_section
 from .structures import structures
 from .types import Candidate
 
@@ -32,8 +33,9 @@ RERANK = {
     "leaf": 0.1,  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
-    "signer": 0.3,  # "Ai ký …?": the signature block
+    "signer": 0.6,  # "Ai ký …?": the signature block
     "fact": 0.1,  # the passage holds the kind of fact asked for (a date, a number)
+    "docnum": 0.2,  # … a document number asked for ("thực hiện kế hoạch số mấy"): without one a passage cannot answer
     "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
     "role": 0.6,  # the passage where the holder of the office asked for appears with that office
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
@@ -41,6 +43,7 @@ RERANK = {
     "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
     "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
+    "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
 }
 DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
@@ -181,7 +184,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
-        "fact": float(_has_wanted_fact(query, chunk.text, ctx.ids)),
+        "fact": (fact := float(_has_wanted_fact(query, chunk.text, ctx.ids))),
+        "docnum": fact if query.wants == "docnum" else 0.0,
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
@@ -192,6 +196,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
+        "section": float(query.section is not None and (not query.docs or chunk.doc_id in query.docs)
+                         and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }
 
@@ -239,7 +245,7 @@ def has_item(text: str, n: int) -> bool:
 
 def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> list[int]:
     """Passages that must be considered whatever the search ranked: the holder of the office
-    asked for, the passages a follow-up points at."""
+    asked for, the passages a follow-up points at, the numbered section asked for."""
     rows = []
     ids = list(query.focus)
     if query.role is not None:
@@ -248,7 +254,13 @@ def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> li
         row = index.position.get(cid)
         if row is not None:
             rows.append(row)
+    if query.section is not None and query.docs:  # "Mục VI của hướng dẫn …": that section's passages
+        rows += [row for row, c in enumerate(index.chunks)
+                 if c.doc_id in query.docs and in_section(c.heading, query.section)][:MAX_SECTION_ROWS]
     return rows
+
+
+MAX_SECTION_ROWS = 50  # a section's passages considered whatever the search ranked (an appendix table runs long)
 
 
 def _promote_primaries(index: OpenIndex, query: Query, candidates: list[Candidate]) -> None:

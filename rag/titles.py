@@ -14,6 +14,7 @@ from hoidap.textnorm import fold
 from .index import OpenIndex
 from .query import Query
 from .retrieve import coverage
+from .sections import asks_outline, locate
 from .types import Candidate
 
 _ASKS_TITLE = re.compile(r"\b(co ten|mang ten|ten (la gi|goi|day du|cua (no|muc|phan|phu luc))|tieu de|ten la)\b")
@@ -35,17 +36,47 @@ def heading_line(index: OpenIndex, query: Query, lead: Candidate, unit_coverage:
     best, segment = max(scored, key=lambda t: t[0])
     if best <= unit_coverage or len(segment) < 8:  # "Phần thứ hai … tên là gì": a line of the passage names it
         return None
+    return heading_above(index, lead.chunk, segment)
+
+
+def heading_above(index: OpenIndex, chunk, segment: str) -> tuple[int, int] | None:
+    """The offsets in the document text of the line holding `segment` (a heading of the
+    passage's path), when it stands just above the passage; None otherwise."""
     try:
-        text = index.doc_text(lead.chunk.doc_id)
+        text = index.doc_text(chunk.doc_id)
     except OSError:
         return None
-    start = text.rfind(segment, 0, lead.chunk.span[0] + 1)
-    if start < 0 or lead.chunk.span[0] - (start + len(segment)) > MAX_DISTANCE:
+    start = text.rfind(segment, 0, chunk.span[0] + 1)
+    if start < 0 or chunk.span[0] - (start + len(segment)) > MAX_DISTANCE:
         return None
     end = text.find("\n", start)
-    if end < 0 or end > lead.chunk.span[0]:
+    if end < 0 or end > chunk.span[0]:
         end = start + len(segment)
     return start, end
+
+
+_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s+\S")
+ACTOR_HEADING_CHARS = 90  # a sub-heading this short that is only a name ("5. Trung tâm Truyền thông …")
+# How the name of a body (an office, a committee, a unit) begins, accent-free: "Ban Tuyên giáo …",
+# "Trung tâm …", "Văn phòng Thành ủy", "Các Đảng bộ, chi bộ …", "UB Mặt trận Tổ quốc …", "Chi, đảng bộ …"
+_BODY = re.compile(r"^(?:cac |nhung )?(ban|van phong|trung tam|phong|so|uy ban|ub|ubnd|hdnd|mat tran|hoi|doan|cong doan"
+                   r"|dang uy|dang bo|chi bo|chi|thanh uy|tinh uy|huyen uy|thi uy|quan uy|cap uy|co quan|don vi|bao|dai"
+                   r"|truong|vien|bo|to|cong an|quan su|doanh nghiep)\b")
+
+
+def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
+    """"Việc … giao cho đơn vị nào?": plans list each body's tasks under a numbered sub-heading
+    naming the body ("5. Trung tâm Truyền thông và Văn hóa thành phố"), and the passage's text
+    never names it again. The offsets of that heading line, to quote before the task, when the
+    passage's own sub-heading is such a line (whole, not cut short) that its text does not repeat."""
+    chunk = cand.chunk
+    leaf = chunk.heading.rsplit(PATH_SEP.strip(), 1)[-1].strip() if chunk.heading else ""
+    if not leaf or leaf.endswith("…") or len(leaf) > ACTOR_HEADING_CHARS or not _NUMBERED.match(leaf):
+        return None
+    name = fold(leaf.split(None, 1)[1]).lower()
+    if not _BODY.match(name) or name in fold(chunk.text[:300]).lower():
+        return None
+    return heading_above(index, chunk, leaf)
 
 
 def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citation):
@@ -55,3 +86,65 @@ def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citat
     cited = citation(1, lead).model_copy(update={"passage": text[start:lead.chunk.span[1]],
                                                   "span": (start, lead.chunk.span[1]), "highlights": [(start, end)]})
     return f"{text[start:end].strip()} [1]", cited
+
+
+OUTLINE_LINE_CHARS = 160  # a sub-heading line that runs on into its text ("2. Tài liệu sinh hoạt: Tác phẩm …") is cut here
+OUTLINE_PASSAGE_CHARS = 4000  # the cited passage of an outline: the section from its heading, at most this long
+
+
+def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) -> tuple[str, object] | None:
+    """"Mục VI trong hướng dẫn … có tiêu đề là gì?" (and "… gồm những nội dung nào?"): the
+    heading line of the numbered section in the lead passage's document, with the lines heading
+    its sub-sections when the outline is asked for. The citation's passage runs from the heading
+    line through the section's first passage (the whole section, for an outline). None when the
+    document has no such section."""
+    try:
+        text = index.doc_text(lead.chunk.doc_id)
+    except OSError:
+        return None
+    sec = locate(text, query.section)
+    if sec is None:
+        return None
+    first = next((c for c in index.chunks if c.doc_id == lead.chunk.doc_id and sec.start <= c.span[0] < sec.end), None)
+    if first is None:
+        return None
+    lines = [(sec.start, sec.line_end)]
+    if asks_outline(query.normalized or query.question):
+        lines += list(sec.children)
+        end = min(sec.end, sec.start + OUTLINE_PASSAGE_CHARS)
+    else:
+        end = first.span[1]
+    end = max(end, sec.line_end)
+    shown = [(a, _cut_line(text[a:b])) for a, b in lines if b <= end]
+    cand = Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage)
+    cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
+                                                 "highlights": [(a, a + len(line.rstrip("…"))) for a, line in shown]})
+    return "\n".join(line for _, line in shown) + " [1]", cited
+
+
+def missing_section(index: OpenIndex, query: Query) -> str:
+    """"Mục IX của Kế hoạch 205 …" when none of the documents the question names has it: what to
+    tell the user ("" when one has it, or the question names no document)."""
+    if query.section is None or not query.docs:
+        return ""
+    for doc_id in query.docs:
+        try:
+            if locate(index.doc_text(doc_id), query.section) is not None:
+                return ""
+        except OSError:
+            return ""
+    what = "phụ lục số" if query.section.annex else "mục"
+    names = "; ".join(index.doc(d).get("title", d).split(":")[0] for d in query.docs)
+    return f"{names} không có {what} {query.section.label}."
+
+
+def _cut_line(line: str) -> str:
+    return line if len(line) <= OUTLINE_LINE_CHARS else line[:OUTLINE_LINE_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def with_heading_line(index: OpenIndex, cited, line: tuple[int, int]):
+    """The heading line's text, and the citation with its passage starting at that line."""
+    text = index.doc_text(cited.doc_id)
+    start, end = line
+    return text[start:end].strip(), cited.model_copy(update={
+        "passage": text[start:cited.span[1]], "span": (start, cited.span[1]), "highlights": [(start, end)] + list(cited.highlights)})

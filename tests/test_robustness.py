@@ -554,3 +554,70 @@ def test_besides_everything_the_passage_says_is_not_answered_with_it_again(assis
     # "Ngoài tuyên truyền, …" names a topic of its own: another part of a passage quoted whole may answer it
     assert excludes_all_said("Ngoài những tài liệu đó, còn tài liệu nào khác?")
     assert not excludes_all_said("Ngoài tuyên truyền, các đơn vị ấy còn phải làm gì đối với thông tin sai trái?")
+
+
+# --- the document's own structure: numbered sections, bodies named by sub-headings, signers ---------
+
+@pytest.mark.parametrize("question, title", [
+    ("Mục VI trong hướng dẫn của Ban Tuyên giáo Thị ủy có tiêu đề là gì?", "VI. TÀI LIỆU SINH HOẠT"),
+    ("muc II ke hoach cua so khcn dien bien ten day du la gi", "II. NỘI DUNG, ĐỐI TƯỢNG, HÌNH THỨC, THỜI GIAN HỌC TẬP, QUÁN TRIỆT"),
+])
+def test_a_numbered_section_is_named_by_its_heading_line(assistant, question, title):
+    """Section numbers are not topic words (coverage leaves numbering out), so "Mục VI" is found
+    through the heading paths: the answer is that section's heading line, cited from it."""
+    result = assistant.answer(question)
+    assert not result.refused and result.answer.startswith(title) and result.confidence >= 0.9
+    assert result.citations[0].passage.startswith(title)
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_numbered_sections_outline_lists_its_sub_headings(assistant):
+    result = assistant.answer("Mục III trong kế hoạch của Ban Thường trực MTTQ thành phố gồm những nội dung nào?")
+    lines = result.answer.split("\n")
+    assert lines[0] == "III. HÌNH THỨC VÀ THỜI GIAN THỰC HIỆN"
+    assert lines[1] == "1. Tổ chức hội nghị học tập tác phẩm" and lines[2].startswith("2. Tài liệu sinh hoạt")
+    assert lines[3].startswith("3. Thời gian thực hiện") and len(lines) == 4
+    assert "IV. TỔ CHỨC THỰC HIỆN" not in result.citations[0].passage  # the section, not the next one
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_section_the_named_document_lacks_is_refused_by_name(assistant):
+    result = assistant.answer("Mục IX của Kế hoạch 205 có tên là gì?")
+    assert result.refused and "không có mục IX" in result.answer
+
+
+def test_a_task_listed_under_a_bodys_sub_heading_is_answered_with_that_body(assistant):
+    """Plans list each body's tasks under a sub-heading naming it ("5. Trung tâm Truyền thông và
+    Văn hóa thành phố"), and the task's text never names it again: asked who does the task, the
+    answer quotes the sub-heading line first, and the citation starts at it."""
+    result = assistant.answer("Ở Yên Bái, đơn vị nào được giao xây dựng phóng sự, tin bài tuyên truyền về tác phẩm trên chuyên trang, chuyên mục?")
+    assert result.answer.startswith("5. Trung tâm Truyền thông và Văn hóa thành phố:")
+    assert result.citations[0].passage.startswith("5. Trung tâm Truyền thông và Văn hóa thành phố")
+    _quoted_parts_are_verbatim(assistant, result)
+    # a heading that names no body is not put in front of the answer
+    plain = assistant.answer("Phần thứ hai của tác phẩm có tên là gì?")
+    assert not plain.answer.startswith("1.1.")
+
+
+def test_asked_who_signed_a_document_named_by_its_title_the_signature_block_answers(assistant):
+    """The question restates the document's title, which its opening passage covers best: the
+    title's words only say which document it is, and the signature block answers, confidently."""
+    result = assistant.answer("Cho mình hỏi hướng dẫn triển khai đợt sinh hoạt chính trị về tác phẩm chống tham nhũng "
+                              "của Ban Tuyên giáo Thị ủy do ai ký vậy?")
+    assert not result.refused and "Nguyễn Xuân Chiến" in result.answer and result.confidence >= 0.9
+
+
+def test_the_issue_date_of_a_document_a_plan_cites_is_not_the_plans_own(assistant):
+    """The Huyện ủy plan carries no date, but asked about a plan it cites ("… được nhắc tới trong
+    kế hoạch …", or named by a quoted theme), the cited plan's date in its text answers."""
+    result = assistant.answer("Kế hoạch về sinh hoạt chính trị chủ đề “Giữ trọn lời thề đảng viên” của Huyện ủy "
+                              "ban hành ngày nào?")
+    assert not result.refused and "02/02/2023" in result.answer
+    own = assistant.answer("Kế hoạch của Ban Thường vụ Huyện ủy ban hành ngày nào?")
+    assert own.refused and "không ghi ngày ban hành" in own.answer
+
+
+def test_common_words_typed_without_diacritics_are_restored_when_the_corpus_pairs_them(lex):
+    """"bao" is an everyday word ("bao nhiêu") and also "báo" of "báo cáo": pairs decide."""
+    assert lex.correct("gui bao cao vao nhung thoi han nao").startswith("gửi báo cáo")
+    assert lex.correct("bao nhieu van ban") == "bao nhiêu văn bản"
