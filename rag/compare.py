@@ -29,16 +29,18 @@ MAX_DOCUMENTS = 4  # each is one more retrieval and answer
 
 def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived: set[str]) -> list[str]:
     """The documents to answer one by one: the question itself names two or more (not a
-    follow-up inheriting them, at most MAX_DOCUMENTS), and the single answer cites fewer of them
-    — or was refused, and the question compares ("so sánh", "khác nhau thế nào", "lần lượt"):
-    a refusal of anything else ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?") stands."""
+    follow-up inheriting them, at most MAX_DOCUMENTS), and it compares them ("so sánh", "khác
+    nhau thế nào", "lần lượt"), or the single answer cites fewer of them. A refusal of anything
+    else ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?") stands."""
     if query.followup:
         return []
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
+    if _FRAME.search(query.question):  # one passage cannot answer for each document: always apart
+        return list(matched)
     if whole.refused:
-        return list(matched) if _FRAME.search(query.question) else []
+        return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
 
 

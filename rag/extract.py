@@ -12,7 +12,7 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import FOLDED_STOPWORDS, Query, has_fact
+from .query import BASIS_LINE, FOLDED_STOPWORDS, Query, has_fact
 from .retrieve import coverage
 from .sections import asks_outline
 from .titles import actor_heading, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
@@ -48,8 +48,12 @@ def units(text: str) -> list[str]:
     return out
 
 
+BASIS_UNIT_BONUS = 0.3  # "căn cứ văn bản nào": the line "Thực hiện Kế hoạch số …" over one that merely mentions a plan
+
+
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
-    return coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
+    score = coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
+    return score + (BASIS_UNIT_BONUS if query.basis and BASIS_LINE.search(unit) else 0.0)
 
 
 def confidence(index: OpenIndex, query: Query, candidates: list[Candidate], lead: Candidate | None = None,
@@ -315,7 +319,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
 
 NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
-STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its signature block, its numbered section
+STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
 
@@ -346,8 +350,6 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             text, cited = found
             return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
                           citations=[cited], retrieved=[lead] + [c for c in candidates if c is not lead])
-    if query.asks_signer and lead.chunk.kind == "signature" and lead.chunk.doc_id in query.docs:
-        conf = max(conf, STRUCTURE_CONFIDENCE)  # the signature block of the document asked about
     if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):

@@ -456,15 +456,13 @@ class Lexicon:
         """`accented_input`: the question is typed with diacritics, so a known word typed
         without them ("trong") is probably meant as typed."""
         low = typed.lower()
+        if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
+                or low in COMMON_WORDS):
+            return [(low, 0.0)]
         f = fold(low)
         accented = f != low
-        if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
-                or (low in COMMON_WORDS and (accented or accented_input))):
-            return [(low, 0.0)]
         out: dict[str, float] = {}
-        if low in COMMON_WORDS:  # typed without diacritics, "bao" is as likely "báo" ("bao cao"): pairs decide
-            out[low] = 0.0
-        elif low in self.count:
+        if low in self.count:
             # typed without any diacritics, a known word ("phan") is no likelier than its accented
             # spellings ("phần"): the corpus frequencies and pairs decide
             out[low] = COST["add_accents"] if not accented and not accented_input and len(self.by_fold.get(f, [])) > 1 else 0.0
@@ -494,8 +492,10 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the
 # decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.
+# ("bao" of "bao nhiêu" is left out: typed without diacritics it is as often "báo" of "báo cáo", and
+# the pseudo-counted phrase keeps "bao nhieu" as it is)
 COMMON_WORDS = set("""
-là gì bao nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
+là gì nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
 bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào tại phải cần đã sẽ đang bị bởi nếu mà nhỉ ạ hả chứ ơi
 xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy họ ông bà người việc đâu nào rồi nữa lắm quá rất chưa
 vẫn cũng đều thì sao nhưng hay hoặc vì nên lúc giờ hôm nay mai qua tuần tháng năm ngày dạ vâng ừ ok

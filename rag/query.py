@@ -36,6 +36,21 @@ _WANTS = {
 }
 
 
+# "Kế hoạch … căn cứ (vào) văn bản nào / được xây dựng để thực hiện kế hoạch số mấy / dựa vào …":
+# the documents a plan implements, which its opening lines name ("Thực hiện Kế hoạch số 126-KH/TU …",
+# "Căn cứ …"); asked of a cited document's date too ("văn bản mà Thị ủy căn cứ … ban hành ngày nào")
+_ASKS_BASIS = re.compile(r"\b(căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
+                         r"|(?<!việc )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
+# (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
+BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,60}?\b)?(?:[Ss]ố \d|Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận"
+                        r"|Nghị quyết|[Cc]ông văn|Quy định|Quyết định)\b")
+
+
+def asks_basis(question: str) -> bool:
+    """Read with diacritics: accent-free, "dua vao" is as often "đưa vào" (put into) as "dựa vào"."""
+    return bool(_ASKS_BASIS.search(canonical(question).lower()))
+
+
 def wanted_fact(question: str) -> str | None:
     folded = fold(question)
     return next((kind for kind, (asks, _) in _WANTS.items() if asks.search(folded)), None)
@@ -263,6 +278,7 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
+    basis: bool = False  # "căn cứ văn bản nào", "để thực hiện kế hoạch số mấy": the lines naming what a plan implements
     section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
@@ -474,14 +490,14 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if item is not None:  # "thứ năm" names the item; its words are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
     if index is not None and named:
-        weights = _name_words_weighed(terms, weights, named, index.manifest.documents, folded)
+        weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current), columns=_columns(f_current, columns),
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
-                 subject=_subject(f_current), section=asked_section(current),
+                 subject=_subject(f_current), section=asked_section(current), basis=asks_basis(current),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  issue_date=asks_issue_date(current) and index is not None and any(
@@ -489,25 +505,33 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
-NAME_TERM_WEIGHT = 0.3  # words of a named document's title or issuer say which document, not what is asked
+NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked
+TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
 
 
-def _name_words_weighed(terms: list[str], weights: dict[str, float], named: dict, documents: dict[str, dict],
-                        folded: bool) -> dict[str, float]:
+def _name_words_weighed(question: str, terms: list[str], weights: dict[str, float], named: dict,
+                        documents: dict[str, dict], folded: bool) -> dict[str, float]:
     """"Hướng dẫn triển khai đợt sinh hoạt chính trị … của Ban Tuyên giáo Thị ủy do ai ký?": the
     question restates the document's title, so every passage of that document covers those words
-    and its opening (the title itself) covers them best. Once the document is known they only
-    say which one it is: they weigh NAME_TERM_WEIGHT, unless nothing else is asked."""
-    name_terms: set[str] = set()
+    and its opening (the title itself) covers them best. Once the document is known, a run of
+    TITLE_RUN or more title words only says which one it is: they weigh NAME_TERM_WEIGHT, unless
+    nothing else is asked. A title word on its own ("kế hoạch triển khai") is still a topic."""
+    words = syllables(fold(question).lower())
+    grams: set[tuple[str, ...]] = set()
     for doc_id in named:
-        meta = documents.get(doc_id, {})
-        subject = str(meta.get("title") or "").split(":", 1)[-1]  # "Kế hoạch … của X: <subject>"
-        name_terms.update(topic_terms(subject, folded))
-    if folded:  # accent-free, a single syllable of the title is too ambiguous ("chi": chí, chi)
-        name_terms = {t for t in name_terms if " " in t}
-    if not any(t not in name_terms for t in terms):
+        subject = str(documents.get(doc_id, {}).get("title") or "").split(":", 1)[-1]  # "Kế hoạch … của X: <subject>"
+        t = syllables(fold(subject).lower())
+        grams.update(tuple(t[i:i + TITLE_RUN]) for i in range(len(t) - TITLE_RUN + 1))
+    marked = [False] * len(words)
+    for i in range(len(words) - TITLE_RUN + 1):
+        if tuple(words[i:i + TITLE_RUN]) in grams:
+            marked[i:i + TITLE_RUN] = [True] * TITLE_RUN
+    restated = {w for w, m in zip(words, marked) if m}
+    restated |= {f"{a} {b}" for (a, ma), (b, mb) in zip(zip(words, marked), zip(words[1:], marked[1:])) if ma and mb}
+    name_terms = {t for t in terms if (t if folded else fold(t).lower()) in restated}
+    if not name_terms or all(t in name_terms for t in terms):
         return weights
-    return {**weights, **{t: weights.get(t, 1.0) * NAME_TERM_WEIGHT for t in terms if t in name_terms}}
+    return {**weights, **{t: weights.get(t, 1.0) * NAME_TERM_WEIGHT for t in name_terms}}
 
 
 def _subject(folded_question: str) -> str:

@@ -16,7 +16,7 @@ from hoidap.textnorm import fold, lexical_terms, syllables
 from .book import BookQuestion, page_rows
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import DOC_NUMBER, Query, has_fact
+from .query import BASIS_LINE, DOC_NUMBER, Query, has_fact
 from .sections import in_section
 from .structures import structures
 from .types import Candidate
@@ -43,10 +43,12 @@ RERANK = {
     "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
     "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
+    "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
 }
 DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
+_NUMBERED_SEGMENT = re.compile(r"(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s")
 _MARKER = re.compile(r"\(\d{1,2}\)|(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s", re.M)  # numbering is not a topic word
 
 
@@ -196,6 +198,9 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
+        # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity
+        "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
+                  else 1.0 if not _NUMBERED_SEGMENT.search(chunk.heading) else 0.5),
         "section": float(query.section is not None and (not query.docs or chunk.doc_id in query.docs)
                          and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
