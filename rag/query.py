@@ -507,6 +507,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
 NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked
 TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
+_ISSUED_BY = tuple(f"{kind} {by}" for kind in ("huong dan", "ke hoach", "van ban", "cong van", "bao cao", "tai lieu", "kh", "hd")
+                   for by in ("cua", "do"))
 
 
 def _name_words_weighed(question: str, terms: list[str], weights: dict[str, float], named: dict,
@@ -526,6 +528,13 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
     for i in range(len(words) - TITLE_RUN + 1):
         if tuple(words[i:i + TITLE_RUN]) in grams:
             marked[i:i + TITLE_RUN] = [True] * TITLE_RUN
+    # "Hướng dẫn của Ban Tuyên giáo Thị ủy …": the issuer's name after the kind of document names the
+    # document (its own sub-section "1. Ban Tuyên giáo Thị ủy" is not what is asked)
+    for name in {n for names in named.values() for n in names}:
+        n = name.split()
+        for i in range(len(words) - len(n) + 1):
+            if words[i:i + len(n)] == n and i >= 2 and " ".join(words[max(0, i - 3):i]).endswith(_ISSUED_BY):
+                marked[i:i + len(n)] = [True] * len(n)
     restated = {w for w, m in zip(words, marked) if m}
     restated |= {f"{a} {b}" for (a, ma), (b, mb) in zip(zip(words, marked), zip(words[1:], marked[1:])) if ma and mb}
     name_terms = {t for t in terms if (t if folded else fold(t).lower()) in restated}

@@ -637,3 +637,14 @@ def test_asked_what_a_plan_implements_its_preamble_answers(assistant):
     assert not asks_basis("Nội dung tác phẩm được đưa vào tài liệu nào?")  # "đưa vào", not "dựa vào"
     task = assistant.answer("Kế hoạch 205 gắn với việc thực hiện Kế hoạch số mấy của Ban Thường vụ Thành ủy?")
     assert "110-KH/TU" in task.answer
+
+
+def test_the_issuer_named_after_the_kind_of_document_only_says_which_document(assistant):
+    """"… theo hướng dẫn của Ban Tuyên giáo Thị ủy": the issuer's name identifies the guide, so its
+    own sub-section ("1. Ban Tuyên giáo Thị ủy") gains nothing from it; asked of the body itself,
+    that sub-section answers."""
+    result = assistant.answer("Đối tượng tham gia đợt sinh hoạt chính trị theo hướng dẫn của Ban Tuyên giáo Thị ủy gồm những ai?")
+    assert not result.refused and result.citations[0].heading == "III. ĐỐI TƯỢNG"
+    assert "Cán bộ, đảng viên, công chức, viên chức" in result.answer
+    body = assistant.answer("Ban Tuyên giáo Thị ủy có nhiệm vụ gì?")
+    assert body.citations[0].heading.endswith("1. Ban Tuyên giáo Thị ủy")
