@@ -210,9 +210,16 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
     """The passage holds the kind of fact asked for. A document number asked for ("thực hiện kế
     hoạch số mấy?") is another document's: the named document's own number does not answer it."""
+    if query.wants == "date" and _ASKS_DEADLINE.search(fold(query.normalized or query.question).lower()):
+        return DEADLINE.search(text) is not None  # "trước ngày nào": a deadline, not any date (a cited plan's)
     if query.wants != "docnum" or not own_ids:
         return has_fact(query.wants, text)
     return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in DOC_NUMBER.finditer(text))
+
+
+_ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) nao|han chot|thoi han|cham nhat|han (bao cao|nop|gui))\b")
+DEADLINE = re.compile(r"\b(?:trước|chậm nhất|hạn|xong|hoàn thành)(?:\s+vào)?\W{0,3}(?:ngày\s*|\*\*)?\d{1,2}\s*/\s*\d{1,2}"
+                       r"|\b(?:trước|chậm nhất|hạn|xong trước)(?:\s+vào)?\W{0,3}(?:tháng|quý)\s", re.IGNORECASE)
 
 
 def _led_by(chunk, subject: str) -> bool:

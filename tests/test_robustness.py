@@ -648,3 +648,14 @@ def test_the_issuer_named_after_the_kind_of_document_only_says_which_document(as
     assert "Cán bộ, đảng viên, công chức, viên chức" in result.answer
     body = assistant.answer("Ban Tuyên giáo Thị ủy có nhiệm vụ gì?")
     assert body.citations[0].heading.endswith("1. Ban Tuyên giáo Thị ủy")
+
+
+def test_asked_before_which_date_a_deadline_answers_not_any_date(assistant):
+    """"… ban hành kế hoạch triển khai trước ngày nào?": the passage giving a deadline ("ban hành
+    trước ngày 10/5/2023"), not the body's own section, which only dates a cited conclusion."""
+    result = assistant.answer("Theo hướng dẫn của Thị ủy, các đảng bộ, chi bộ phải ban hành kế hoạch triển khai trước ngày nào?")
+    assert not result.refused and "10/5/2023" in result.answer
+    from rag.retrieve import DEADLINE
+
+    assert DEADLINE.search("báo cáo kết quả thực hiện chậm nhất vào ngày 01/11 hàng năm")
+    assert not DEADLINE.search("theo Kết luận số 21-KL/TW ngày 25/10/2021 của Ban Chấp hành Trung ương")
