@@ -210,7 +210,9 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
     """The passage holds the kind of fact asked for. A document number asked for ("thực hiện kế
     hoạch số mấy?") is another document's: the named document's own number does not answer it."""
-    if query.wants == "date" and _ASKS_DEADLINE.search(fold(query.normalized or query.question).lower()):
+    if "deadline" not in query.memo:  # once per question, not per passage
+        query.memo["deadline"] = query.wants == "date" and bool(_ASKS_DEADLINE.search(fold(query.normalized or query.question).lower()))
+    if query.memo["deadline"]:
         return DEADLINE.search(text) is not None  # "trước ngày nào": a deadline, not any date (a cited plan's)
     if query.wants != "docnum" or not own_ids:
         return has_fact(query.wants, text)
