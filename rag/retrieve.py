@@ -36,6 +36,7 @@ RERANK = {
     "signer": 0.6,  # "Ai ký …?": the signature block
     "fact": 0.1,  # the passage holds the kind of fact asked for (a date, a number)
     "docnum": 0.2,  # … a document number asked for ("thực hiện kế hoạch số mấy"): without one a passage cannot answer
+    "deadline": 0.2,  # … a deadline asked for ("trước ngày nào", "thời hạn"): likewise
     "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
     "role": 0.6,  # the passage where the holder of the office asked for appears with that office
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
@@ -188,6 +189,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "signer": float(query.asks_signer and chunk.kind == "signature"),
         "fact": (fact := float(_has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
+        "deadline": fact if query.memo.get("deadline") else 0.0,
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,

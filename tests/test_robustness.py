@@ -655,6 +655,8 @@ def test_asked_before_which_date_a_deadline_answers_not_any_date(assistant):
     trước ngày 10/5/2023"), not the body's own section, which only dates a cited conclusion."""
     result = assistant.answer("Theo hướng dẫn của Thị ủy, các đảng bộ, chi bộ phải ban hành kế hoạch triển khai trước ngày nào?")
     assert not result.refused and "10/5/2023" in result.answer
+    both = assistant.answer("So sánh thời hạn ban hành kế hoạch triển khai của Yên Bái và của Thị ủy?")
+    assert "25/4/2023" in both.answer and "10/5/2023" in both.answer  # each plan's own deadline
     from rag.retrieve import DEADLINE
 
     assert DEADLINE.search("báo cáo kết quả thực hiện chậm nhất vào ngày 01/11 hàng năm")
