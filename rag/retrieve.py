@@ -221,9 +221,11 @@ def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
     return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in DOC_NUMBER.finditer(text))
 
 
-_ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) nao|han chot|thoi han|cham nhat|han (bao cao|nop|gui))\b")
+_ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) nao|han chot|thoi han|cham nhat|han (bao cao|nop|gui)"
+                            r"|(keo dai |ket thuc |)den (khi nao|bao gio|luc nao|thoi diem nao|ngay nao|thang nao))\b")
 DEADLINE = re.compile(r"\b(?:trước|chậm nhất|hạn|xong|hoàn thành)(?:\s+vào)?\W{0,3}(?:ngày\s*|\*\*)?\d{1,2}\s*/\s*\d{1,2}"
-                       r"|\b(?:trước|chậm nhất|hạn|xong trước)(?:\s+vào)?\W{0,3}(?:tháng|quý)\s", re.IGNORECASE)
+                       r"|\b(?:trước|chậm nhất|hạn|xong trước)(?:\s+vào)?\W{0,3}(?:tháng|quý)\s"
+                       r"|\bđến(?: hết)?\W{0,3}(?:ngày|tháng|năm|quý)\s*\d", re.IGNORECASE)  # "… đến tháng 11/2025": until when
 
 
 def _led_by(chunk, subject: str) -> bool:

@@ -657,6 +657,8 @@ def test_asked_before_which_date_a_deadline_answers_not_any_date(assistant):
     assert not result.refused and "10/5/2023" in result.answer
     both = assistant.answer("So sánh thời hạn ban hành kế hoạch triển khai của Yên Bái và của Thị ủy?")
     assert "25/4/2023" in both.answer and "10/5/2023" in both.answer  # each plan's own deadline
+    until = assistant.answer("Theo kế hoạch của Huyện ủy, đợt sinh hoạt chính trị được tổ chức đến bao giờ?")
+    assert "tháng 11/2025" in until.answer  # "đến bao giờ": the passage saying until when
     from rag.retrieve import DEADLINE
 
     assert DEADLINE.search("báo cáo kết quả thực hiện chậm nhất vào ngày 01/11 hàng năm")
