@@ -13,7 +13,7 @@ from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import BASIS_LINE, FOLDED_STOPWORDS, Query, has_fact
-from .retrieve import coverage
+from .retrieve import coverage, led_by
 from .sections import asks_outline
 from .titles import actor_heading, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
@@ -213,6 +213,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
+    if query.all_tasks and not query.besides and led_by(chunk, query.subject):
+        # "X có nhiệm vụ gì" and the passage is X's own part of the plan: its tasks, in order
+        each = max(120, budget // max(1, len(all_units)))
+        tasks = [_cut(u, each) for u in all_units]
+        return "\n".join(tasks), _locate(chunk.text, tasks)
     parts = _focus_lists(index, query, all_units, guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
     if query.besides:  # "Ngoài tài liệu đó, còn …": what the last answer quoted is not the answer again
@@ -360,10 +365,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         text, cited = title_answer(index, lead, line, citation)
         return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
                       retrieved=[lead] + [c for c in candidates if c is not lead])
-    siblings = _list_siblings(index, query, lead)
+    siblings = _list_siblings(index, query, lead) or _own_section(index, query, lead)
     per_item = max(150, LEAD_CHARS // (len(siblings) + 1) - 20) if siblings else None
-    if siblings:  # the whole list, in its order, each item shortened
-        order = sorted([lead] + siblings, key=lambda c: int(_LEADING_ITEM.match(c.chunk.text.lstrip()).group(1)))
+    if siblings:  # the whole list (or the body's whole part of the plan), in its order, each item shortened
+        order = sorted([lead] + siblings, key=lambda c: c.chunk.span[0])
         first, siblings = order[0], order[1:]
     else:
         first = lead
@@ -405,6 +410,19 @@ def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Can
             if k:
                 items.append((int(k.group(1)), c))
     return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage) for _, c in sorted(items, key=lambda t: t[0])]
+
+
+def _own_section(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:
+    """"X có nhiệm vụ gì" answered by X's own part of the plan (its sub-heading names X) that runs
+    over several passages: the other passages of that part, so the tasks are quoted from the first."""
+    if not query.all_tasks or not first.chunk.heading or not led_by(first.chunk, query.subject) or not hasattr(index, "chunks"):
+        return []
+    rest = [c for c in index.chunks if c.doc_id == first.chunk.doc_id and c.heading == first.chunk.heading
+            and c.chunk_id != first.chunk.chunk_id and c.kind == first.chunk.kind]
+    return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage) for c in rest[:MAX_SECTION_PASSAGES]]
+
+
+MAX_SECTION_PASSAGES = 3  # a body's part of a plan quoted over at most this many more passages
 
 
 def _restated_with(index: OpenIndex, candidates: list[Candidate], first: Candidate) -> list[Candidate]:

@@ -278,6 +278,7 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
+    all_tasks: bool = False  # "X có nhiệm vụ gì": every task of the body asked about (extract quotes its whole part)
     basis: bool = False  # "căn cứ văn bản nào", "để thực hiện kế hoạch số mấy": the lines naming what a plan implements
     section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
@@ -497,7 +498,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
-                 subject=_subject(f_current), section=asked_section(current), basis=asks_basis(current),
+                 subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(current),
+                 basis=asks_basis(current),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  issue_date=asks_issue_date(current) and index is not None and any(
@@ -545,8 +547,25 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
 
 def _subject(folded_question: str) -> str:
     """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
-    m = _TASK.search(re.sub(r"[^\w ]", " ", folded_question).strip())
-    return squash_spaces(m.group(1)) if m else ""
+    m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
+    return squash_spaces(re.sub(r"[^\w ]", " ", m.group(1))) if m else ""
+
+
+def asks_all_tasks(folded_question: str) -> bool:
+    """"X có nhiệm vụ gì?", "X phải làm những gì?": all of X's tasks, nothing more specific
+    ("X được giao tham mưu những nội dung nào" asks for one of them)."""
+    m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
+    if not m:
+        return False
+    rest = [w for w in re.findall(r"\w+", folded_question[m.end():]) if w not in FOLDED_STOPWORDS]
+    return not [w for w in rest if w not in _TASK_WORDS]
+
+
+_TASK_WORDS = {"gi", "nhung", "nao", "cu", "the", "la", "cac", "nhiem", "vu", "viec", "cong", "tac", "noi", "dung", "ay", "do"}
+
+
+# "Theo hướng dẫn, UB Mặt trận … có nhiệm vụ gì": the document the question goes by is not the body
+_ACCORDING_TO = re.compile(r"^(theo|trong) (huong dan|ke hoach|van ban|tai lieu)( nay| do)?(\s*,\s*|\s+(?!cua\b|so\b|do\b))")
 
 
 def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:

@@ -193,7 +193,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
-        "subject": float(bool(query.subject) and _led_by(chunk, query.subject)),
+        "subject": float(bool(query.subject) and led_by(chunk, query.subject)),
         "issue_date": float(query.issue_date and chunk.doc_id in query.docs
                             and mentions_date(chunk.text, doc.get("date") or "")),
         # only for its issue date: asked what a document says or wants ("thời hạn … theo Kế hoạch 205",
@@ -228,14 +228,23 @@ DEADLINE = re.compile(r"\b(?:trước|chậm nhất|hạn|xong|hoàn thành)(?:\
                        r"|\bđến(?: hết)?\W{0,3}(?:ngày|tháng|năm|quý)\s*\d", re.IGNORECASE)  # "… đến tháng 11/2025": until when
 
 
-def _led_by(chunk, subject: str) -> bool:
+def led_by(chunk, subject: str) -> bool:
     """The passage (or its own sub-heading) opens with the subject: "4. Ban Tuyên giáo Huyện ủy
     hướng dẫn …" is what the Ban Tuyên giáo Huyện ủy does."""
-    for text in (chunk.text, chunk.heading.rsplit("›", 1)[-1]):
+    wanted = subject.split()
+    for own_heading, text in ((False, chunk.text), (True, chunk.heading.rsplit("›", 1)[-1])):
         lead = re.sub(r"^[\s\-–+•*]*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)?[.)]?\s*", "", text[:200])
-        if re.sub(r"[^\w ]", " ", fold(lead).lower()).split()[:len(subject.split())] == subject.split():
+        words = re.sub(r"[^\w ]", " ", fold(lead).lower()).split()
+        if words[:len(wanted)] == wanted:
+            return True
+        # "Trung tâm Truyền thông và Văn hóa thành phố Yên Bái có nhiệm vụ gì": the sub-heading
+        # names the body without the place the question adds
+        if own_heading and 2 <= len(words) < len(wanted) <= len(words) + PLACE_WORDS and wanted[:len(words)] == words:
             return True
     return False
+
+
+PLACE_WORDS = 3  # words a question may add after a body's name ("… thành phố Yên Bái")
 
 
 def identifiers(text: str) -> list[str]:

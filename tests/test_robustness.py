@@ -663,3 +663,18 @@ def test_asked_before_which_date_a_deadline_answers_not_any_date(assistant):
 
     assert DEADLINE.search("báo cáo kết quả thực hiện chậm nhất vào ngày 01/11 hàng năm")
     assert not DEADLINE.search("theo Kết luận số 21-KL/TW ngày 25/10/2021 của Ban Chấp hành Trung ương")
+
+
+def test_asked_all_of_a_bodys_tasks_its_whole_part_is_quoted_in_order(assistant):
+    """"X phải làm những gì?": X's part of the plan runs over two passages; the answer quotes its
+    tasks from the first, in order. A question about one of X's tasks still gets that one."""
+    result = assistant.answer("Trung tâm Truyền thông và Văn hóa thành phố Yên Bái phải làm những gì?")
+    assert result.answer.startswith("Tăng cường tuyên truyền trên chuyên trang")
+    assert result.answer.index("Tổ chức hoạt động sáng tác") < result.answer.index("Khuyến khích phóng viên")
+    assert len(result.citations) == 2 and result.citations[0].span[0] < result.citations[1].span[0]
+    _quoted_parts_are_verbatim(assistant, result)
+    front = assistant.answer("Theo hướng dẫn, UB Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội cấp thị có nhiệm vụ gì?")
+    assert "bồi đắp lý tưởng" in front.answer and "thế hệ trẻ" in front.answer  # "Theo hướng dẫn" is not the body
+    from rag.query import asks_all_tasks
+
+    assert not asks_all_tasks("ban tuyen giao thi uy duoc giao tham muu thuc hien nhung noi dung nao?")
