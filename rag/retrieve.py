@@ -138,6 +138,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     for row in page_rows(index, book_q.page, allowed) if book_q.page is not None else ():
         fused.setdefault(row, 0.0)
     best = max(fused.values()) or 1.0
+    # a passage the dense search did not return is less similar than the last one it did, not dissimilar
+    dense_floor = min(dense_scores.values(), default=0.0)
     ids = identifiers(query.normalized)
     holders: set[str] = set()
     if query.role is not None:
@@ -152,7 +154,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
             continue
         feats = rerank_features(index, context, chunk, doc, rrf)
         score = sum(RERANK[name] * value for name, value in feats.items() if value)
-        candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, 0.0),
+        candidates.append(Candidate(chunk=chunk, doc=doc, score=score, dense=dense_scores.get(row, dense_floor),
                                     coverage=feats["coverage"], features=feats))
     _promote_primaries(index, query, candidates)
     candidates.sort(key=lambda c: c.score, reverse=True)
