@@ -44,8 +44,14 @@ def units(text: str) -> list[str]:
         if len(line) <= 500 or re.search(r"\(\d\)", line):
             out.append(line)
         else:
-            out.extend(s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ“(])", line) if s)
+            out.extend(s for s in _SENTENCE_START.split(line) if s)
     return out
+
+
+# where a long line is cut into units: after a sentence's end, and before a plan's basis clause ("…
+# Nguyễn Phú Trọng Thực hiện Hướng dẫn số 66 …"), which the chunker joins to the title line above it
+_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ“(])|\s+(?=(?:Thực hiện|Căn cứ) (?:theo )?(?:các |những )?"
+                             r"(?:Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận|Nghị quyết|[Cc]ông văn|Quy định|Quyết định)\b)")
 
 
 BASIS_UNIT_BONUS = 0.3  # "căn cứ văn bản nào": the line "Thực hiện Kế hoạch số …" over one that merely mentions a plan
