@@ -638,7 +638,7 @@ def test_asked_what_a_plan_implements_its_preamble_answers(assistant):
     assert basis.citations[0].heading == "Mở đầu"
     from rag.extract import units
 
-    joined = "Triển khai đợt sinh hoạt chính trị " * 12 + "Nguyễn Phú Trọng Thực hiện Hướng dẫn số 66-HD/BTGTU, ngày 14/4/2023"
+    joined = "Triển khai đợt sinh hoạt chính trị " * 16 + "Nguyễn Phú Trọng Thực hiện Hướng dẫn số 66-HD/BTGTU, ngày 14/4/2023"
     assert units(joined)[-1].startswith("Thực hiện Hướng dẫn số 66")  # the chunker joined them; quoting does not
     from rag.query import asks_basis
 
