@@ -510,7 +510,7 @@ def run_realtext(settings: Settings, n: int = 100_000, corpus_index: Path | None
             "other_processes_cores_busy": _busy_other(wall + out["server_start_s"], marks, _cpu_marks())}
     if use < n:
         out["projection"] = ("an index of the first {use} real-text passages (the embedding job had embedded {k} of {n}); "
-                             "dense search is an exact scan, linear in the passages").format(use=use, k=len(found), n=n)
+                             "dense search is an exact scan, linear in the passages").format(use=use, k=out["embedded_in_cache"], n=n)
     if out["own_vectors"] < use:
         out["reused_vectors"] = use - out["own_vectors"]
     return out

@@ -1007,7 +1007,7 @@ def make_booklet(path: Path | str, book: BookTruth, seed: int = 2023, pairs: int
             answer += [" ".join(r.sample(V.GENERIC, 3)).format(np=topic.np, key=topic.key, slogan=r.choice(V.SLOGANS))
                        for _ in range(r.randint(0, 2))]
         qa_plan.append((section, q, answer, plain[0][:60].rsplit(" ", 1)[0], a.number))
-    qa_plan.append((f"V. GIÁ TRỊ CỦA TÁC PHẨM", "Việc học tập tác phẩm cần quán triệt tinh thần gì?",
+    qa_plan.append(("V. GIÁ TRỊ CỦA TÁC PHẨM", "Việc học tập tác phẩm cần quán triệt tinh thần gì?",
                     ["Học tập tác phẩm phải gắn với thực hiện nghiêm các quy định về phòng, chống tham nhũng, tiêu cực ở "
                      "từng cơ quan, đơn vị, với tinh thần “trên dưới đồng lòng, dọc ngang thông suốt”.",
                      "Mỗi cán bộ, đảng viên phải tự liên hệ, kiểm điểm bản thân, rèn luyện suốt đời, thường xuyên tự soi, tự sửa."],

@@ -4,7 +4,6 @@ cache, a damaged cache is set aside, vectors never cross models, progress with a
 the time left (CLI and admin jobs)."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
