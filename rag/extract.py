@@ -355,7 +355,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         return refusal(query, candidates, 0.0, why_not)
     unit_cov = best_unit_coverage(index, query, lead)
     conf = confidence(index, query, candidates, lead, unit_cov)
-    if query.section is not None and (asks_title(query.normalized or query.question) or asks_outline(query.normalized or query.question)):
+    if (query.section is not None and lead.chunk.doc_id in query.docs
+            and (asks_title(query.normalized or query.question) or asks_outline(query.normalized or query.question))):
         found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
         if found:
             text, cited = found

@@ -205,8 +205,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity
         "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
                   else 1.0 if not _NUMBERED_SEGMENT.search(chunk.heading) else 0.5),
-        "section": float(query.section is not None and (not query.docs or chunk.doc_id in query.docs)
-                         and in_section(chunk.heading, query.section)),
+        # (only in a document the question names: "phần II của tác phẩm" is the book's part, not a plan's section II)
+        "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }
 
