@@ -219,7 +219,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
-    if query.all_tasks and not query.besides and led_by(chunk, query.subject):
+    if query.all_tasks and query.subject and not query.besides and led_by(chunk, query.subject):
         # "X có nhiệm vụ gì" and the passage is X's own part of the plan: its tasks, in order
         each = max(120, budget // max(1, len(all_units)))
         tasks = [_cut(u, each) for u in all_units]
@@ -422,9 +422,11 @@ def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Can
 def _own_section(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:
     """"X có nhiệm vụ gì" answered by X's own part of the plan (its sub-heading names X) that runs
     over several passages: the other passages of that part, so the tasks are quoted from the first."""
-    if not query.all_tasks or not first.chunk.heading or not led_by(first.chunk, query.subject) or not hasattr(index, "chunks"):
+    if (not query.all_tasks or not query.subject or not first.chunk.heading or not hasattr(index, "doc_rows")
+            or not led_by(first.chunk, query.subject)):
         return []
-    rest = [c for c in index.chunks if c.doc_id == first.chunk.doc_id and c.heading == first.chunk.heading
+    rest = [c for c in (index.chunks[r] for r in index.doc_rows(first.chunk.doc_id))
+            if c.doc_id == first.chunk.doc_id and c.heading == first.chunk.heading
             and c.chunk_id != first.chunk.chunk_id and c.kind == first.chunk.kind]
     return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage) for c in rest[:MAX_SECTION_PASSAGES]]
 

@@ -458,8 +458,11 @@ def about_cited_document(question: str, meta: dict) -> bool:
     folded = fold(question).lower()
     if _CITED_IN.search(folded):
         return True
-    title = fold(meta.get("title") or "").lower()
-    return any(fold(q).lower().strip() not in title for q in _QUOTED.findall(question))
+    def words(text: str) -> str:  # punctuation aside: the question may have lost its commas
+        return " " + " ".join(re.findall(r"\w+", fold(text).lower())) + " "
+
+    title = words(meta.get("title") or "")
+    return any(words(q) not in title for q in _QUOTED.findall(question))
 
 
 def mentions_date(text: str, date: str) -> bool:

@@ -62,6 +62,19 @@ class OpenIndex:
     def doc(self, doc_id: str) -> dict:
         return self.manifest.documents[doc_id]
 
+    def doc_rows(self, doc_id: str) -> range:
+        """The rows of the document's passages (a generation writes each document's passages
+        together): worked out once per open index, so callers need not scan every passage."""
+        spans = self.__dict__.get("_doc_rows")
+        if spans is None:
+            spans = {}
+            for row, c in enumerate(self.chunks):
+                first, _ = spans.get(c.doc_id, (row, row))
+                spans[c.doc_id] = (first, row + 1)
+            self.__dict__["_doc_rows"] = spans
+        first, end = spans.get(doc_id, (0, 0))
+        return range(first, end)
+
     def doc_text(self, doc_id: str) -> str:
         """The document's cleaned text, which every passage's span points into."""
         return (self.generation / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")

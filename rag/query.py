@@ -39,7 +39,8 @@ _WANTS = {
 # "Kế hoạch … căn cứ (vào) văn bản nào / được xây dựng để thực hiện kế hoạch số mấy / dựa vào …":
 # the documents a plan implements, which its opening lines name ("Thực hiện Kế hoạch số 126-KH/TU …",
 # "Căn cứ …"); asked of a cited document's date too ("văn bản mà Thị ủy căn cứ … ban hành ngày nào")
-_ASKS_BASIS = re.compile(r"\b(căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
+_ASKS_BASIS = re.compile(r"\b(căn cứ (vào |theo )?(những |các )?(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn"
+                         r"|quyết định|quy định)|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
                          r"|(?<!việc )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
 # (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
 BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,60}?\b)?(?:[Ss]ố \d|Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận"
@@ -498,7 +499,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
-                 subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(current),
+                 subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
@@ -554,10 +555,11 @@ def _subject(folded_question: str) -> str:
 def asks_all_tasks(folded_question: str) -> bool:
     """"X có nhiệm vụ gì?", "X phải làm những gì?": all of X's tasks, nothing more specific
     ("X được giao tham mưu những nội dung nào" asks for one of them)."""
-    m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
+    text = _ACCORDING_TO.sub("", folded_question.strip())
+    m = _TASK.search(text)
     if not m:
         return False
-    rest = [w for w in re.findall(r"\w+", folded_question[m.end():]) if w not in FOLDED_STOPWORDS]
+    rest = [w for w in re.findall(r"\w+", text[m.end():]) if w not in FOLDED_STOPWORDS]
     return not [w for w in rest if w not in _TASK_WORDS]
 
 

@@ -284,8 +284,8 @@ def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> li
         if row is not None:
             rows.append(row)
     if query.section is not None and query.docs:  # "Mục VI của hướng dẫn …": that section's passages
-        rows += [row for row, c in enumerate(index.chunks)
-                 if c.doc_id in query.docs and in_section(c.heading, query.section)][:MAX_SECTION_ROWS]
+        rows += [row for doc_id in query.docs for row in index.doc_rows(doc_id)
+                 if index.chunks[row].doc_id == doc_id and in_section(index.chunks[row].heading, query.section)][:MAX_SECTION_ROWS]
     return rows
 
 

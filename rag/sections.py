@@ -13,14 +13,19 @@ import re
 from dataclasses import dataclass
 
 from hoidap.model import PATH_SEP
-from hoidap.textnorm import fold
+from hoidap.textnorm import fold, has_diacritics, nfc
 
 # "mục VI", "phần III", "mục 2.1", "phụ lục (số) 01". A bare Arabic "mục 2" is left out: plans
-# number the sub-sections of every section from 1, so it names no one section.
-_ASKED = re.compile(r"\b(muc|phan|phu luc(?: so)?)\s+([ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*\.?)(?!\w)")
-_ROMAN = re.compile(r"^[ivxl]{1,5}$")
+# number the sub-sections of every section from 1, so it names no one section. Roman numerals
+# count only in capitals, and with diacritics typed the section words must carry theirs: "mức vi
+# phạm", "một phần vì", "phần lí luận" name no section.
+_NUMERAL = r"([IVXL]{1,5}|\d{1,2}(?:\.\d{1,2})+|(?<=lục )\d{1,2}|(?<=lục số )\d{1,2}|(?<=luc )\d{1,2}|(?<=luc so )\d{1,2})"
+_ASKED_ACCENTED = re.compile(r"(?<!\w)(?i:(mục|phần|phụ lục(?: số)?))\s+" + _NUMERAL + r"\.?(?!\w)")
+_ASKED_FOLDED = re.compile(r"(?<!\w)(?i:(muc|phan|phu luc(?: so)?))\s+" + _NUMERAL + r"\.?(?!\w)")
 _OUTLINE = re.compile(r"\b(gom|co) (nhung|cac|may) (noi dung|muc|phan|y|tieu muc|diem|van de)\b"
                       r"|\b(nhung|cac) (muc|tieu muc|noi dung|phan) (nho|con)\b")
+# a heading line's own number: "VI.", "2.1.", "1)" — the same in heads() and _level()
+_HEAD_NUMBER = re.compile(r"([ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*)[.)]\s")
 
 
 @dataclass(frozen=True)
@@ -31,23 +36,33 @@ class SectionRef:
     def heads(self, segment: str) -> bool:
         """The heading-path segment is this section's heading line."""
         s = fold(segment).strip(" *").lower()
-        if self.annex:
-            m = re.match(r"phu luc(?: so)?\s*0*(\d+)\b", s)
-            return bool(m) and m.group(1) == self.label.lstrip("0")
-        m = re.match(r"([ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*)[.)]\s", s + " ")
+        if self.annex:  # "Phụ lục I" is "Phụ lục số 01"
+            m = re.match(r"phu luc(?: so)?\s*(\d+|[ivxl]{1,5})\b", s)
+            return bool(m) and _number(m.group(1)) == _number(self.label)
+        m = _HEAD_NUMBER.match(s + " ")
         return bool(m) and m.group(1) == self.label.lower().rstrip(".")
 
 
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _number(label: str) -> int:
+    """"01" → 1, "IV" → 4."""
+    if label.isdigit():
+        return int(label)
+    values = [_ROMAN_VALUES[c] for c in label.lower()]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
 def asked_section(question: str) -> SectionRef | None:
-    """The numbered section a question names; None when it names none (or only "mục 2")."""
-    for m in _ASKED.finditer(fold(question).lower()):
-        kind, label = m.group(1), m.group(2).rstrip(".")
+    """The numbered section a question names, as typed; None when it names none (or only "mục 2")."""
+    accented = has_diacritics(question)
+    pattern = _ASKED_ACCENTED if accented else _ASKED_FOLDED
+    for m in pattern.finditer(nfc(question)):  # (typed without diacritics, it is matched as typed: capitals kept)
+        kind, label = fold(m.group(1)).lower(), m.group(2).rstrip(".")
         if kind.startswith("phu luc"):
             return SectionRef(label=label, annex=True)
-        if _ROMAN.match(label):
-            return SectionRef(label=label.upper(), annex=False)
-        if "." in label:
-            return SectionRef(label=label, annex=False)
+        return SectionRef(label=label, annex=False)  # a capital Roman numeral or a dotted "2.1"
     return None
 
 
@@ -71,33 +86,35 @@ class SectionText:
 _LINE = re.compile(r"^[ \t>*_#]*(.+?)[ \t]*$", re.M)
 
 
-def locate(text: str, ref: SectionRef) -> SectionText | None:
-    """The section's heading line in the document text, where it ends, and its sub-headings."""
+def locate(text: str, ref: SectionRef, before: int | None = None) -> SectionText | None:
+    """The section's heading line in the document text, where it ends, and its sub-headings.
+    `before`: the last such heading starting before this offset (a "1.1." recurs under each
+    Roman section; the one above the passage that answered is meant); else the first."""
     lines = [(m.start(1), m.end(1), m.group(1)) for m in _LINE.finditer(text)]
-    for k, (a, b, line) in enumerate(lines):
-        if not ref.heads(line):
-            continue
-        level = _level(line)
-        end, children = len(text), []
-        for a2, b2, line2 in lines[k + 1:]:
-            lv = _level(line2)
-            if lv is not None and lv <= level:
-                end = a2
-                break
-            if lv == level + 1:
-                children.append((a2, b2))
-        return SectionText(start=a, line_end=b, end=end, children=tuple(children))
-    return None
+    found = [k for k, (a, _, line) in enumerate(lines) if ref.heads(line) and _level(line) is not None
+             and (before is None or a <= before)]
+    if not found:
+        return None
+    k = found[-1] if before is not None else found[0]
+    a, b, line = lines[k]
+    level = _level(line)
+    end, children = len(text), []
+    for a2, b2, line2 in lines[k + 1:]:
+        lv = _level(line2)
+        if lv is not None and lv <= level:
+            end = a2
+            break
+        if lv == level + 1:
+            children.append((a2, b2))
+    return SectionText(start=a, line_end=b, end=end, children=tuple(children))
 
 
 def _level(line: str) -> int | None:
     """0 for "Phụ lục …", 1 for "VI. …", 2 for "1. …", 3 for "1.2. …"; None for other lines."""
-    s = fold(line).lower()
+    s = fold(line).strip(" *").lower()
     if re.match(r"phu luc\b", s):
         return 0
-    if re.match(r"[ivxl]{1,5}\.\s", s):
-        return 1
-    m = re.match(r"(\d{1,2}(?:\.\d{1,2})*)\.?\s", s)
-    if m and not re.match(r"\d{1,2}/", s):
-        return 2 + m.group(1).count(".")
-    return None
+    m = _HEAD_NUMBER.match(s + " ")
+    if not m:
+        return None
+    return 1 if not m.group(1)[0].isdigit() else 2 + m.group(1).count(".")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from hoidap.model import PATH_SEP
-from hoidap.textnorm import fold
+from hoidap.textnorm import fold, nfc
 
 from .index import OpenIndex
 from .query import Query
@@ -57,11 +57,13 @@ def heading_above(index: OpenIndex, chunk, segment: str) -> tuple[int, int] | No
 
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s+\S")
 ACTOR_HEADING_CHARS = 90  # a sub-heading this short that is only a name ("5. Trung tâm Truyền thông …")
-# How the name of a body (an office, a committee, a unit) begins, accent-free: "Ban Tuyên giáo …",
-# "Trung tâm …", "Văn phòng Thành ủy", "Các Đảng bộ, chi bộ …", "UB Mặt trận Tổ quốc …", "Chi, đảng bộ …"
-_BODY = re.compile(r"^(?:cac |nhung )?(ban|van phong|trung tam|phong|so|uy ban|ub|ubnd|hdnd|mat tran|hoi|doan|cong doan"
-                   r"|dang uy|dang bo|chi bo|chi|thanh uy|tinh uy|huyen uy|thi uy|quan uy|cap uy|co quan|don vi|bao|dai"
-                   r"|truong|vien|bo|to|cong an|quan su|doanh nghiep)\b")
+# How the name of a body (an office, a committee, a unit) begins: "Ban Tuyên giáo …", "Trung tâm …",
+# "Văn phòng Thành ủy", "Các Đảng bộ, chi bộ …", "UB Mặt trận Tổ quốc …", "Chi, đảng bộ …" — read with its
+# diacritics ("Tổ chức hội nghị …", "Hội nghị …", "Báo cáo …", "Sơ kết …" name tasks, not bodies)
+_BODY = re.compile(r"^(?:các |những )?(ban|văn phòng|trung tâm|phòng|sở|ủy ban|uỷ ban|ub|ubnd|hđnd|mặt trận|hội(?! nghị)"
+                   r"|đoàn|công đoàn|đảng ủy|đảng uỷ|đảng bộ|chi bộ|chi|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|huyện ủy|huyện uỷ"
+                   r"|thị ủy|thị uỷ|quận ủy|quận uỷ|cấp ủy|cấp uỷ|cơ quan|đơn vị|báo(?! cáo)|đài|trường|viện|bộ|tổ(?! chức)"
+                   r"|công an|quân sự|doanh nghiệp)\b")
 
 
 def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
@@ -73,8 +75,8 @@ def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
     leaf = chunk.heading.rsplit(PATH_SEP.strip(), 1)[-1].strip() if chunk.heading else ""
     if not leaf or leaf.endswith("…") or len(leaf) > ACTOR_HEADING_CHARS or not _NUMBERED.match(leaf):
         return None
-    name = fold(leaf.split(None, 1)[1]).lower()
-    if not _BODY.match(name) or name in fold(chunk.text[:300]).lower():
+    name = nfc(leaf.split(None, 1)[1]).lower()
+    if not _BODY.match(name) or fold(name) in fold(chunk.text[:300]).lower():
         return None
     return heading_above(index, chunk, leaf)
 
@@ -89,7 +91,7 @@ def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citat
 
 
 OUTLINE_LINE_CHARS = 160  # a sub-heading line that runs on into its text ("2. Tài liệu sinh hoạt: Tác phẩm …") is cut here
-OUTLINE_PASSAGE_CHARS = 4000  # the cited passage of an outline: the section from its heading, at most this long
+OUTLINE_PASSAGE_CHARS = 20000  # an outline lists the sub-headings this close to the section's heading line
 
 
 def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) -> tuple[str, object] | None:
@@ -102,16 +104,18 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
         text = index.doc_text(lead.chunk.doc_id)
     except OSError:
         return None
-    sec = locate(text, query.section)
+    sec = locate(text, query.section, before=lead.chunk.span[0]) or locate(text, query.section)
     if sec is None:
         return None
-    first = next((c for c in index.chunks if c.doc_id == lead.chunk.doc_id and sec.start <= c.span[0] < sec.end), None)
+    rows = index.doc_rows(lead.chunk.doc_id)
+    first = next((c for c in (index.chunks[r] for r in rows) if c.doc_id == lead.chunk.doc_id
+                  and sec.start <= c.span[0] < sec.end), None)
     if first is None:
         return None
     lines = [(sec.start, sec.line_end)]
     if asks_outline(query.normalized or query.question):
-        lines += list(sec.children)
-        end = min(sec.end, sec.start + OUTLINE_PASSAGE_CHARS)
+        lines += [(a, b) for a, b in sec.children if b - sec.start <= OUTLINE_PASSAGE_CHARS]
+        end = max(first.span[1], lines[-1][1])  # through the last sub-heading listed
     else:
         end = first.span[1]
     end = max(end, sec.line_end)

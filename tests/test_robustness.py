@@ -688,3 +688,37 @@ def test_asked_all_of_a_bodys_tasks_its_whole_part_is_quoted_in_order(assistant)
     from rag.query import asks_all_tasks
 
     assert not asks_all_tasks("ban tuyen giao thi uy duoc giao tham muu thuc hien nhung noi dung nao?")
+
+
+def test_section_numbers_are_read_only_where_a_section_is_named():
+    """"mức vi phạm", "một phần vì", "phần lí luận" name no section (Roman numerals count in
+    capitals, and with diacritics typed "mục" must be "mục"); "Phụ lục I" is "Phụ lục số 01"; a
+    heading numbered "I)" is a section heading too."""
+    from rag.sections import SectionRef, asked_section, locate
+
+    assert asked_section("Kế hoạch 205 quy định mức vi phạm nào thì bị xử lý?") is None
+    assert asked_section("một phần vì sao") is None and asked_section("phần lí luận") is None
+    assert asked_section("muc VI cua huong dan ten gi") == SectionRef("VI", False)
+    assert asked_section("Mục 2.1 của kế hoạch nói gì?") == SectionRef("2.1", False)
+    assert asked_section("mục 2 nói gì") is None  # every section numbers its parts from 1
+    assert SectionRef("I", True).heads("Phụ lục số 01: PHÂN CÔNG NHIỆM VỤ")
+    sec = locate("I) A\n1) b\n2) c\nII) D\n1) e", SectionRef("I", False))
+    assert sec is not None and len(sec.children) == 2
+
+
+def test_outlines_titles_and_bodies_hold_on_the_corpus(assistant):
+    outline = assistant.answer("Mục II của Kế hoạch 205 gồm những nội dung nào?")
+    assert "1. Những nội dung cốt lõi" in outline.answer and "2. Giá trị của tác phẩm" in outline.answer
+    _quoted_parts_are_verbatim(assistant, outline)
+    annex = assistant.answer("Phụ lục I của Kế hoạch 205 có tên là gì?")
+    assert annex.answer.startswith("Phụ lục số 01: PHÂN CÔNG NHIỆM VỤ")
+    # "1. Tổ chức hội nghị học tập tác phẩm" names a task, not a body
+    who = assistant.answer("Ai tham dự hội nghị học tập tác phẩm của Mặt trận thành phố?")
+    assert not who.answer.startswith("1. Tổ chức hội nghị")
+    # a quoted phrase of the named plan's own title (commas lost in normalising) is still its own
+    own = assistant.answer("Kế hoạch của Huyện ủy về tác phẩm “Kiên quyết, kiên trì” ban hành ngày nào?")
+    assert own.refused and "không ghi ngày ban hành" in own.answer
+    from rag.query import asks_all_tasks, asks_basis
+
+    assert asks_all_tasks("trong ke hoach nay, ban tuyen giao thi uy co nhiem vu gi?")
+    assert not asks_basis("Việc đánh giá căn cứ tiêu chí nào?")
