@@ -385,6 +385,15 @@ class Lexicon:
         return math.log1p(sum(self.pairs.get(f"{x} {y}", 0) for x in self.by_fold.get(a, [a]) for y in self.by_fold.get(b, [b])))
 
     # -- 3. spelling
+    def ordinal_spelled(self, text: str) -> str:
+        """"Phần II", "phần 2" → "phần thứ hai" where the corpus names its parts that way (the book's
+        "Phần thứ hai"); a plan's own "II." sections are asked for with the plan named (rag.sections)."""
+        def spell(m: re.Match) -> str:
+            noun, number = m.group(1), m.group(2)
+            word = _ORDINAL_WORDS.get(number.upper() if not number.isdigit() else number)
+            return f"{noun} thứ {word}" if word and word in self.ordinal_names.get(noun.lower(), ()) else m.group(0)
+        return _NUMBERED_PART.sub(spell, text)
+
     def correct(self, text: str) -> str:
         """The likeliest corpus spelling of every word (see the module docstring); punctuation,
         numbers and unknown words stay as they are."""
@@ -480,6 +489,12 @@ class Lexicon:
                 for spelled in self.by_fold.get(g, []):
                     out.setdefault(spelled, COST["edit"])
         return list(out.items())
+
+
+_NUMBERED_PART = re.compile(r"(?<!\w)([Pp]hần|[Ll]ần)\s+(I{1,3}|IV|VI{0,3}|[1-9])(?!\w)")
+_ORDINAL_WORDS = {"1": "nhất", "I": "nhất", "2": "hai", "II": "hai", "3": "ba", "III": "ba", "4": "tư", "IV": "tư",
+                  "5": "năm", "V": "năm", "6": "sáu", "VI": "sáu", "7": "bảy", "VII": "bảy", "8": "tám", "VIII": "tám",
+                  "9": "chín"}
 
 
 # Question phrasing the documents rarely contain, added to the corpus counts (PSEUDO_COUNT each)

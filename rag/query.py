@@ -421,6 +421,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
         current = drop_measure_words(aliases.spell(lex.correct(expanded)), lex)
         named = {**named, **aliases.match(current)}
+        if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
+            current = lex.ordinal_spelled(current)
         missing = missing_entities(core, expanded, current, lex)
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core

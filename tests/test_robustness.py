@@ -722,3 +722,14 @@ def test_outlines_titles_and_bodies_hold_on_the_corpus(assistant):
 
     assert asks_all_tasks("trong ke hoach nay, ban tuyen giao thi uy co nhiem vu gi?")
     assert not asks_basis("Việc đánh giá căn cứ tiêu chí nào?")
+
+
+def test_a_part_of_the_book_asked_by_its_number_is_its_ordinal_name(assistant, lex):
+    """"Phần II", "phan 3" of the book are its "Phần thứ hai", "Phần thứ ba" (the corpus names the
+    parts so); with a plan named, "Phần II" stays that plan's section II."""
+    assert lex.ordinal_spelled("Phần II của tác phẩm") == "Phần thứ hai của tác phẩm"
+    assert lex.ordinal_spelled("phần 7 của tác phẩm") == "phần 7 của tác phẩm"  # the corpus has no "phần thứ bảy"
+    third = assistant.answer("phan 3 cua tac pham ten la gi")
+    assert "Trên dưới đồng lòng, dọc ngang thông suốt" in third.answer
+    plan = assistant.answer("Phần II của kế hoạch 205 có tên là gì?")
+    assert plan.answer.startswith("II. NỘI DUNG SINH HOẠT")
