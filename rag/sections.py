@@ -19,7 +19,7 @@ from hoidap.textnorm import fold, has_diacritics, nfc
 # number the sub-sections of every section from 1, so it names no one section. Roman numerals
 # count only in capitals, and with diacritics typed the section words must carry theirs: "mức vi
 # phạm", "một phần vì", "phần lí luận" name no section.
-_NUMERAL = r"([IVXL]{1,5}|\d{1,2}(?:\.\d{1,2})+|(?<=lục )\d{1,2}|(?<=lục số )\d{1,2}|(?<=luc )\d{1,2}|(?<=luc so )\d{1,2})"
+_NUMERAL = r"([IVXL]{1,5}|\d{1,2}(?:\.\d{1,2})*)"
 _ASKED_ACCENTED = re.compile(r"(?<!\w)(?i:(mục|phần|phụ lục(?: số)?))\s+" + _NUMERAL + r"\.?(?!\w)")
 _ASKED_FOLDED = re.compile(r"(?<!\w)(?i:(muc|phan|phu luc(?: so)?))\s+" + _NUMERAL + r"\.?(?!\w)")
 _OUTLINE = re.compile(r"\b(gom|co) (nhung|cac|may) (noi dung|muc|phan|y|tieu muc|diem|van de)\b"
@@ -62,6 +62,8 @@ def asked_section(question: str) -> SectionRef | None:
         kind, label = fold(m.group(1)).lower(), m.group(2).rstrip(".")
         if kind.startswith("phu luc"):
             return SectionRef(label=label, annex=True)
+        if label.isdigit():
+            continue  # "mục 2": every section numbers its parts from 1
         return SectionRef(label=label, annex=False)  # a capital Roman numeral or a dotted "2.1"
     return None
 
