@@ -22,6 +22,7 @@ ALLOWED_TYPES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm", ".jsonl", ".cs
 META_FIELDS = ("title", "issuer", "number", "date", "kind")
 META_SUFFIX = ".meta.json"
 KEEP_JOBS = 100
+JOB_LOG_LINES = 200  # a job's message log; a 600-page book logs one line per embedded batch
 
 
 class AdminError(ServiceError):
@@ -44,6 +45,14 @@ class Job:
     eta_s: float | None = None  # estimated seconds left while embedding (measured rate of this run)
     embedded: int = 0  # passages embedded by this job
     cached: int = 0  # passages whose vectors came from the embedding cache
+    log: list[str] = field(default_factory=list)  # every message this job showed, oldest first (capped)
+
+    def say(self, message: str) -> None:
+        """Show `message` now and keep it in the log, so a poller that looked away misses nothing."""
+        self.message = message
+        if not self.log or self.log[-1] != message:
+            self.log.append(message)
+            del self.log[:-JOB_LOG_LINES]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,18 +136,19 @@ class Admin:
 
     def _run(self, job: Job, saved: list[Path], fresh: list[Path]) -> None:
         with self._run_lock:
-            job.status, job.message = "running", "Đang đọc và phân đoạn tài liệu…"
+            job.status = "running"
+            job.say("Đang đọc và phân đoạn tài liệu…")
 
             def progress(done, total, name):
                 if total:
                     job.progress = min(0.95, 0.1 + 0.4 * done / total)
-                    job.message = f"Đang đọc tệp {done}/{total}: {name}"
+                    job.say(f"Đang đọc tệp {done}/{total}: {name}")
                 elif hasattr(name, "vietnamese"):  # an EmbedStatus after each embedded batch
-                    job.message = f"Đang tạo véc-tơ: {name.vietnamese()}"
+                    job.say(f"Đang tạo véc-tơ: {name.vietnamese()}")
                     job.progress = max(job.progress, min(0.95, 0.5 + 0.45 * name.fraction))
                     job.eta_s = None if name.eta_s is None else round(name.eta_s, 1)
                 else:
-                    job.message = f"Đang tạo véc-tơ: {name}"
+                    job.say(f"Đang tạo véc-tơ: {name}")
                     job.progress = max(job.progress, 0.5)
 
             try:
@@ -147,7 +157,8 @@ class Admin:
                 for path in fresh:  # nothing of this upload waits to be picked up by a later ingest
                     path.unlink(missing_ok=True)
                     path.with_name(path.name + META_SUFFIX).unlink(missing_ok=True)
-                job.status, job.message, job.finished = "failed", f"Nạp tài liệu thất bại: {e}", time.time()
+                job.say(f"Nạp tài liệu thất bại: {e}")  # message first: a poller stops at the status
+                job.status, job.finished = "failed", time.time()
                 return
             names = {p.name for p in saved}
             job.added = [s for s in report.added if Path(s).name in names]
@@ -159,13 +170,13 @@ class Admin:
             job.chunks, job.embedded, job.cached = report.chunks, report.embedded, report.cached
             job.progress, job.finished, job.eta_s = 1.0, time.time(), 0.0
             if job.failed and not (job.added or job.updated):
+                job.say("Không nạp được: " + "; ".join(f"{n}: {r}" for n, r in job.failed))
                 job.status = "failed"
-                job.message = "Không nạp được: " + "; ".join(f"{n}: {r}" for n, r in job.failed)
             else:
-                job.status = "done"
                 ok = len(job.added) + len(job.updated)
-                job.message = f"Đã nạp {ok} tệp ({report.embedded} đoạn mới tạo véc-tơ, {report.cached} đoạn lấy từ bộ nhớ đệm); có thể hỏi ngay." + (
-                    " Lỗi: " + "; ".join(f"{n}: {r}" for n, r in job.failed) if job.failed else "")
+                job.say(f"Đã nạp {ok} tệp ({report.embedded} đoạn mới tạo véc-tơ, {report.cached} đoạn lấy từ bộ nhớ đệm); có thể hỏi ngay." + (
+                    " Lỗi: " + "; ".join(f"{n}: {r}" for n, r in job.failed) if job.failed else ""))
+                job.status = "done"
 
     def job(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

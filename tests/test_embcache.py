@@ -225,16 +225,16 @@ def test_admin_job_shows_embedding_progress_and_the_chat_keeps_answering(tmp_pat
     admin = Admin(service)
     data = (SEEDS / "ke-hoach-205-thanh-uy-yen-bai.txt").read_bytes()
     job = admin.upload([("ke-hoach-205.txt", data)])
-    messages, answers = [], []
+    answers = []
     while job.status in ("queued", "running"):
-        if job.message not in messages:
-            messages.append(job.message)
         answers.append(service.ask(PLAN_Q))
         time.sleep(0.05)
     assert job.status == "done", job.message
     assert answers and not any(a.refused for a in answers)
-    embedding = [m for m in messages if m.startswith("Đang tạo véc-tơ: ke-hoach-205.txt: đã tạo véc-tơ ")]
-    assert embedding, messages
+    # The job's log keeps every progress line, so a busy machine polling slowly still sees them all.
+    assert job.log[0] == "Đang đọc và phân đoạn tài liệu…" and job.log[-1] == job.message
+    embedding = [m for m in job.log if m.startswith("Đang tạo véc-tơ: ke-hoach-205.txt: đã tạo véc-tơ ")]
+    assert len(embedding) >= 2, job.log  # one line per embedded batch of 32, and there are more than 32
     assert any(re.search(r"tệp còn khoảng \d+ (giây|phút) · toàn bộ \d+%, còn khoảng", m) for m in embedding), embedding
     uploaded = next(d for d in service.documents() if d.source.endswith("ke-hoach-205.txt"))
     assert job.embedded == uploaded.chunks > 32 and job.cached == 0
