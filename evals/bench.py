@@ -427,7 +427,7 @@ def run_realtext(settings: Settings, n: int = 100_000, corpus_index: Path | None
     from evals import realtext as R
     from evals.dataset import DEFAULT_QUESTIONS, load_questions
     from evals.metrics import score_one
-    from evals.dataset import has_evidence
+    from evals.dataset import has_evidence, shown_text
     from hoidap.embcache import EmbeddingCache
     from hoidap.embeddings import make_embedder
     from hoidap.store import IndexStore, index_text
@@ -497,7 +497,7 @@ def run_realtext(settings: Settings, n: int = 100_000, corpus_index: Path | None
                 scored.append(score_one(q, rec))
                 if not q.unanswerable:
                     first = body["retrieved"][0] if body["retrieved"] else None
-                    top_corpus.append(bool(first) and first["doc_id"] in corpus_docs and has_evidence(q, first["passage"]))
+                    top_corpus.append(bool(first) and first["doc_id"] in corpus_docs and has_evidence(q, shown_text(first)))
             wall = time.perf_counter() - t1
         status = _proc_status(server.proc.pid)
     answerable = [s for s in scored if not s["unanswerable"]]

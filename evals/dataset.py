@@ -56,6 +56,13 @@ def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:
     return not refused and all(any(contains(answer, alt) for alt in group) for group in q.answer_contains)
 
 
+def shown_text(passage: dict) -> str:
+    """What a reader is shown for a retrieved or cited passage: its heading path, then its text.
+    A passage is scored with its heading, as retrieval benchmarks score a document's title with
+    its body: the answer to "what is section VI called" is the heading every source line shows."""
+    return f"{passage.get('heading') or ''}\n{passage['passage']}"
+
+
 def has_evidence(q: EvalQuestion, text: str) -> bool:
     return any(contains(text, e) for e in q.evidence)
 

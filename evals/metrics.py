@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .dataset import EvalQuestion, answer_correct, has_evidence, page_hit
+from .dataset import EvalQuestion, answer_correct, has_evidence, page_hit, shown_text
 
 KS = (1, 3, 5, 10)
 
@@ -19,7 +19,7 @@ def score_one(q: EvalQuestion, result: dict, derived: set[str] | None = None) ->
                "latency_ms": result["latency_ms"], "unanswerable": q.unanswerable, "refused": result["refused"]}
     if q.unanswerable:
         return s
-    relevant = [has_evidence(q, r["passage"]) for r in result["retrieved"][:10]]
+    relevant = [has_evidence(q, shown_text(r)) for r in result["retrieved"][:10]]
     for k in KS:
         s[f"hit@{k}"] = any(relevant[:k])
     first = next((i for i, r in enumerate(relevant) if r), None)
@@ -27,7 +27,7 @@ def score_one(q: EvalQuestion, result: dict, derived: set[str] | None = None) ->
     dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
     idcg = sum(1 / math.log2(i + 2) for i in range(sum(relevant)))
     s["ndcg@10"] = dcg / idcg if idcg else 0.0
-    cited = [has_evidence(q, c["passage"]) for c in result["citations"]]
+    cited = [has_evidence(q, shown_text(c)) for c in result["citations"]]
     s["citation_hit"] = any(cited)
     if cited:
         s["citation_precision"] = sum(cited) / len(cited)

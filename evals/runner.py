@@ -10,7 +10,7 @@ from hoidap.settings import Settings
 from hoidap.schema import AnswerOut, Turn
 from hoidap.service import Service
 
-from .dataset import DEFAULT_QUESTIONS, EvalQuestion, answer_correct, has_evidence, load_questions
+from .dataset import DEFAULT_QUESTIONS, EvalQuestion, answer_correct, has_evidence, load_questions, shown_text
 from .metrics import aggregate, by_tag, score_one
 
 
@@ -51,7 +51,7 @@ def run_system(name: str, answer_fn, questions: list[EvalQuestion], progress=Non
 def failures(questions: list[EvalQuestion], results: list[dict]) -> list[dict]:
     out = []
     for q, r in zip(questions, results):
-        cited = any(has_evidence(q, c["passage"]) for c in r["citations"])
+        cited = any(has_evidence(q, shown_text(c)) for c in r["citations"])
         if not answer_correct(q, r["answer"], r["refused"]) or (not q.unanswerable and not cited):
             out.append({"id": q.id, "question": q.question, "tags": q.tags, "unanswerable": q.unanswerable,
                         "expected": q.answer_contains, "evidence": q.evidence, "answer": r["answer"],

@@ -12,10 +12,10 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, FOLDED_STOPWORDS, Query, has_fact
+from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_recipients, has_fact
 from .retrieve import coverage, led_by
 from .sections import asks_outline
-from .titles import actor_heading, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
+from .titles import actor_heading, actor_line, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -219,6 +219,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
+    if _is_recipients_block(chunk) and asks_recipients(query.normalized or query.question):
+        # "… được gửi tới những cơ quan nào": the whole "Nơi nhận" list, in order
+        each = max(80, budget // max(1, len(all_units)))
+        sent_to = [_cut(u, each) for u in all_units]
+        return "\n".join(sent_to), _locate(chunk.text, sent_to)
     if query.all_tasks and query.subject and not query.besides and led_by(chunk, query.subject):
         # "X có nhiệm vụ gì" and the passage is X's own part of the plan: its tasks, in order
         each = max(120, budget // max(1, len(all_units)))
@@ -247,6 +252,10 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             used += len(p) + 1
         picked = kept
     return text, _locate(chunk.text, picked)
+
+
+def _is_recipients_block(chunk) -> bool:
+    return fold(chunk.leaf_heading or "").strip(" :").lower() == fold(RECIPIENTS)
 
 
 def _bare(unit: str) -> str:
@@ -382,7 +391,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead_text, spans = quote(index, query, first, per_item or LEAD_CHARS - 200, strict=bool(per_item))
     citations = [citation(1, first, spans)]
     text = f"{lead_text} [1]"
-    actor = actor_heading(index, first) if query.qtype == "who" and not query.asks_signer and not titled else None
+    actor = None
+    if query.qtype == "who" and not query.asks_signer and not titled:
+        actor = actor_heading(index, first) or actor_line(first, spans)
     if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
         heading, citations[0] = with_heading_line(index, citations[0], actor)
         text = f"{heading}:\n{text}"

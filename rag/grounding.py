@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from hoidap.textnorm import canonical, fold, squash_spaces
 
 from .normalize import Lexicon
+from .query import asks_basis
 
 # The 63 provinces and centrally-run cities (names as written), for places named in questions.
 PROVINCES = """An Giang|Bà Rịa - Vũng Tàu|Bà Rịa|Vũng Tàu|Bạc Liêu|Bắc Giang|Bắc Kạn|Bắc Ninh|Bến Tre|Bình Dương|Bình Định
@@ -109,13 +110,18 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             covered.add(fname)
     # names typed without diacritics or capitals after a committee word ("thi uy son tay"):
     # a word the corpus never uses right after it
-    for m in re.finditer(r"(?<!\w)(tinh uy|thanh uy|huyen uy|thi uy|quan uy) (\w+) ?(\w+)?", f_exp if typed_plain else ""):
-        w1, w2 = m.group(2), m.group(3) or ""
+    for m in re.finditer(r"(?<!\w)(tinh uy|thanh uy|huyen uy|thi uy|quan uy) (\w+) ?(\w+)?(?: (\w+))?", f_exp if typed_plain else ""):
+        w1, w2, w3 = m.group(2), m.group(3) or "", m.group(4) or ""
         if w1 in _STOP or lex.known_folded(w1) or lex.occurs(f"{m.group(1)} {w1}") or any(w1 in c for c in covered):
             continue
         if lex.occurs(f"{w1} {w2}".strip()) or (not w2 and lex.occurs(w1)):
             continue
-        out.append(Missing("place", _span(expanded, m.start(), m.end(), f_exp)))
+        if w2 and w3 and lex.occurs(f"{w2} {w3}"):
+            # "huyen uy lay noi dung …": "noi dung" is the corpus's "nội dung", so the name would be
+            # the one syllable "lay"; a place's name has two, and one unaccented syllable is a word
+            continue
+        end = m.end(3) if w2 else m.end(2)
+        out.append(Missing("place", _span(expanded, m.start(), end, f_exp)))
         covered.add(w1)
     # bodies: "Sở Tư pháp", "Phòng Y tế", "Ban Dân vận", "Quận ủy"
     for m in re.finditer(r"(?<!\w)(so|phong) (" + "|".join(sorted(DEPARTMENTS, key=len, reverse=True)) + r")(?!\w)", f_exp):
@@ -258,9 +264,10 @@ class RoleQuestion:
     text: str  # the office as asked, for messages
 
 
-def role_question(folded_question: str) -> RoleQuestion | None:
+def role_question(folded_question: str, question: str = "") -> RoleQuestion | None:
     """'chủ tịch UBND thành phố Yên Bái là ai' → the office asked for; None when the question
-    does not ask who holds an office (or names no organisation after it)."""
+    does not ask who holds an office (or names no organisation after it). `question`: the same
+    text with its diacritics, so messages name the office as the user wrote it."""
     if not _WHO.search(folded_question) or re.search(r"\bky\b", folded_question):
         return None
     for office in OFFICES:
@@ -270,15 +277,20 @@ def role_question(folded_question: str) -> RoleQuestion | None:
         rest = folded_question[m.end():]
         words = [w for w in re.findall(r"\w+", rest)]
         qual = []
-        for w in words:
-            if w in _STOP or w in ("ten", "dong", "chi", "nguoi", "ong"):
+        for i, w in enumerate(words):
+            # "… là đồng chí nào": "đồng chí" ends it; "chỉ" of "Ban Chỉ đạo 35" does not
+            if w in _STOP or w in ("ten", "nguoi", "ong") or (w == "dong" and words[i + 1:i + 2] == ["chi"]):
                 break
             qual.append(w)
         if not qual:
             return None
         deputy = office.startswith("pho ") or bool(m.group(1))
         head = office.removeprefix("pho ")
-        return RoleQuestion(office=head, deputy=deputy, qualifier=qual, text=squash_spaces(m.group(0) + " " + " ".join(qual)))
+        text = squash_spaces(m.group(0) + " " + " ".join(qual))
+        written = folded_question.find(text, m.start())
+        if len(question) == len(folded_question) and written >= 0:
+            text = question[written:written + len(text)]
+        return RoleQuestion(office=head, deputy=deputy, qualifier=qual, text=text)
     return None
 
 
@@ -430,7 +442,7 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …")
 _ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|yeu cau|giao|de nghi|chi dao|cac|moi)\b).)*?"
-                         r"\b(?:duoc |da )?ban hanh (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu)")
+                         r"\b(?:duoc |da )?ban hanh (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
 
 
 def asks_issue_date(question: str) -> bool:
@@ -454,9 +466,10 @@ def about_cited_document(question: str, meta: dict) -> bool:
     """The question asks about a document the named one cites, without its number: "Kế hoạch …
     chủ đề “Giữ trọn lời thề đảng viên”, được nhắc tới trong kế hoạch học tập tác phẩm, ban hành
     ngày nào?" — it says so ("được nhắc tới trong …"), or quotes a name that is not in the named
-    document's title."""
+    document's title. A basis question ("được xây dựng để thực hiện kế hoạch nào …, ban hành ngày
+    nào?") asks for the date of the document it implements."""
     folded = fold(question).lower()
-    if _CITED_IN.search(folded):
+    if _CITED_IN.search(folded) or asks_basis(question):
         return True
     def words(text: str) -> str:  # punctuation aside: the question may have lost its commas
         return " " + " ".join(re.findall(r"\w+", fold(text).lower())) + " "

@@ -67,6 +67,8 @@ _COUNTED = re.compile(r"(?<!\w)(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\
 def counted_noun(question: str) -> str | None:
     """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
     passage answers it only if it gives a number of that ("600 trang")."""
+    if _ASKS_MONEY.search(fold(question).lower()):
+        return MONEY
     m = _COUNTED.search(canonical(question))
     if not m:
         return None
@@ -85,8 +87,27 @@ _FOLDED_FUNCTION = {"la", "co", "khong", "cua", "va", "cac", "nhung", "trong", "
 _COUNT_WORDS = "|".join(["mot", "hai", "ba", "bon", "tu", "nam", "sau", "bay", "tam", "chin", "muoi", "tram", "nghin", "ngan"])
 
 
+# What a count of people ("bao nhiêu người") may be given in (accent-free, one word each:
+# `counts` allows one word between the number and the noun, "500 đại biểu" → "dai bieu").
+PEOPLE_NOUNS = ("nguoi", "dai", "dang vien", "can bo", "hoi vien", "hoc vien", "thanh vien", "dong chi", "luot")
+# A price or a sum of money ("giá bao nhiêu tiền", "kinh phí bao nhiêu"): a passage answers it
+# only with an amount in some currency ("25.000 đồng", "2 triệu", "150.000đ").
+MONEY = "tien"
+_ASKS_MONEY = re.compile(r"\b(bao nhieu tien|may tien|bn tien|(gia|kinh phi|chi phi|so tien|ngan sach)( [a-z]+){0,4}"
+                         r" (la )?(bao nhieu|may|bn)|gia tien|het bao nhieu)\b")
+_AMOUNT = re.compile(r"(?<![\w/])\d[\d.,]*\s*(?:dong|d|vnd|vnđ|nghin|ngan|trieu|ty|ti)\b")
+
+
 def counts(text: str, noun: str) -> bool:
-    """Whether `text` gives a number of `noun` ("111 bức ảnh", "ba phần", "01 bài")."""
+    """Whether `text` gives a number of `noun` ("111 bức ảnh", "ba phần", "01 bài"), or for
+    MONEY an amount ("25.000 đồng")."""
+    if noun == MONEY:
+        return _AMOUNT.search(fold(text).lower()) is not None
+    nouns = PEOPLE_NOUNS if noun == "nguoi" else (noun,)  # "quy mô bao nhiêu người": "(500 đại biểu)" too
+    return any(_counts_one(text, n) for n in nouns)
+
+
+def _counts_one(text: str, noun: str) -> bool:
     return re.search(rf"(?<![\w/])(?:\d[\d.,]*|{_COUNT_WORDS})\s+(?:\w+\s+)?{re.escape(noun)}(?!\w)",
                      fold(text).lower()) is not None
 
@@ -164,6 +185,43 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
     if not any(t.endswith("sách") or t.endswith("sach") for t in said):
         return []
     return [(fold(BOOK_NAME) if folded else BOOK_NAME, said)]
+
+
+# The shorthand of administrative documents: a passage's "(b/c)" in a "Nơi nhận" list is
+# "báo cáo", its "t/h" "thực hiện". And a document's "Nơi nhận" block is where it is sent:
+# "gửi tới những cơ quan nào" is answered there, though the block never says "gửi".
+SLASH_SHORTHAND = {"b c": "báo cáo", "t h": "thực hiện", "p h": "phối hợp", "k g": "kính gửi"}
+RECIPIENTS = "nơi nhận"
+SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
+
+
+_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b[bB]/[cC]\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b[^?]{0,60}\bgửi\b"
+                              r"[^?]{0,30}\b(những |các )?(ai|cơ quan nào|nơi nào|đơn vị nào)")
+
+
+def asks_recipients(question: str) -> bool:
+    """"Kế hoạch … được gửi tới những cơ quan nào?": the document's "Nơi nhận" (read with
+    diacritics: accent-free "gui"/"noi nhan" are too loose to steer retrieval)."""
+    return bool(_ASKS_RECIPIENTS.search(canonical(question)))
+
+
+def document_synonyms(question: str, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    """(a pair in the passage, the question's terms it stands for), as `_covered` reads them;
+    only for a question about where a document is sent, so a report question ("báo cáo gửi về
+    Ban Tuyên giáo trước ngày nào") is not drawn to the recipients' list."""
+    if not asks_recipients(question):
+        return []
+    f = fold if folded else (lambda w: w)
+    said = set(terms)
+    out = []
+    for short, reading in SLASH_SHORTHAND.items():
+        words = [f(w) for w in reading.split()] + [f(reading)]
+        if f(reading) in said:
+            out.append((short, [w for w in words if w in said]))
+    sent = [t for t in terms if t in {f(w) for w in SENT_WORDS}]
+    if sent:
+        out.append((f(RECIPIENTS), sent))
+    return out
 
 
 def restore_diacritics(text: str, restore: dict[str, str]) -> str:
@@ -497,10 +555,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
-                 role=None if signer else role_question(f_current), columns=_columns(f_current, columns),
+                 role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
-                 synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded),
+                 synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
+                 + document_synonyms(current, terms, folded),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current),
                  besides=state.answer if followup and asks_besides(current) else "",

@@ -81,6 +81,24 @@ def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
     return heading_above(index, chunk, leaf)
 
 
+def actor_line(cand: Candidate, quoted: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The same for a body's part that opens with its numbered line inside the passage ("4. Ban
+    Tuyên giáo Huyện ủy hướng dẫn tuyên truyền, phổ biến …"), when the answer quotes a later line
+    of it ("Thường xuyên theo dõi …; tham mưu … tổ chức sơ kết"): the document offsets of that
+    line's opening clause (up to its first comma or colon), which names the body."""
+    chunk = cand.chunk
+    first = chunk.text.split("\n", 1)[0]
+    if not _NUMBERED.match(first) or " " not in first or not quoted or min(s for s, _ in quoted) == 0:
+        return None
+    name = nfc(first.split(None, 1)[1]).lower()
+    if not _BODY.match(name):
+        return None
+    clause = re.match(r"[^,:;]*", first).group(0).rstrip(" .")
+    if len(clause) > ACTOR_HEADING_CHARS:
+        clause = clause[:ACTOR_HEADING_CHARS].rsplit(" ", 1)[0]
+    return chunk.span[0], chunk.span[0] + len(clause)
+
+
 def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citation):
     """The heading line as the answer's text, and its citation: the passage from that line on."""
     text = index.doc_text(lead.chunk.doc_id)

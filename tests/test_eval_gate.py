@@ -37,6 +37,22 @@ def test_question_set_is_complete():
     assert {"no-diacritics", "followup", "compare", "appendix", "qa", "list", "quote"} <= tags
 
 
+def test_a_passage_is_scored_with_the_heading_it_is_shown_with():
+    from evals.dataset import EvalQuestion
+    from evals.metrics import score_one
+
+    q = EvalQuestion(id="x", question="Mục VI của hướng dẫn có tiêu đề là gì?", answer_contains=[["TÀI LIỆU SINH HOẠT"]],
+                     evidence=["VI. TÀI LIỆU SINH HOẠT"])
+    under = {"heading": "VI. TÀI LIỆU SINH HOẠT", "passage": "- Tác phẩm “Kiên quyết, kiên trì …”", "doc_id": "hd"}
+    elsewhere = {"heading": "V. THỜI GIAN", "passage": "Trong tháng 5/2023.", "doc_id": "hd"}
+    first_under = score_one(q, {"answer": "VI. TÀI LIỆU SINH HOẠT [1]", "refused": False, "latency_ms": 1.0,
+                                "citations": [under], "retrieved": [under, elsewhere]})
+    assert first_under["hit@1"] and first_under["citation_hit"] and first_under["correct"]
+    second = score_one(q, {"answer": "Trong tháng 5/2023. [1]", "refused": False, "latency_ms": 1.0,
+                           "citations": [elsewhere], "retrieved": [elsewhere, under]})
+    assert not second["hit@1"] and second["hit@3"] and not second["citation_hit"] and not second["correct"]
+
+
 def test_phone_set_is_complete_and_split_once():
     dev, test = (load_questions(p) for p in PHONE.values())
     both = dev + test
