@@ -18,6 +18,8 @@ from .types import Answer
 # left out of each document's question, where they would only dilute its coverage.
 _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
                     r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b", re.I)
+# "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
+_BOTH = re.compile(r"\b(?:cả|ca)\s+(.+?)\s+(?:đều|deu)\b", re.I)
 # What joined the documents' names ("của A và của B", "ở A và ở B") is left dangling once a
 # name is taken out: "của và của B" → "của B", "ở A và ở?" → "ở A?".
 _DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I)
@@ -37,7 +39,7 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
-    if _FRAME.search(query.question):  # one passage cannot answer for each document: always apart
+    if _FRAME.search(query.question) or _BOTH.search(query.question):  # one passage cannot answer for each: always apart
         return list(matched)
     if whole.refused:
         return []
@@ -70,7 +72,7 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
             if not any(name in d for d in dropped):  # "huyen" inside "huyen uy", already gone
                 text = drop_name(text, name)
                 dropped.append(name)
-    text = squash_spaces(_FRAME.sub(" ", text))
+    text = squash_spaces(_FRAME.sub(" ", _BOTH.sub(r"\1", text)))
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
 
 

@@ -29,7 +29,7 @@ _WANTS = {
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
                           r"(may|nao|bao nhieu|gi)\b|\bso hieu\b"),
                DOC_NUMBER),
-    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao"
+    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
@@ -549,8 +549,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
-    if item is not None:  # "thứ năm" names the item; its words are not the topic
-        weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
+    if item is not None:  # "thứ năm" names the item; its words, and the pairs they form ("giá trị thứ", "2 của"), are not the topic
+        weights.update({t: 0.0 for t in terms if any(_ORDINAL_TERMS.match(w) for w in t.split())})
     if index is not None and named:
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,

@@ -420,6 +420,16 @@ def test_a_question_about_two_named_documents_is_answered_for_each(assistant):
     _quoted_parts_are_verbatim(assistant, result)
     signers = assistant.answer("Người ký kế hoạch của Huyện ủy và của Sở KH&CN Điện Biên là ai?")
     assert "Ung Văn Tám" in signers.answer and "Vũ Xuân Linh" in signers.answer
+    # "Cả A và B đều …" asks the same of both
+    both = assistant.answer("Cả kế hoạch của Sở KH&CN Điện Biên và Hướng dẫn của Ban Tuyên giáo Thị ủy đều yêu cầu gắn "
+                            "đợt sinh hoạt với Kết luận nào của Ban Chấp hành Trung ương?")
+    assert not both.refused and len(both.answer.split("• ")) == 3
+    assert {c.doc_id for c in both.citations} == {"ke-hoach-so-khcn-dien-bien", "huong-dan-ban-tuyen-giao-thi-uy"}
+    assert both.answer.count("Kết luận số 21-KL/TW ngày 25/10/2021") == 2
+    # "thời điểm báo cáo" asks for a date: the Huyện ủy part quotes its deadline
+    when = assistant.answer("Kế hoạch của Huyện ủy và Hướng dẫn của Ban Tuyên giáo Thị ủy quy định thời điểm báo cáo "
+                            "kết quả hằng năm khác nhau thế nào?")
+    assert "chậm nhất vào ngày 01/11 hàng năm" in when.answer and "tháng 11 hằng năm" in when.answer
 
 
 def test_one_name_made_of_two_documents_names_is_not_a_comparison(assistant):
@@ -802,3 +812,15 @@ def test_a_count_of_people_is_given_in_whatever_people_the_plan_counts(assistant
     assert not result.refused and "(500 đại biểu)" in result.answer and "Quý II/2023" in result.answer
     assert counts("(500 đại biểu)", "nguoi") and counts("120 đảng viên", "nguoi") and not counts("ngày 10/4/2023", "nguoi")
     assert not counts("(500 đại biểu)", "trang")
+
+
+def test_the_words_around_an_ordinal_are_not_topic_pairs(assistant):
+    """"giá trị thứ 2 của tác phẩm": "trị thứ" and "2 của" are pairs no passage has; weighed as
+    topic words they sank the coverage of the very item asked for and it was refused."""
+    from rag.query import understand
+
+    query = understand("giá trị thứ 2 của tác phẩm", index=assistant.index)
+    assert query.ordinal == 2 and query.weights["trị thứ"] == 0.0 and query.weights["2 của"] == 0.0
+    assert query.weights.get("giá trị", 1.0) > 0
+    result = assistant.answer("giá trị thứ 2 của tác phẩm")
+    assert not result.refused and result.answer.startswith("(2). Tác phẩm có ý nghĩa cả về lý luận và thực tiễn")
