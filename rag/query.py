@@ -281,9 +281,22 @@ class DocAliases:
             by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
         return cls(by_doc, cited)
 
-    def cited_only(self, found: dict[str, list[str]]) -> list[str]:
-        """Documents of `found` (see `match`) named only by the numbers of documents they cite."""
-        return [d for d, names in found.items() if names and all(n in self.cited.get(d, ()) for n in names)]
+    def cited_only(self, found: dict[str, list[str]], text: str = "") -> list[str]:
+        """Documents of `found` (see `match` on `text`) named only by the number of a document
+        they cite. A name of the document's own place or issuer that only says whose the cited
+        number is ("Kế hoạch 61-KH/HU của Huyện ủy Kim Sa", when Kim Sa's guidance cites it) does
+        not name it; "Thực hiện Kế hoạch 143-KH/TU, Huyện ủy yêu cầu …" does."""
+        folded = fold(text).lower()
+        out = []
+        for d, names in found.items():
+            cited = [n for n in names if n in self.cited.get(d, ())]
+            own = [n for n in names if n not in cited]
+            if not cited or any(re.search(r"\d", n) for n in own):
+                continue
+            if all(any(re.search(rf"(?<!\w){re.escape(c)}\s*,?\s*(?:cua|do)\s+(?:\w+\s+){{0,4}}?{re.escape(n)}(?!\w)", folded)
+                       for c in cited) for n in own):
+                out.append(d)
+        return out
 
     def spell(self, text: str) -> str:
         """Names of documents typed without diacritics take the documents' spelling
@@ -423,6 +436,11 @@ _DOC_NUMBER = re.compile(r"(?:(?:kế hoạch|hướng dẫn|công văn|kết lu
 _ASKS_ISSUER = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao) ban hanh\b|\bban hanh (boi|cua)\b|\bcua ai\b")
 
 
+# "Kế hoạch 61-KH/HU … yêu cầu tổ chức hội nghị vào ngày nào?" asks a date the document sets, not
+# the date the citing line gives for it
+_ASKS_CONTENT = re.compile(r"\b(yeu cau|quy dinh|(?<!tuyen )giao|de ra|dat ra|(?<!ban )chi dao|phan cong|de nghi)\b")  # not "huong dan": a kind of document
+
+
 def cited_document(question: str, named: dict, documents: dict[str, dict]) -> list:
     """A question about what a document says, naming it only by a number the corpus knows from
     another document's citation of it ("Kế hoạch 112-KH/ĐUK … giao những nhiệm vụ gì?"): the
@@ -430,7 +448,10 @@ def cited_document(question: str, named: dict, documents: dict[str, dict]) -> li
     answerable."""
     from .grounding import Missing
 
-    if wanted_fact(question) in ("date", "docnum") or _ASKS_ISSUER.search(fold(question).lower()):
+    folded = fold(question).lower()
+    wanted = wanted_fact(question)
+    of_its_content = wanted == "date" and _ASKS_CONTENT.search(folded) is not None
+    if (wanted in ("date", "docnum") and not of_its_content) or _ASKS_ISSUER.search(folded):
         return []
     m = _DOC_NUMBER.search(question)
     if not m:
@@ -487,7 +508,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         missing = []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
-    if index is not None and not missing and named and len(aliases.cited_only(named)) == len(named):
+    if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
         missing = cited_document(current, named, index.manifest.documents)
     if index is not None and not missing:
         from .grounding import undated_documents

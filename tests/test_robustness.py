@@ -387,6 +387,15 @@ def test_a_document_known_only_from_a_citation_is_not_in_the_corpus(assistant):
     assert "143-KH/TU" in result.answer and "chỉ được nhắc đến trong" in result.answer and "Huyện ủy" in result.answer
     own = assistant.answer("Thực hiện Kế hoạch 143-KH/TU, Huyện ủy yêu cầu các chi bộ làm gì?")  # the citing plan's own words
     assert "chỉ được nhắc đến" not in own.answer
+    # named with the citing plan's place too ("… của Tỉnh ủy Yên Bái"), and asked a date it sets:
+    # the number names the cited plan; its issue date, which the citing line gives, stays answerable
+    dated = assistant.answer("Kế hoạch 126-KH/TU của Tỉnh ủy Yên Bái yêu cầu tổ chức hội nghị vào ngày nào?")
+    assert dated.refused and "126-KH/TU" in dated.answer and "chỉ được nhắc đến trong" in dated.answer
+    issued = assistant.answer("Kế hoạch 126-KH/TU của Tỉnh ủy Yên Bái ban hành ngày nào?")
+    assert not issued.refused and "04/4/2023" in issued.answer
+    # "giao" of "Tuyên giáo" is not "giao" (assign): still a question of the issue date
+    board = assistant.answer("Hướng dẫn số 66-HD/BTGTU của Ban Tuyên giáo Tỉnh ủy có ngày ban hành là ngày nào?")
+    assert not board.refused and "14/4/2023" in board.answer
 
 
 @pytest.mark.parametrize("question,points", [
