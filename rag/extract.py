@@ -14,6 +14,7 @@ from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_recipients, has_fact
 from .retrieve import coverage, led_by
+from .structures import own_voice
 from .sections import asks_outline
 from .titles import actor_heading, actor_line, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
@@ -348,9 +349,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         return refusal(query, candidates, 0.0)
     if query.missing and not only_page(query.question):  # the question names something the corpus does not have
         return refusal(query, candidates, 0.0, [m.message() for m in query.missing] + [_available(index)])
-    lead = _lead(index, candidates)
+    lead = _lead(index, candidates, query)
     if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
-        lead = next((c for c in candidates if not _is_derived(index, c)
+        lead = next((c for c in candidates if not _is_derived(index, c, query)
                      and not all(_already_said(u, query) for u in units(c.chunk.text))), None)
         if lead is None:
             return refusal(query, candidates, 0.0, [NOTHING_ELSE])
@@ -456,15 +457,16 @@ def _restated_with(index: OpenIndex, candidates: list[Candidate], first: Candida
     return [by_id[p] for p in ids if p in by_id]
 
 
-def _is_derived(index: OpenIndex, cand: Candidate) -> bool:
+def _is_derived(index: OpenIndex, cand: Candidate, query: Query | None) -> bool:
+    """Derived, and not asked about itself ("Ai biên soạn tài liệu Hỏi - Đáp về …")."""
     st = _structures(index)
-    return st is not None and cand.chunk.doc_id in st.derived
+    return st is not None and cand.chunk.doc_id in st.derived and not (query is not None and own_voice(cand.chunk, query))
 
 
-def _lead(index: OpenIndex, candidates: list[Candidate]) -> Candidate | None:
+def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candidate | None:
     """The passage the answer quotes first: the best one of a primary document (a derived
     document's passage leads to its primary passage, which retrieval ranked above it)."""
-    return next((c for c in candidates if not _is_derived(index, c)), None)
+    return next((c for c in candidates if not _is_derived(index, c, query)), None)
 
 
 def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]:
@@ -543,7 +545,8 @@ def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate],
     passages (a Q&A booklet) are never quoted: their primary passage is."""
 
     def other(c: Candidate) -> bool:
-        return (c is not first and c.chunk.doc_id != first.chunk.doc_id and not _is_derived(index, c)
+        # (a derived document speaks for itself only as the lead, never as a second source)
+        return (c is not first and c.chunk.doc_id != first.chunk.doc_id and not _is_derived(index, c, None)
                 and not (c.chunk.dup_group and c.chunk.dup_group == first.chunk.dup_group))
 
     if len(query.docs) >= 2:

@@ -441,8 +441,8 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …")
-_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|yeu cau|giao|de nghi|chi dao|cac|moi)\b).)*?"
-                         r"\b(?:duoc |da )?ban hanh (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
+_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
+                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
 
 
 def asks_issue_date(question: str) -> bool:

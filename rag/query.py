@@ -349,6 +349,7 @@ class Query:
     synonyms: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation → terms of its reading
     weights: dict[str, float] = field(default_factory=dict)  # term → weight in coverage (default 1)
     issue_date: bool = False  # "Kế hoạch … ban hành ngày nào?": the named document's own date
+    about_derived: set[str] = field(default_factory=set)  # derived documents asked about themselves: a source here
     subject: str = ""  # accent-free: "ban tuyen giao huyen uy" of "Ban Tuyên giáo Huyện ủy có nhiệm vụ gì"
     all_tasks: bool = False  # "X có nhiệm vụ gì": every task of the body asked about (extract quotes its whole part)
     basis: bool = False  # "căn cứ văn bản nào", "để thực hiện kế hoạch số mấy": the lines naming what a plan implements
@@ -510,11 +511,16 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
         missing = cited_document(current, named, index.manifest.documents)
+    itself: set[str] = set()  # derived documents asked about as such (structures.about_derived)
+    if index is not None:
+        from .structures import about_derived, structures as _st
+
+        itself = about_derived(current, index.manifest.documents, _st(index).derived)
+        named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
     if index is not None and not missing:
         from .grounding import undated_documents
-        from .structures import structures as _st
 
-        missing = undated_documents(current, named, index.manifest.documents, _st(index).derived)
+        missing = undated_documents(current, named, index.manifest.documents, _st(index).derived - itself)
     if state is None and history:
         from .conversation import as_turns
 
@@ -582,7 +588,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
-                 basis=asks_basis(current),
+                 basis=asks_basis(current), about_derived=itself,
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  issue_date=asks_issue_date(current) and index is not None and any(

@@ -18,7 +18,7 @@ from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import BASIS_LINE, DOC_NUMBER, Query, has_fact
 from .sections import in_section
-from .structures import structures
+from .structures import own_voice, structures
 from .types import Candidate
 
 POOL = 40
@@ -177,7 +177,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
     query = ctx.query
     cov = passage_coverage(index, query, chunk, doc)
     leaf = chunk.leaf_heading
-    named = chunk.doc_id in query.docs and chunk.doc_id not in ctx.derived
+    named = chunk.doc_id in query.docs and (chunk.doc_id not in ctx.derived or own_voice(chunk, query))
     # (naming a derived document, "tài liệu Hỏi - Đáp", points at what it restates: no bonus)
     return {
         "rank": rrf / ctx.best,
@@ -303,7 +303,7 @@ def _promote_primaries(index: OpenIndex, query: Query, candidates: list[Candidat
     by_id = {c.chunk.chunk_id: c for c in candidates}
     ranked = sorted(candidates, key=lambda c: -c.score)
     for n, c in enumerate(ranked):
-        if c.chunk.doc_id not in st.derived:
+        if c.chunk.doc_id not in st.derived or own_voice(c.chunk, query):
             continue
         if n > 0:
             c.score -= DERIVED_PENALTY

@@ -140,6 +140,43 @@ def _build(index) -> Structures:
     return s
 
 
+_QA_WORDS = re.compile(r"\bhoi\s*-?\s*dap\b")
+ABOUT_RUN = 3  # title words after "Hỏi - Đáp" that the question must repeat, in order, to name the booklet itself
+
+
+def about_derived(question: str, documents: dict[str, dict], derived: set[str]) -> set[str]:
+    """The derived documents a question asks about as such ("Ai biên soạn tài liệu Hỏi - Đáp về
+    các kế hoạch học tập tác phẩm?", "… câu hỏi số 11 hỏi về gì?"): for what it says of itself a
+    booklet is the primary source. The question must repeat ABOUT_RUN words of its title right
+    after the "Hỏi - Đáp" it names: "Tài liệu Hỏi - đáp những nội dung cốt lõi của tác phẩm" is the
+    official booklet the plans distribute, not this one."""
+    folded = " ".join(re.findall(r"\w+", fold(question).lower()))
+    out = set()
+    for doc_id in derived:
+        title = " ".join(re.findall(r"\w+", fold(documents.get(doc_id, {}).get("title") or "").lower()))
+        m = _QA_WORDS.search(title)
+        words = title[m.end():].split() if m else []
+        if len(words) < ABOUT_RUN:
+            continue
+        run = " ".join(words[:ABOUT_RUN])
+        if any(folded[q.end():].lstrip().startswith(run) for q in _QA_WORDS.finditer(folded)):
+            out.add(doc_id)
+    return out
+
+
+_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so )?\d+\b")
+
+
+def own_voice(chunk, query) -> bool:
+    """A passage of a derived document that speaks for the document itself, when the question
+    asks about it: its opening lines (who compiled it, from what), and a numbered question of
+    it asked for by number ("câu hỏi số 11 hỏi về gì"). Its answers about the plans stay derived:
+    asked through the booklet, a plan's deadline is still quoted from the plan."""
+    if chunk.doc_id not in query.about_derived:
+        return False
+    return chunk.kind != "qa" or _NUMBERED_QUESTION.search(fold(query.normalized or query.question).lower()) is not None
+
+
 def is_derived(doc: dict) -> bool:
     """A document compiled from the other documents (its title or kind says so — "biên soạn
     từ …", "tổng hợp từ …" — or its metadata sets `derived`): it may lead to an answer but is

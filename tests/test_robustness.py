@@ -326,6 +326,23 @@ def test_naming_the_derived_booklet_does_not_pull_retrieval_to_it(assistant):
     assert result.citations[0].doc_id != "hoi-dap-noi-dung-ke-hoach"
 
 
+def test_the_booklet_asked_about_itself_is_its_own_source(assistant):
+    """What the project's Q&A booklet says of itself (who compiled it, from what) only it says:
+    named by its title ("Hỏi - Đáp về các kế hoạch …"), it is quoted and cited; named as "Tài
+    liệu Hỏi - đáp những nội dung cốt lõi" it is the official booklet the plans hand out."""
+    who = assistant.answer("Ai biên soạn tài liệu Hỏi - Đáp về các kế hoạch học tập tác phẩm?")
+    assert not who.refused and who.answer.startswith("Tài liệu này do nhóm biên soạn tổng hợp từ năm văn bản")
+    assert who.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    count = assistant.answer("tai lieu hoi dap ve cac ke hoach hoc tap tac pham tong hop tu bao nhieu van ban")
+    assert not count.refused and "năm văn bản kèm theo" in count.answer
+    undated = assistant.answer("Tài liệu Hỏi - Đáp về các kế hoạch học tập tác phẩm do nhóm biên soạn phát hành vào ngày nào?")
+    assert undated.refused and "không ghi ngày ban hành" in undated.answer
+    # a plan's own fact asked through the booklet is still quoted from the plan
+    plan = assistant.answer("Theo tài liệu Hỏi - Đáp về các kế hoạch, Ban Tuyên giáo Thị ủy yêu cầu báo cáo sơ kết khi nào?")
+    assert not plan.refused and "10/2025" in plan.answer
+    assert {c.doc_id for c in plan.citations} == {"huong-dan-ban-tuyen-giao-thi-uy"}
+
+
 def test_the_only_document_of_a_kind_is_named_by_its_kind(assistant):
     from rag.query import understand
 
