@@ -394,7 +394,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     text = f"{lead_text} [1]"
     actor = None
     if query.qtype == "who" and not query.asks_signer and not titled:
-        actor = actor_heading(index, first) or actor_line(first, spans)
+        actor = actor_heading(index, first) or actor_line(index, first, spans)
     if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
         heading, citations[0] = with_heading_line(index, citations[0], actor)
         text = f"{heading}:\n{text}"

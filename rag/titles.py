@@ -81,7 +81,7 @@ def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
     return heading_above(index, chunk, leaf)
 
 
-def actor_line(cand: Candidate, quoted: list[tuple[int, int]]) -> tuple[int, int] | None:
+def actor_line(index: OpenIndex, cand: Candidate, quoted: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The same for a body's part that opens with its numbered line inside the passage ("4. Ban
     Tuyên giáo Huyện ủy hướng dẫn tuyên truyền, phổ biến …"), when the answer quotes a later line
     of it ("Thường xuyên theo dõi …; tham mưu … tổ chức sơ kết"): the document offsets of that
@@ -96,7 +96,11 @@ def actor_line(cand: Candidate, quoted: list[tuple[int, int]]) -> tuple[int, int
     clause = re.match(r"[^,:;]*", first).group(0).rstrip(" .")
     if len(clause) > ACTOR_HEADING_CHARS:
         clause = clause[:ACTOR_HEADING_CHARS].rsplit(" ", 1)[0]
-    return chunk.span[0], chunk.span[0] + len(clause)
+    start, end = chunk.span[0], chunk.span[0] + len(clause)
+    try:  # the offsets must hold in the document's text (an index without it quotes no heading)
+        return (start, end) if index.doc_text(chunk.doc_id)[start:end] == clause else None
+    except OSError:
+        return None
 
 
 def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citation):
