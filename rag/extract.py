@@ -16,7 +16,7 @@ from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_recipie
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
-from .titles import actor_heading, actor_line, asks_title, heading_line, missing_section, section_answer, title_answer, with_heading_line
+from .titles import actor_heading, actor_line, asks_columns, asks_title, columns_answer, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -368,6 +368,12 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if (query.section is not None and lead.chunk.doc_id in query.docs
             and (asks_title(query.normalized or query.question) or asks_outline(query.normalized or query.question))):
         found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
+        if found:
+            text, cited = found
+            return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
+                          citations=[cited], retrieved=[lead] + [c for c in candidates if c is not lead])
+    if asks_columns(query.normalized or query.question) or asks_columns(query.question):
+        found = columns_answer(index, query, candidates, citation)  # "Bảng … gồm những cột nào?" (rag.titles)
         if found:
             text, cited = found
             return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),

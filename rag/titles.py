@@ -174,3 +174,51 @@ def with_heading_line(index: OpenIndex, cited, line: tuple[int, int]):
     start, end = line
     return text[start:end].strip(), cited.model_copy(update={
         "passage": text[start:cited.span[1]], "span": (start, cited.span[1]), "highlights": [(start, end)] + list(cited.highlights)})
+
+
+_ASKS_COLUMNS = re.compile(r"\b(?:những|các|mấy|bao nhiêu) cột\b|\bcột (?:nào|gì)\b")
+_ROW_KEYS = re.compile(r"(?:^|;\s*)([^:;\n]{1,60}):\s")
+
+
+_ASKS_COLUMNS_PLAIN = re.compile(r"\b(?:nhung|cac|may|bao nhieu) cot\b|\bcot (?:nao|gi)\b")
+
+
+def asks_columns(question: str) -> bool:
+    """"Bảng phân công … gồm những cột nào?" (with diacritics "cốt" is not "cột"; typed without
+    any, "nhung cot nao" is read as columns)."""
+    if _ASKS_COLUMNS.search(nfc(question).lower()):
+        return True
+    return fold(question) == question.lower() and bool(_ASKS_COLUMNS_PLAIN.search(question.lower()))
+
+
+def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], citation):
+    """The columns of the table the question is about: the rows of the named section's table
+    (or of the best-ranked row's document and section) each read "TT: 1; NỘI DUNG: …; CƠ QUAN
+    CHỦ TRÌ: …", a row leaving out its empty cells; the column names in their order, cited from
+    the row that has them all (or the most). None when the question's table has no rows."""
+    from .sections import in_section
+
+    rows = [c.chunk for c in candidates if c.chunk.kind == "row" and (not query.docs or c.chunk.doc_id in query.docs)]
+    if query.section is not None and hasattr(index, "doc_rows"):
+        docs = list(query.docs) or list(dict.fromkeys(r.doc_id for r in rows))
+        rows = [index.chunks[r] for d in docs for r in index.doc_rows(d)
+                if index.chunks[r].kind == "row" and in_section(index.chunks[r].heading, query.section)]
+    elif rows and hasattr(index, "doc_rows"):  # the best-ranked row's table: its document's rows under its heading
+        top = rows[0]
+        table = top.heading.split(PATH_SEP.strip())[0].strip()
+        rows = [index.chunks[r] for r in index.doc_rows(top.doc_id)
+                if index.chunks[r].kind == "row" and index.chunks[r].heading.startswith(table)]
+    if not rows:
+        return None
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for r in sorted(rows, key=lambda ch: ch.span[0]):
+        for k in dict.fromkeys(k.strip() for k in _ROW_KEYS.findall(r.text)):
+            seen[k] = seen.get(k, 0) + 1
+            names += [k] if k not in names else []
+    if len(rows) >= 3:  # a cell's own "Cấp cơ sở: …" is no column: a column names cells in many rows
+        names = [k for k in names if seen[k] >= max(2, 0.3 * len(rows))]
+    widest = max(rows, key=lambda ch: (len(_ROW_KEYS.findall(ch.text)), -ch.span[0]))
+    if len(names) < 2:
+        return None
+    return " | ".join(names) + " [1]", citation(1, Candidate(chunk=widest, doc=index.doc(widest.doc_id), score=0.0))

@@ -850,3 +850,20 @@ def test_the_words_around_an_ordinal_are_not_topic_pairs(assistant):
     assert query.weights.get("giá trị", 1.0) > 0
     result = assistant.answer("giá trị thứ 2 của tác phẩm")
     assert not result.refused and result.answer.startswith("(2). Tác phẩm có ý nghĩa cả về lý luận và thực tiễn")
+
+
+def test_a_tables_columns_are_named_from_its_rows(assistant):
+    """"Bảng … gồm những cột nào?": every row reads "TT: 1; NỘI DUNG: …; CƠ QUAN CHỦ TRÌ: …" (empty
+    cells left out), so the columns are the names its rows use, in order; a cell's own "Cấp cơ sở:"
+    is no column. "cốt lõi" typed without diacritics is not a column."""
+    from rag.titles import asks_columns
+
+    result = assistant.answer("Bảng phân công ở Phụ lục số 01 kèm Kế hoạch 205 gồm những cột nào?")
+    assert not result.refused
+    assert result.answer == "TT | NỘI DUNG | THỜI GIAN HOÀN THÀNH | LÃNH ĐẠO PHỤ TRÁCH | CƠ QUAN CHỦ TRÌ | CƠ QUAN PHỐI HỢP [1]"
+    cited = result.citations[0]
+    assert cited.doc_id == "ke-hoach-205-thanh-uy-yen-bai" and cited.heading.startswith("Phụ lục số 01")
+    assert all(name in cited.passage for name in result.answer.removesuffix(" [1]").split(" | "))
+    plain = assistant.answer("bang phan cong cua ke hoach 205 gom nhung cot nao")
+    assert plain.answer == result.answer
+    assert not asks_columns("noi dung cot loi cua tac pham gom nhung gi") and not asks_columns("Nội dung cốt lõi gồm những gì?")
