@@ -50,9 +50,8 @@ class Job:
     def say(self, message: str) -> None:
         """Show `message` now and keep it in the log, so a poller that looked away misses nothing."""
         self.message = message
-        if not self.log or self.log[-1] != message:
-            self.log.append(message)
-            del self.log[:-JOB_LOG_LINES]
+        if not self.log or self.log[-1] != message:  # a new list, swapped in: a poll never sees it half-trimmed
+            self.log = (self.log + [message])[-JOB_LOG_LINES:]
 
     def to_dict(self) -> dict:
         return asdict(self)

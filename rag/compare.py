@@ -19,7 +19,8 @@ from .types import Answer
 _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
                     r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b", re.I)
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
-_BOTH = re.compile(r"\b(?:cả|ca)\s+(.+?)\s+(?:đều|deu)\b", re.I)
+_BOTH = re.compile(r"(?<!tất )(?<!tat )\b(?:cả|ca)\s+((?:kế hoạch|hướng dẫn|văn bản|hai|ke hoach|huong dan|van ban|kh|hd)\b.+?)"
+                   r"\s+(?:đều|deu)\b", re.I)
 # What joined the documents' names ("của A và của B", "ở A và ở B") is left dangling once a
 # name is taken out: "của và của B" → "của B", "ở A và ở?" → "ở A?".
 _DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I)

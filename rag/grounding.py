@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from hoidap.textnorm import canonical, fold, squash_spaces
 
 from .normalize import Lexicon
-from .query import asks_basis
+from .query import asks_basis_document
 
 # The 63 provinces and centrally-run cities (names as written), for places named in questions.
 PROVINCES = """An Giang|Bà Rịa - Vũng Tàu|Bà Rịa|Vũng Tàu|Bạc Liêu|Bắc Giang|Bắc Kạn|Bắc Ninh|Bến Tre|Bình Dương|Bình Định
@@ -46,6 +46,9 @@ ORDINAL_WORDS = {"nhất": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5
 OFFICES = ["tong bi thu", "pho bi thu", "bi thu", "pho chu tich", "chu tich", "pho giam doc", "giam doc", "pho truong ban",
            "truong ban", "pho chanh van phong", "chanh van phong", "pho truong phong", "truong phong", "thu truong"]
 _WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
+# Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
+# none of them the first syllable of a district's or town's name
+_QUESTION_VERBS = set("lay yeu nop gui trien thuc ban hoc giao tham lam dua ghi neu viet doc tra xay".split())
 _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhung trong o duoc de ve voi cho tu den hay"
             " nhe a the nhu vay do nay kia ay".split())
 
@@ -116,12 +119,12 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             continue
         if lex.occurs(f"{w1} {w2}".strip()) or (not w2 and lex.occurs(w1)):
             continue
-        if w2 and w3 and lex.occurs(f"{w2} {w3}"):
-            # "huyen uy lay noi dung …": "noi dung" is the corpus's "nội dung", so the name would be
-            # the one syllable "lay"; a place's name has two, and one unaccented syllable is a word
+        if w1 in _QUESTION_VERBS and w2 and w3 and lex.occurs(f"{w2} {w3}"):
+            # "huyen uy lay noi dung …": a verb the question goes on with ("lấy nội dung"), not a
+            # place; a one-syllable name stays one ("thanh uy vinh to chuc …": Vinh)
             continue
-        end = m.end(3) if w2 else m.end(2)
-        out.append(Missing("place", _span(expanded, m.start(), end, f_exp)))
+        one_word = not w2 or (w3 and lex.occurs(f"{w2} {w3}"))  # "vinh to chuc": the name is "vinh"
+        out.append(Missing("place", _span(expanded, m.start(), m.end(2) if one_word else m.end(3), f_exp)))
         covered.add(w1)
     # bodies: "Sở Tư pháp", "Phòng Y tế", "Ban Dân vận", "Quận ủy"
     for m in re.finditer(r"(?<!\w)(so|phong) (" + "|".join(sorted(DEPARTMENTS, key=len, reverse=True)) + r")(?!\w)", f_exp):
@@ -469,7 +472,7 @@ def about_cited_document(question: str, meta: dict) -> bool:
     document's title. A basis question ("được xây dựng để thực hiện kế hoạch nào …, ban hành ngày
     nào?") asks for the date of the document it implements."""
     folded = fold(question).lower()
-    if _CITED_IN.search(folded) or asks_basis(question):
+    if _CITED_IN.search(folded) or asks_basis_document(question):
         return True
     def words(text: str) -> str:  # punctuation aside: the question may have lost its commas
         return " " + " ".join(re.findall(r"\w+", fold(text).lower())) + " "

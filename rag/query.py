@@ -47,6 +47,17 @@ BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,6
                         r"|Nghị quyết|[Cc]ông văn|Quy định|Quyết định)\b")
 
 
+# "để thực hiện tác phẩm", "nhằm thực hiện đợt sinh hoạt": what a plan is for, not the document it implements
+_PURPOSE = re.compile(r"\b(?:để|nhằm) thực hiện (?!(?:theo )?(?:các |những )?(?:kế hoạch|hướng dẫn|văn bản|chỉ thị|kết luận|nghị quyết"
+                      r"|công văn|quyết định)\b)")
+
+
+def asks_basis_document(question: str) -> bool:
+    """A basis question about the document a plan implements ("để thực hiện kế hoạch nào …", "văn
+    bản mà Thị ủy căn cứ …"), not a purpose ("kế hoạch … để thực hiện tác phẩm")."""
+    return asks_basis(_PURPOSE.sub(" ", canonical(question)))
+
+
 def asks_basis(question: str) -> bool:
     """Read with diacritics: accent-free, "dua vao" is as often "đưa vào" (put into) as "dựa vào"."""
     return bool(_ASKS_BASIS.search(canonical(question).lower()))
@@ -67,15 +78,14 @@ _COUNTED = re.compile(r"(?<!\w)(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\
 def counted_noun(question: str) -> str | None:
     """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
     passage answers it only if it gives a number of that ("600 trang")."""
-    if _ASKS_MONEY.search(fold(question).lower()):
-        return MONEY
     m = _COUNTED.search(canonical(question))
     if not m:
-        return None
+        return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
     word, nxt = m.group(1), fold(m.group(2) or "")
     stop = word in STOPWORDS if has_diacritics(word) or word in STOPWORDS else fold(word) in _FOLDED_FUNCTION
     if stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram"):
-        return None
+        # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money; an explicit count noun wins over it
+        return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
     return fold(word)
 
 
@@ -93,16 +103,17 @@ PEOPLE_NOUNS = ("nguoi", "dai", "dang vien", "can bo", "hoi vien", "hoc vien", "
 # A price or a sum of money ("giá bao nhiêu tiền", "kinh phí bao nhiêu"): a passage answers it
 # only with an amount in some currency ("25.000 đồng", "2 triệu", "150.000đ").
 MONEY = "tien"
-_ASKS_MONEY = re.compile(r"\b(bao nhieu tien|may tien|bn tien|(gia|kinh phi|chi phi|so tien|ngan sach)( [a-z]+){0,4}"
-                         r" (la )?(bao nhieu|may|bn)|gia tien|het bao nhieu)\b")
-_AMOUNT = re.compile(r"(?<![\w/])\d[\d.,]*\s*(?:dong|d|vnd|vnđ|nghin|ngan|trieu|ty|ti)\b")
+_ASKS_MONEY = re.compile(r"\b(bao nhieu tien|may tien|bn tien|((?<!tham )(?<!quoc )gia(?! tri| dinh| tang)|kinh phi|chi phi|so tien"
+                         r"|ngan sach)( [a-z]+){0,4} (la )?(bao nhieu|may|bn)|gia tien)\b")
+# "25.000 đồng", "25.000đ", "2 triệu đồng" (folded): a currency, not "15 đồng chí" or "2 triệu người"
+_AMOUNT = re.compile(r"(?<![\w/])\d[\d.,]*(?:đ\b|\s*(?:nghìn |ngàn |triệu |tỷ |tỉ )?(?:đồng(?! chí)|vnđ|vnd)\b)", re.I)
 
 
 def counts(text: str, noun: str) -> bool:
     """Whether `text` gives a number of `noun` ("111 bức ảnh", "ba phần", "01 bài"), or for
     MONEY an amount ("25.000 đồng")."""
-    if noun == MONEY:
-        return _AMOUNT.search(fold(text).lower()) is not None
+    if noun == MONEY:  # read with diacritics: "3 dòng" is no "3 đồng"
+        return _AMOUNT.search(canonical(text)) is not None
     nouns = PEOPLE_NOUNS if noun == "nguoi" else (noun,)  # "quy mô bao nhiêu người": "(500 đại biểu)" too
     return any(_counts_one(text, n) for n in nouns)
 
@@ -195,8 +206,10 @@ RECIPIENTS = "nơi nhận"
 SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
-_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b[bB]/[cC]\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b[^?]{0,60}\bgửi\b"
-                              r"[^?]{0,30}\b(những |các )?(ai|cơ quan nào|nơi nào|đơn vị nào)")
+# the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào"), not a report it asks for
+# ("… yêu cầu gửi báo cáo về đơn vị nào")
+_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b(?:(?!báo cáo)[^?]){0,60}\bgửi\b"
+                              r"(?! báo cáo| bc\b)[^?]{0,30}\b(những |các )?(ai|cơ quan nào|nơi nào|đơn vị nào)")
 
 
 def asks_recipients(question: str) -> bool:
@@ -374,6 +387,21 @@ def who_predicate(question: str, terms: list[str]) -> list[str]:
     return [t for t in terms if t in wanted]
 
 
+_ORDINAL_PHRASE = re.compile(r"(?:(\w+) )?(thứ \w+|đầu tiên|cuối cùng)(?: (\w+))?")
+
+
+def _pairs_across_ordinal(question: str, folded: bool) -> list[str]:
+    """The word pairs that straddle the ordinal phrase ("trị thứ", "2 của" in "giá trị thứ 2 của tác
+    phẩm"): no passage has them, and weighed as topic pairs they sank the item asked for."""
+    text = fold(question).lower() if folded else canonical(question)
+    m = _ORDINAL_PHRASE.search(text if not folded else text.replace("thu ", "thứ ").replace("dau tien", "đầu tiên"))
+    if not m:
+        return []
+    words = m.group(2).split()
+    pairs = ([f"{m.group(1)} {words[0]}"] if m.group(1) else []) + ([f"{words[-1]} {m.group(3)}"] if m.group(3) else [])
+    return [fold(p) for p in pairs] if folded else pairs
+
+
 FOLLOWUP_CONTEXT_WEIGHT = 0.35  # a follow-up's words count fully; the words it inherits from the turn before, this much
 _ORDINAL_TERMS = re.compile(r"^(thứ|thu|\d{1,2}|nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|đầu|tiên)$")
 _TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co trach nhiem|chiu trach nhiem|phai lam"
@@ -439,7 +467,9 @@ _ASKS_ISSUER = re.compile(r"\b(ai|co quan nao|don vi nao|cap nao) ban hanh\b|\bb
 
 # "Kế hoạch 61-KH/HU … yêu cầu tổ chức hội nghị vào ngày nào?" asks a date the document sets, not
 # the date the citing line gives for it
-_ASKS_CONTENT = re.compile(r"\b(yeu cau|quy dinh|(?<!tuyen )giao|de ra|dat ra|(?<!ban )chi dao|phan cong|de nghi)\b")  # not "huong dan": a kind of document
+# (not "huong dan", a kind of document; "giao" only as a verb, not "Tuyên giáo", "Khoa giáo", "giáo dục")
+_ASKS_CONTENT = re.compile(r"\b(yeu cau|quy dinh|(?<!tuyen )(?<!khoa )giao(?! duc| vien| luu| trinh)|de ra|dat ra|(?<!ban )chi dao"
+                           r"|phan cong|de nghi)\b")
 
 
 def cited_document(question: str, named: dict, documents: dict[str, dict]) -> list:
@@ -451,7 +481,9 @@ def cited_document(question: str, named: dict, documents: dict[str, dict]) -> li
 
     folded = fold(question).lower()
     wanted = wanted_fact(question)
-    of_its_content = wanted == "date" and _ASKS_CONTENT.search(folded) is not None
+    from .grounding import asks_issue_date
+
+    of_its_content = wanted == "date" and _ASKS_CONTENT.search(folded) is not None and not asks_issue_date(question)
     if (wanted in ("date", "docnum") and not of_its_content) or _ASKS_ISSUER.search(folded):
         return []
     m = _DOC_NUMBER.search(question)
@@ -576,8 +608,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
-    if item is not None:  # "thứ năm" names the item; its words, and the pairs they form ("giá trị thứ", "2 của"), are not the topic
-        weights.update({t: 0.0 for t in terms if any(_ORDINAL_TERMS.match(w) for w in t.split())})
+    if item is not None:  # "thứ năm" names the item: its words, and the pairs across it ("giá trị thứ", "2 của"), are not the topic
+        weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
+        weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})
     if index is not None and named:
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,

@@ -60,7 +60,7 @@ ACTOR_HEADING_CHARS = 90  # a sub-heading this short that is only a name ("5. Tr
 # How the name of a body (an office, a committee, a unit) begins: "Ban Tuyên giáo …", "Trung tâm …",
 # "Văn phòng Thành ủy", "Các Đảng bộ, chi bộ …", "UB Mặt trận Tổ quốc …", "Chi, đảng bộ …" — read with its
 # diacritics ("Tổ chức hội nghị …", "Hội nghị …", "Báo cáo …", "Sơ kết …" name tasks, not bodies)
-_BODY = re.compile(r"^(?:các |những )?(ban|văn phòng|trung tâm|phòng|sở|ủy ban|uỷ ban|ub|ubnd|hđnd|mặt trận|hội(?! nghị)"
+_BODY = re.compile(r"^(?:các |những )?(ban(?! hành)|văn phòng|trung tâm|phòng(?!,| chống| ngừa)|sở|ủy ban|uỷ ban|ub|ubnd|hđnd|mặt trận|hội(?! nghị)"
                    r"|đoàn|công đoàn|đảng ủy|đảng uỷ|đảng bộ|chi bộ|chi|thành ủy|thành uỷ|tỉnh ủy|tỉnh uỷ|huyện ủy|huyện uỷ"
                    r"|thị ủy|thị uỷ|quận ủy|quận uỷ|cấp ủy|cấp uỷ|cơ quan|đơn vị|báo(?! cáo)|đài|trường|viện|bộ|tổ(?! chức)"
                    r"|công an|quân sự|doanh nghiệp)\b")
@@ -90,6 +90,8 @@ def actor_line(index: OpenIndex, cand: Candidate, quoted: list[tuple[int, int]])
     first = chunk.text.split("\n", 1)[0]
     if not _NUMBERED.match(first) or " " not in first or not quoted or min(s for s, _ in quoted) == 0:
         return None
+    if any(_NUMBERED.match(line) for line in chunk.text[len(first):min(s for s, _ in quoted)].split("\n")):
+        return None  # the quoted line belongs to a later numbered part, whose body this is not
     name = nfc(first.split(None, 1)[1]).lower()
     if not _BODY.match(name):
         return None
@@ -176,11 +178,12 @@ def with_heading_line(index: OpenIndex, cited, line: tuple[int, int]):
         "passage": text[start:cited.span[1]], "span": (start, cited.span[1]), "highlights": [(start, end)] + list(cited.highlights)})
 
 
-_ASKS_COLUMNS = re.compile(r"\b(?:những|các|mấy|bao nhiêu) cột\b|\bcột (?:nào|gì)\b")
+# a table named ("bảng", "phụ lục", "biểu") and its columns asked for ("cột mốc" is a milestone)
+_ASKS_COLUMNS = re.compile(r"\b(?:bảng|phụ lục|biểu)\b.*(?:\b(?:những|các|mấy|bao nhiêu) cột\b(?! mốc)|\bcột (?:nào|gì)\b)")
 _ROW_KEYS = re.compile(r"(?:^|;\s*)([^:;\n]{1,60}):\s")
 
 
-_ASKS_COLUMNS_PLAIN = re.compile(r"\b(?:nhung|cac|may|bao nhieu) cot\b|\bcot (?:nao|gi)\b")
+_ASKS_COLUMNS_PLAIN = re.compile(r"\b(?:bang|phu luc|bieu)\b.*(?:\b(?:nhung|cac|may|bao nhieu) cot\b(?! moc)|\bcot (?:nao|gi)\b)")
 
 
 def asks_columns(question: str) -> bool:
@@ -198,16 +201,18 @@ def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], 
     the row that has them all (or the most). None when the question's table has no rows."""
     from .sections import in_section
 
-    rows = [c.chunk for c in candidates if c.chunk.kind == "row" and (not query.docs or c.chunk.doc_id in query.docs)]
+    if not query.docs:  # whose table: "Bảng lương của cán bộ xã" names none of the corpus's documents
+        return None
+    rows = [c.chunk for c in candidates if c.chunk.kind == "row" and c.chunk.doc_id in query.docs]
     if query.section is not None and hasattr(index, "doc_rows"):
         docs = list(query.docs) or list(dict.fromkeys(r.doc_id for r in rows))
         rows = [index.chunks[r] for d in docs for r in index.doc_rows(d)
                 if index.chunks[r].kind == "row" and in_section(index.chunks[r].heading, query.section)]
     elif rows and hasattr(index, "doc_rows"):  # the best-ranked row's table: its document's rows under its heading
-        top = rows[0]
-        table = top.heading.split(PATH_SEP.strip())[0].strip()
+        top = rows[0]  # (a table's rows share the heading path above their own part of it)
+        table = top.heading.rsplit(PATH_SEP.strip(), 1)[0].strip() if PATH_SEP.strip() in top.heading else top.heading
         rows = [index.chunks[r] for r in index.doc_rows(top.doc_id)
-                if index.chunks[r].kind == "row" and index.chunks[r].heading.startswith(table)]
+                if index.chunks[r].kind == "row" and index.chunks[r].heading.startswith(table)] or [top]
     if not rows:
         return None
     names: list[str] = []
