@@ -390,7 +390,7 @@ class Lexicon:
         "Phần thứ hai"); a plan's own "II." sections are asked for with the plan named (rag.sections)."""
         def spell(m: re.Match) -> str:
             noun, number = m.group(1), m.group(2)
-            word = _ORDINAL_WORDS.get(number.upper() if not number.isdigit() else number)
+            word = _ORDINAL_WORDS.get(number.lower() if number.lower() in _ORDINAL_WORDS else number.upper())
             return f"{noun} thứ {word}" if word and word in self.ordinal_names.get(noun.lower(), ()) else m.group(0)
         return _NUMBERED_PART.sub(spell, text)
 
@@ -491,10 +491,11 @@ class Lexicon:
         return list(out.items())
 
 
-_NUMBERED_PART = re.compile(r"(?<!\w)([Pp]hần|[Ll]ần)\s+(I{1,3}|IV|VI{0,3}|[1-9])(?!\w)")
+# ("một phần ba" is a third, not a part: a count word before "phần" leaves it alone)
+_NUMBERED_PART = re.compile(r"(?<!\w)(?<!một )(?<!hai )(?<!ba )([Pp]hần|[Ll]ần)\s+(I{1,3}|IV|VI{0,3}|[1-9]|một|hai|ba|bốn|tư|năm)(?!\w)")
 _ORDINAL_WORDS = {"1": "nhất", "I": "nhất", "2": "hai", "II": "hai", "3": "ba", "III": "ba", "4": "tư", "IV": "tư",
                   "5": "năm", "V": "năm", "6": "sáu", "VI": "sáu", "7": "bảy", "VII": "bảy", "8": "tám", "VIII": "tám",
-                  "9": "chín"}
+                  "9": "chín", "một": "nhất", "hai": "hai", "ba": "ba", "bốn": "tư", "tư": "tư", "năm": "năm"}
 
 
 # Question phrasing the documents rarely contain, added to the corpus counts (PSEUDO_COUNT each)

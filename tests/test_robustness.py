@@ -789,6 +789,9 @@ def test_a_part_of_the_book_asked_by_its_number_is_its_ordinal_name(assistant, l
     parts so); with a plan named, "Phần II" stays that plan's section II."""
     assert lex.ordinal_spelled("Phần II của tác phẩm") == "Phần thứ hai của tác phẩm"
     assert lex.ordinal_spelled("phần 7 của tác phẩm") == "phần 7 của tác phẩm"  # the corpus has no "phần thứ bảy"
+    # "phần hai" spelled out without "thứ"; "một phần ba" is a third
+    assert lex.ordinal_spelled("được nêu trong phần hai") == "được nêu trong phần thứ hai"
+    assert lex.ordinal_spelled("một phần ba số đảng viên") == "một phần ba số đảng viên"
     third = assistant.answer("phan 3 cua tac pham ten la gi")
     assert "Trên dưới đồng lòng, dọc ngang thông suốt" in third.answer
     plan = assistant.answer("Phần II của kế hoạch 205 có tên là gì?")
