@@ -608,6 +608,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
+    if lex is not None:  # an abbreviation left as typed because its readings tie ("đc": "được" or "đồng chí"): no topic
+        unread = {w for t in terms for w in t.split()
+                  if len(lex.abbreviations.get(fold(w).lower(), ())) >= 2 and w not in lex.count}
+        weights.update({t: 0.0 for t in terms if unread & set(t.split())})
     if item is not None:  # "thứ năm" names the item: its words, and the pairs across it ("giá trị thứ", "2 của"), are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
         weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})

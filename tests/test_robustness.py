@@ -891,3 +891,14 @@ def test_a_tables_columns_are_named_from_its_rows(assistant):
     # a table of no document in the corpus is not some other table
     other = assistant.answer("Bảng lương của cán bộ xã gồm những cột nào?")
     assert "CƠ QUAN CHỦ TRÌ" not in other.answer
+
+
+def test_an_abbreviation_whose_readings_tie_is_no_topic_word(assistant):
+    """"đc" is "được" or "đồng chí"; left as typed when its neighbours do not decide, it and the
+    pairs it forms ("viên đc", "đc nêu") are in no passage and only sank coverage."""
+    from rag.query import understand
+
+    query = understand("những biểu hiện tiêu cưc của cán bộ đảng viên đc nêu trong phần hai", index=assistant.index)
+    assert query.weights["đc"] == 0.0 and query.weights["đc nêu"] == 0.0 and query.weights.get("tiêu cực", 1.0) > 0
+    result = assistant.answer("những biểu hiện tiêu cưc của cán bộ đảng viên đc nêu trong phần hai")
+    assert not result.refused and "móc ngoặc" in result.answer
