@@ -222,13 +222,11 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
         return "\n".join(listed), _locate(chunk.text, listed)
     if _is_recipients_block(chunk) and asks_recipients(query.normalized or query.question):
         # "… được gửi tới những cơ quan nào": the whole "Nơi nhận" list, in order
-        each = max(80, budget // max(1, len(all_units)))
-        sent_to = [_cut(u, each) for u in all_units]
+        sent_to = _each_shortened(all_units, budget, 80)
         return "\n".join(sent_to), _locate(chunk.text, sent_to)
     if query.all_tasks and query.subject and not query.besides and led_by(chunk, query.subject):
         # "X có nhiệm vụ gì" and the passage is X's own part of the plan: its tasks, in order
-        each = max(120, budget // max(1, len(all_units)))
-        tasks = [_cut(u, each) for u in all_units]
+        tasks = _each_shortened(all_units, budget)
         return "\n".join(tasks), _locate(chunk.text, tasks)
     parts = _focus_lists(index, query, all_units, guide)
     scores = [unit_score(index, query, u) + GUIDE_WEIGHT * _overlap(guide, u) for u in parts]
@@ -253,6 +251,12 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             used += len(p) + 1
         picked = kept
     return text, _locate(chunk.text, picked)
+
+
+def _each_shortened(parts: list[str], budget: int, least: int = 120) -> list[str]:
+    """Every part, in order, each cut to its share of the budget (never below `least` characters)."""
+    each = max(least, budget // max(1, len(parts)))
+    return [_cut(p, each) for p in parts]
 
 
 def _is_recipients_block(chunk) -> bool:
@@ -290,8 +294,7 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
         return []
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
         parts = [p for p in parts if not _already_said(p, query)]
-    each = max(120, budget // max(1, len(parts)))
-    return [_cut(p, each) for p in parts]
+    return _each_shortened(parts, budget)
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote
@@ -369,15 +372,11 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             and (asks_title(query.normalized or query.question) or asks_outline(query.normalized or query.question))):
         found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
         if found:
-            text, cited = found
-            return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
-                          citations=[cited], retrieved=[lead] + [c for c in candidates if c is not lead])
+            return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     if asks_columns(query.normalized or query.question) or asks_columns(query.question):
         found = columns_answer(index, query, candidates, citation)  # "Bảng … gồm những cột nào?" (rag.titles)
         if found:
-            text, cited = found
-            return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
-                          citations=[cited], retrieved=[lead] + [c for c in candidates if c is not lead])
+            return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
@@ -385,9 +384,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     titled = asks_title(query.normalized or query.question)
     line = heading_line(index, query, lead, unit_cov) if titled else None
     if line:  # "Phụ lục số 01 … có tên là gì?": the heading line (rag.titles)
-        text, cited = title_answer(index, lead, line, citation)
-        return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
-                      retrieved=[lead] + [c for c in candidates if c is not lead])
+        return _answered(query, *title_answer(index, lead, line, citation), conf, lead, candidates)
     siblings = _list_siblings(index, query, lead) or _own_section(index, query, lead)
     per_item = max(150, LEAD_CHARS // (len(siblings) + 1) - 20) if siblings else None
     if siblings:  # the whole list (or the body's whole part of the plan), in its order, each item shortened
@@ -420,6 +417,12 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
 
 
 _LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
+
+
+def _answered(query: Query, text: str, cited: Citation, conf: float, lead: Candidate, candidates: list[Candidate]) -> Answer:
+    """An answer of one quoted part (a heading line, a table's columns), the lead passage first."""
+    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
+                  retrieved=[lead] + [c for c in candidates if c is not lead])
 
 
 def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:
@@ -463,8 +466,8 @@ def _restated_with(index: OpenIndex, candidates: list[Candidate], first: Candida
     return [by_id[p] for p in ids if p in by_id]
 
 
-def _is_derived(index: OpenIndex, cand: Candidate, query: Query | None) -> bool:
-    """Derived, and not asked about itself ("Ai biên soạn tài liệu Hỏi - Đáp về …")."""
+def _is_derived(index: OpenIndex, cand: Candidate, query: Query | None = None) -> bool:
+    """Derived, and (given the question) not asked about itself ("Ai biên soạn tài liệu Hỏi - Đáp về …")."""
     st = _structures(index)
     return st is not None and cand.chunk.doc_id in st.derived and not (query is not None and own_voice(cand.chunk, query))
 
@@ -552,7 +555,7 @@ def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate],
 
     def other(c: Candidate) -> bool:
         # (a derived document speaks for itself only as the lead, never as a second source)
-        return (c is not first and c.chunk.doc_id != first.chunk.doc_id and not _is_derived(index, c, None)
+        return (c is not first and c.chunk.doc_id != first.chunk.doc_id and not _is_derived(index, c)
                 and not (c.chunk.dup_group and c.chunk.dup_group == first.chunk.dup_group))
 
     if len(query.docs) >= 2:

@@ -79,14 +79,13 @@ def counted_noun(question: str) -> str | None:
     """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
     passage answers it only if it gives a number of that ("600 trang")."""
     m = _COUNTED.search(canonical(question))
-    if not m:
-        return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
-    word, nxt = m.group(1), fold(m.group(2) or "")
-    stop = word in STOPWORDS if has_diacritics(word) or word in STOPWORDS else fold(word) in _FOLDED_FUNCTION
-    if stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram"):
-        # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money; an explicit count noun wins over it
-        return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
-    return fold(word)
+    if m:
+        word, nxt = m.group(1), fold(m.group(2) or "")
+        stop = word in STOPWORDS if has_diacritics(word) or word in STOPWORDS else fold(word) in _FOLDED_FUNCTION
+        if not (stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram")):
+            return fold(word)  # an explicit count noun wins over a sum of money
+    # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money
+    return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
 
 
 # after "bao nhiêu" these ask for an amount, a time or a rate, not for a count of something named
@@ -387,19 +386,20 @@ def who_predicate(question: str, terms: list[str]) -> list[str]:
     return [t for t in terms if t in wanted]
 
 
-_ORDINAL_PHRASE = re.compile(r"(?:(\w+) )?(thứ \w+|đầu tiên|cuối cùng)(?: (\w+))?")
+# "thứ 2", "thứ năm", "đầu tiên" (and accent-free), with the words on either side: the ordinal
+# word after "thứ" is required, so "thu hoạch" typed without diacritics is no ordinal
+_ORDINAL_PHRASE = re.compile(r"(?:(\w+) )?((?:thứ|thu) (?:\d{1,2}|nhất|nhat|hai|ba|tư|tu|bốn|bon|năm|nam|sáu|sau|bảy|bay|tám|tam"
+                             r"|chín|chin|mười|muoi)|đầu tiên|dau tien|cuối cùng|cuoi cung)(?!\w)(?: (\w+))?")
 
 
 def _pairs_across_ordinal(question: str, folded: bool) -> list[str]:
     """The word pairs that straddle the ordinal phrase ("trị thứ", "2 của" in "giá trị thứ 2 của tác
     phẩm"): no passage has them, and weighed as topic pairs they sank the item asked for."""
-    text = fold(question).lower() if folded else canonical(question)
-    m = _ORDINAL_PHRASE.search(text if not folded else text.replace("thu ", "thứ ").replace("dau tien", "đầu tiên"))
+    m = _ORDINAL_PHRASE.search(fold(question).lower() if folded else canonical(question))
     if not m:
         return []
     words = m.group(2).split()
-    pairs = ([f"{m.group(1)} {words[0]}"] if m.group(1) else []) + ([f"{words[-1]} {m.group(3)}"] if m.group(3) else [])
-    return [fold(p) for p in pairs] if folded else pairs
+    return ([f"{m.group(1)} {words[0]}"] if m.group(1) else []) + ([f"{words[-1]} {m.group(3)}"] if m.group(3) else [])
 
 
 FOLLOWUP_CONTEXT_WEIGHT = 0.35  # a follow-up's words count fully; the words it inherits from the turn before, this much
@@ -477,12 +477,10 @@ def cited_document(question: str, named: dict, documents: dict[str, dict]) -> li
     another document's citation of it ("Kế hoạch 112-KH/ĐUK … giao những nhiệm vụ gì?"): the
     corpus does not hold it. Its date, number or issuer the citing line gives, so those stay
     answerable."""
-    from .grounding import Missing
+    from .grounding import Missing, asks_issue_date
 
     folded = fold(question).lower()
     wanted = wanted_fact(question)
-    from .grounding import asks_issue_date
-
     of_its_content = wanted == "date" and _ASKS_CONTENT.search(folded) is not None and not asks_issue_date(question)
     if (wanted in ("date", "docnum") and not of_its_content) or _ASKS_ISSUER.search(folded):
         return []

@@ -88,9 +88,10 @@ def actor_line(index: OpenIndex, cand: Candidate, quoted: list[tuple[int, int]])
     line's opening clause (up to its first comma or colon), which names the body."""
     chunk = cand.chunk
     first = chunk.text.split("\n", 1)[0]
-    if not _NUMBERED.match(first) or " " not in first or not quoted or min(s for s, _ in quoted) == 0:
+    first_quoted = min((s for s, _ in quoted), default=0)
+    if not _NUMBERED.match(first) or " " not in first or first_quoted == 0:
         return None
-    if any(_NUMBERED.match(line) for line in chunk.text[len(first):min(s for s, _ in quoted)].split("\n")):
+    if any(_NUMBERED.match(line) for line in chunk.text[len(first):first_quoted].split("\n")):
         return None  # the quoted line belongs to a later numbered part, whose body this is not
     name = nfc(first.split(None, 1)[1]).lower()
     if not _BODY.match(name):
@@ -180,9 +181,6 @@ def with_heading_line(index: OpenIndex, cited, line: tuple[int, int]):
 
 # a table named ("bảng", "phụ lục", "biểu") and its columns asked for ("cột mốc" is a milestone)
 _ASKS_COLUMNS = re.compile(r"\b(?:bảng|phụ lục|biểu)\b.*(?:\b(?:những|các|mấy|bao nhiêu) cột\b(?! mốc)|\bcột (?:nào|gì)\b)")
-_ROW_KEYS = re.compile(r"(?:^|;\s*)([^:;\n]{1,60}):\s")
-
-
 _ASKS_COLUMNS_PLAIN = re.compile(r"\b(?:bang|phu luc|bieu)\b.*(?:\b(?:nhung|cac|may|bao nhieu) cot\b(?! moc)|\bcot (?:nao|gi)\b)")
 
 
@@ -192,6 +190,9 @@ def asks_columns(question: str) -> bool:
     if _ASKS_COLUMNS.search(nfc(question).lower()):
         return True
     return fold(question) == question.lower() and bool(_ASKS_COLUMNS_PLAIN.search(question.lower()))
+
+
+_ROW_KEYS = re.compile(r"(?:^|;\s*)([^:;\n]{1,60}):\s")  # "TT: 1; NỘI DUNG: …": a row's cell names
 
 
 def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], citation):
@@ -205,8 +206,7 @@ def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], 
         return None
     rows = [c.chunk for c in candidates if c.chunk.kind == "row" and c.chunk.doc_id in query.docs]
     if query.section is not None and hasattr(index, "doc_rows"):
-        docs = list(query.docs) or list(dict.fromkeys(r.doc_id for r in rows))
-        rows = [index.chunks[r] for d in docs for r in index.doc_rows(d)
+        rows = [index.chunks[r] for d in query.docs for r in index.doc_rows(d)
                 if index.chunks[r].kind == "row" and in_section(index.chunks[r].heading, query.section)]
     elif rows and hasattr(index, "doc_rows"):  # the best-ranked row's table: its document's rows under its heading
         top = rows[0]  # (a table's rows share the heading path above their own part of it)
@@ -215,15 +215,15 @@ def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], 
                 if index.chunks[r].kind == "row" and index.chunks[r].heading.startswith(table)] or [top]
     if not rows:
         return None
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for r in sorted(rows, key=lambda ch: ch.span[0]):
-        for k in dict.fromkeys(k.strip() for k in _ROW_KEYS.findall(r.text)):
-            seen[k] = seen.get(k, 0) + 1
-            names += [k] if k not in names else []
-    if len(rows) >= 3:  # a cell's own "Cấp cơ sở: …" is no column: a column names cells in many rows
-        names = [k for k in names if seen[k] >= max(2, 0.3 * len(rows))]
-    widest = max(rows, key=lambda ch: (len(_ROW_KEYS.findall(ch.text)), -ch.span[0]))
+    rows = sorted(rows, key=lambda ch: ch.span[0])
+    keys = [list(dict.fromkeys(k.strip() for k in _ROW_KEYS.findall(r.text))) for r in rows]
+    rows_naming: dict[str, int] = {}  # column name → rows that have a cell under it (first seen first)
+    for row_keys in keys:
+        for k in row_keys:
+            rows_naming[k] = rows_naming.get(k, 0) + 1
+    # a cell's own "Cấp cơ sở: …" is no column: a column names cells in many rows
+    names = [k for k, n in rows_naming.items() if len(rows) < 3 or n >= max(2, 0.3 * len(rows))]
     if len(names) < 2:
         return None
+    widest = rows[max(range(len(rows)), key=lambda i: (len(keys[i]), -i))]
     return " | ".join(names) + " [1]", citation(1, Candidate(chunk=widest, doc=index.doc(widest.doc_id), score=0.0))

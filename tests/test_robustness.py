@@ -866,6 +866,10 @@ def test_the_words_around_an_ordinal_are_not_topic_pairs(assistant):
     query = understand("giá trị thứ 2 của tác phẩm", index=assistant.index)
     assert query.ordinal == 2 and query.weights["trị thứ"] == 0.0 and query.weights["2 của"] == 0.0
     assert query.weights.get("giá trị", 1.0) > 0
+    from rag.query import _pairs_across_ordinal
+
+    # typed without diacritics, "thu hoach" (thu hoạch) is no ordinal: the pairs are the ones around "thu 2"
+    assert _pairs_across_ordinal("bai thu hoach thu 2 la gi", True) == ["hoach thu", "2 la"]
     other = understand("Nhiệm vụ thứ hai của Sở Tư pháp về đầu tư hằng năm là gì?", index=assistant.index)
     assert all(other.weights.get(t, 1.0) > 0 for t in ("tư pháp", "hằng năm") if t in other.terms)
     result = assistant.answer("giá trị thứ 2 của tác phẩm")
