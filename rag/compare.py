@@ -21,6 +21,8 @@ _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như t
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
 _BOTH = re.compile(r"(?<!tất )(?<!tat )\b(?:cả|ca)\s+((?:kế hoạch|hướng dẫn|văn bản|hai|ke hoach|huong dan|van ban|kh|hd)\b.+?)"
                    r"\s+(?:đều|deu)\b", re.I)
+# "cả A lẫn B …" ("A as well as B"): read as "A và B", a comparison ("lan" alone may be "lần": accented only)
+_AS_WELL_AS = re.compile(r"(?<!tất )\bcả\s+(.+?)\s+lẫn\s+", re.I)
 # What joined the documents' names ("của A và của B", "ở A và ở B") is left dangling once a
 # name is taken out: "của và của B" → "của B", "ở A và ở?" → "ở A?".
 _DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I)
@@ -40,14 +42,14 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
-    if _FRAME.search(query.question) or _BOTH.search(query.question):  # one passage cannot answer for each: always apart
+    if _FRAME.search(query.question) or _BOTH.search(query.question) or _AS_WELL_AS.search(query.question):  # one passage cannot answer for each: always apart
         return list(matched)
     if whole.refused:
         return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
 
 
-_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi)\b")
+_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan)\b")
 
 
 def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
@@ -64,7 +66,7 @@ def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
 def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
     """The question as asked of one document: the other documents' names and the comparison's
     frame left out."""
-    text = question
+    text = _AS_WELL_AS.sub(r"\1 và ", question)
     for other, names in aliases.match(question).items():
         if other == doc_id:
             continue

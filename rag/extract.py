@@ -12,7 +12,7 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_recipients, has_fact
+from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_recipients, has_fact
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
@@ -480,7 +480,8 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
 
 def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]:
     """Reasons the best passage cannot answer, said to the user: nobody in the corpus holds the
-    office asked for; the list has fewer items than the one asked for."""
+    office asked for; a day is asked for and the passage gives no date; the list has fewer items
+    than the one asked for."""
     st = _structures(index)
     if query.role is not None and st is not None:
         exact, related = st.roles.find(query.role, index.manifest.documents)
@@ -492,6 +493,8 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
                     seen.add((h.name, h.role))
                     lines.append(f"Tài liệu có: {h.name}, {h.role} ({index.doc(h.doc_id).get('title', '').split(':')[0]}).")
             return lines
+    if asks_day(query.normalized or query.question) and not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text):
+        return ["Tài liệu không nêu ngày cụ thể cho nội dung này."]  # "gửi báo cáo trước ngày nào": no date, no answer
     if query.ordinal:
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):

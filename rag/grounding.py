@@ -44,7 +44,15 @@ ORDINALS = {"nhat": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5, "sau": 6,
 ORDINAL_WORDS = {"nhất": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 # Offices whose holder a question may ask for (accent-free, longest first).
 OFFICES = ["tong bi thu", "pho bi thu", "bi thu", "pho chu tich", "chu tich", "pho giam doc", "giam doc", "pho truong ban",
-           "truong ban", "pho chanh van phong", "chanh van phong", "pho truong phong", "truong phong", "thu truong"]
+           "truong ban", "pho chanh van phong", "chanh van phong", "pho truong phong", "truong phong", "thu truong",
+           "to truong", "to pho"]
+# "Tổ công tác 278 do ai làm tổ trưởng": a team's office names its team before it
+_TEAM = re.compile(r"(?<!\w)to (?!truong|pho)(\w+(?: \w+)?)(?: (\d+))?")
+# Things a question may ask about that only some documents give: a publisher, a venue, a budget,
+# a price, contact details (accent-free, longest first). Asked of a corpus that never mentions
+# one, the question is a near-miss, whatever passage matches its other words.
+ASKED_ATTRIBUTES = ["nha xuat ban", "hoi truong", "gia bia", "gia ban", "kinh phi", "ngan sach", "so dien thoai",
+                    "dien thoai", "dia chi email", "email", "dia chi", "tru so"]
 _WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
 # Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
 # none of them the first syllable of a district's or town's name
@@ -55,7 +63,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | cited
+    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it
 
@@ -70,6 +78,8 @@ class Missing:
             return f"Kho tài liệu không nhắc đến {self.text}."
         if self.kind == "cited":
             return f"Kho tài liệu không có {self.text}; văn bản này chỉ được nhắc đến trong {self.context}."
+        if self.kind == "attribute":
+            return f"Các tài liệu trong kho không nói đến {self.text}."
         if self.kind == "issue-date":
             return f"{self.text} không ghi ngày ban hành."
         return f"Tài liệu không nói đến {self.text}."
@@ -158,6 +168,11 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
         named = lex.ordinal_names.get(noun)
         if named and ordw in ORDINAL_WORDS and ordw not in named and not ordw.isdigit():
             out.append(Missing("part", m.group(0)))
+    # what is asked about: "nhà xuất bản nào", "tại hội trường nào", "kinh phí … từ nguồn nào", when
+    # the corpus never mentions it (a plan that gives its venue or budget makes it answerable)
+    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ASKED_ATTRIBUTES)})(?!\w)", f_exp):
+        if not lex.occurs(m.group(0)):
+            out.append(Missing("attribute", _span(expanded, m.start(), m.end(), f_exp).lower()))
     # people, capitalised: "Nguyễn Văn A" not in the corpus
     for name in person_names(question):
         if not lex.occurs(fold(name).lower()) and not any(fold(name).lower() in fold(x.text).lower() for x in out):
@@ -285,6 +300,9 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
             if w in _STOP or w in ("ten", "nguoi", "ong") or (w == "dong" and words[i + 1:i + 2] == ["chi"]):
                 break
             qual.append(w)
+        team = _TEAM.search(folded_question) if office.startswith("to ") and not qual else None
+        if team:  # the team is the organisation: "tổ trưởng" of "Tổ công tác 278"
+            qual = ["to", *team.group(1).split(), *([team.group(2)] if team.group(2) else [])]
         if not qual:
             return None
         deputy = office.startswith("pho ") or bool(m.group(1))
@@ -293,6 +311,8 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
         written = folded_question.find(text, m.start())
         if len(question) == len(folded_question) and written >= 0:
             text = question[written:written + len(text)]
+        elif team and len(question) == len(folded_question):
+            text = f"{question[m.start():m.end()]} {question[team.start():team.end()]}"
         return RoleQuestion(office=head, deputy=deputy, qualifier=qual, text=text)
     return None
 

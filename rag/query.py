@@ -39,7 +39,7 @@ _WANTS = {
 # "Kế hoạch … căn cứ (vào) văn bản nào / được xây dựng để thực hiện kế hoạch số mấy / dựa vào …":
 # the documents a plan implements, which its opening lines name ("Thực hiện Kế hoạch số 126-KH/TU …",
 # "Căn cứ …"); asked of a cited document's date too ("văn bản mà Thị ủy căn cứ … ban hành ngày nào")
-_ASKS_BASIS = re.compile(r"\b(căn cứ (vào |theo )?(những |các )?(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn"
+_ASKS_BASIS = re.compile(r"\b((căn cứ|(trên|làm) cơ sở)( của)? (vào |theo )?(những |các )?(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn"
                          r"|quyết định|quy định)|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
                          r"|(?<!việc )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
 # (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
@@ -68,6 +68,15 @@ def wanted_fact(question: str) -> str | None:
     return next((kind for kind, (asks, _) in _WANTS.items() if asks.search(folded)), None)
 
 
+# "trước ngày nào", "ngày mấy": a day, which a passage with no date at all cannot give ("khi nào" or
+# "thời gian nào" may be answered by "hằng năm" or "dịp kỷ niệm các ngày lễ lớn")
+_ASKS_DAY = re.compile(r"\bngay (nao|may|bao nhieu|bn|thang nao)\b")
+
+
+def asks_day(question: str) -> bool:
+    return _ASKS_DAY.search(fold(question).lower()) is not None
+
+
 def has_fact(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_WANTS[kind][1].search(text))
 
@@ -81,7 +90,9 @@ def counted_noun(question: str) -> str | None:
     m = _COUNTED.search(canonical(question))
     if m:
         word, nxt = m.group(1), fold(m.group(2) or "")
-        stop = word in STOPWORDS if has_diacritics(word) or word in STOPWORDS else fold(word) in _FOLDED_FUNCTION
+        # a plain word in a question typed with diacritics is itself ("bao nhiêu chi bộ" is no "chị")
+        plain = has_diacritics(word) or word in STOPWORDS or has_diacritics(question)
+        stop = word in STOPWORDS if plain else fold(word) in _FOLDED_FUNCTION
         if not (stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram")):
             return fold(word)  # an explicit count noun wins over a sum of money
     # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money

@@ -11,7 +11,7 @@ import numpy as np
 from llama_index.core.schema import QueryBundle
 
 from hoidap.store import index_text_parts
-from hoidap.textnorm import fold, lexical_terms, syllables
+from hoidap.textnorm import fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
 from .grounding import list_items, mentions_date, row_cells
@@ -31,6 +31,7 @@ RERANK = {
     "heading": 0.15,  # … in its heading path (and its Q&A question)
     "text": 0.05,  # tie-break within a section: the passage whose own text (not its heading) has the words
     "leaf": 0.1,  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
+    "named_heading": 0.1,  # the question says a short sub-heading word for word ("đối tượng … gồm những ai": "III. ĐỐI TƯỢNG")
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
     "signer": 0.6,  # "Ai ký …?": the signature block
@@ -172,6 +173,23 @@ class _RerankContext:
     book: BookQuestion
 
 
+_HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
+NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says
+
+
+def _names_heading(query: Query, leaf: str) -> bool:
+    """The question contains the sub-heading's words as they stand (numbering and case aside)."""
+    words = syllables(_HEADING_NUMBER.sub("", leaf))
+    if not words or len(words) > NAMED_HEADING_WORDS:
+        return False
+    asked = syllables(query.normalized or query.question)
+    folded = not has_diacritics(" ".join(asked))
+    if folded:
+        words = [fold(w) for w in words]
+    n = len(words)
+    return any(asked[i:i + n] == words for i in range(len(asked) - n + 1))
+
+
 def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf: float) -> dict[str, float]:
     """The features of a passage for the question (see RERANK for what each is)."""
     query = ctx.query
@@ -186,6 +204,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "text": coverage(index, query, chunk.text),
         # a real sub-heading, not the passage's own first words
         "leaf": coverage(index, query, leaf) if leaf and leaf[:30] not in chunk.text[:200] else 0.0,
+        "named_heading": float(bool(leaf) and leaf[:30] not in chunk.text[:200] and _names_heading(query, leaf)),
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),

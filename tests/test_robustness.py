@@ -906,3 +906,103 @@ def test_an_abbreviation_whose_readings_tie_is_no_topic_word(assistant):
     assert query.weights["đc"] == 0.0 and query.weights["đc nêu"] == 0.0 and query.weights.get("tiêu cực", 1.0) > 0
     result = assistant.answer("những biểu hiện tiêu cưc của cán bộ đảng viên đc nêu trong phần hai")
     assert not result.refused and "móc ngoặc" in result.answer
+
+
+def test_an_attribute_the_corpus_never_mentions_is_refused_naming_it(assistant):
+    """A publisher, a venue, a budget: asked of plans that never mention one, the question is a
+    near-miss whatever passage shares its other words, and the refusal says what is missing."""
+    for question, said in [("Kinh phí tổ chức hội nghị quán triệt của Huyện ủy lấy từ nguồn nào?", "kinh phí"),
+                           ("nha xuat ban nao phat hanh cuon sach", "nha xuat ban"),
+                           ("Hội nghị cán bộ chủ chốt thành phố Yên Bái họp ở hội trường nào?", "hội trường")]:
+        result = assistant.answer(question)
+        assert result.refused and not result.citations, question
+        assert f"không nói đến {said}." in result.answer
+    # a word the corpus does use stays answerable ("website" of the Yên Bái plan's propaganda)
+    assert not assistant.answer("Kế hoạch 205 yêu cầu tuyên truyền trên website nào?").refused
+
+
+def test_an_attribute_a_document_gives_is_answered(tmp_path):
+    """The same check reads the corpus: a plan that names its venue answers "hội trường nào"."""
+    from hoidap.settings import Settings
+    from ingest.pipeline import ingest
+    from rag import Assistant
+
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "ke-hoach-hoi-nghi.txt").write_text(
+        "ĐẢNG ỦY PHƯỜNG TÂN LẬP\nKẾ HOẠCH\nTổ chức hội nghị quán triệt tác phẩm của Tổng Bí thư\n"
+        "I. MỤC ĐÍCH, YÊU CẦU\nGiúp cán bộ, đảng viên nắm vững nội dung cốt lõi của tác phẩm.\n"
+        "II. THỜI GIAN, ĐỊA ĐIỂM\nHội nghị tổ chức vào sáng ngày 12/5/2023 tại hội trường Ủy ban nhân dân phường, "
+        "số 5 đường Trần Phú.\n"
+        "III. THÀNH PHẦN\nToàn thể cán bộ, đảng viên của Đảng bộ phường.\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "idx")
+    ingest([src], settings)
+    result = Assistant(settings).answer("Hội nghị của phường Tân Lập họp ở hội trường nào?")
+    assert not result.refused and "tại hội trường Ủy ban nhân dân phường" in result.answer
+
+
+def test_a_count_asked_with_diacritics_reads_plain_words_as_themselves():
+    """"bao nhiêu chi bộ" counts chi bộ; typed without diacritics "chi" may be "chị", so it is no noun."""
+    from rag.query import counted_noun
+
+    assert counted_noun("Đảng bộ Sở có tất cả bao nhiêu chi bộ trực thuộc?") == "chi"
+    assert counted_noun("co bao nhieu chi em tham gia") is None
+    assert counted_noun("Cho em hỏi có bao nhiêu anh chị tham gia?") is None
+
+
+def test_a_count_no_passage_gives_is_refused(assistant):
+    result = assistant.answer("Đảng bộ Sở Khoa học và Công nghệ Điện Biên có bao nhiêu chi bộ trực thuộc tất cả?")
+    assert result.refused and not result.citations
+
+
+def test_a_teams_leader_is_an_office_named_by_the_team(assistant):
+    """"Tổ công tác 278 do ai làm tổ trưởng": nobody is named tổ trưởng, so the refusal says so,
+    instead of quoting the line where the team appears."""
+    from rag.grounding import role_question
+
+    role = role_question("to cong tac 278 do dong chi nao lam to truong?", "Tổ công tác 278 do đồng chí nào làm tổ trưởng?")
+    assert role is not None and role.office == "to truong" and role.qualifier == ["to", "cong", "tac", "278"]
+    assert role.text == "tổ trưởng Tổ công tác 278"
+    result = assistant.answer("Ai là tổ trưởng Tổ công tác 278 của thành phố Yên Bái?")
+    assert result.refused and "không nêu tên người giữ chức tổ trưởng" in result.answer
+    # asked what the team does, it is answered
+    assert not assistant.answer("Tổ công tác 278 phối hợp tổ chức việc gì ở xã, phường?").refused
+
+
+def test_a_day_asked_for_is_not_answered_by_a_passage_without_a_date(assistant):
+    """"… gửi báo cáo trước ngày nào": the MTTQ plan asks wards for reports but sets no date."""
+    from rag.query import asks_day
+
+    result = assistant.answer("Theo kế hoạch của Mặt trận thành phố, Ban Thường trực MTTQ các phường, xã phải báo cáo kết quả "
+                              "về thành phố trước ngày nào?")
+    assert result.refused and "không nêu ngày cụ thể" in result.answer
+    assert asks_day("han chot la ngay may") and asks_day("Báo cáo trước ngày nào?")
+    assert not asks_day("Báo cáo kết quả khi nào?") and not asks_day("ngày thành lập Đảng")
+    # a passage with a date answers
+    dated = assistant.answer("Huyện ủy yêu cầu báo cáo kết quả chậm nhất vào ngày nào?")
+    assert not dated.refused and "01/11" in dated.answer
+
+
+def test_a_sub_heading_the_question_says_word_for_word_ranks_its_section_first(assistant):
+    """"Đối tượng … gồm những ai" is the Thị ủy guide's "III. ĐỐI TƯỢNG", though the words
+    "tham gia đợt sinh hoạt" stand in another section's text."""
+    result = assistant.answer("Theo hướng dẫn của Ban Tuyên giáo Thị ủy, đối tượng tham gia đợt sinh hoạt gồm những ai?")
+    assert not result.refused and result.citations[0].heading.endswith("III. ĐỐI TƯỢNG")
+    assert "Cán bộ, đảng viên, công chức, viên chức" in result.answer
+
+
+def test_on_the_basis_of_which_documents_is_a_basis_question(assistant):
+    from rag.query import asks_basis
+
+    assert asks_basis("Kế hoạch được xây dựng trên cơ sở những văn bản nào?")
+    result = assistant.answer("Mặt trận thành phố xây dựng kế hoạch trên cơ sở những văn bản nào?")
+    assert not result.refused and "600/KH-MTTQ-BTT" in result.answer
+
+
+def test_both_a_and_b_with_lan_is_a_comparison(assistant):
+    """"cả A lẫn B" names two documents to answer one by one, like "cả A và B đều"."""
+    result = assistant.answer("Kết luận nào của Trung ương được cả Sở KH&CN Điện Biên lẫn Ban Tuyên giáo Thị ủy yêu cầu "
+                              "gắn với đợt sinh hoạt?")
+    assert not result.refused
+    assert {c.doc_id for c in result.citations} >= {"ke-hoach-so-khcn-dien-bien", "huong-dan-ban-tuyen-giao-thi-uy"}
+    assert "21-KL/TW" in result.answer
