@@ -49,10 +49,14 @@ OFFICES = ["tong bi thu", "pho bi thu", "bi thu", "pho chu tich", "chu tich", "p
 # "Tổ công tác 278 do ai làm tổ trưởng": a team's office names its team before it
 _TEAM = re.compile(r"(?<!\w)to (?!truong|pho)(\w+(?: \w+)?)(?: (\d+))?")
 # Things a question may ask about that only some documents give: a publisher, a venue, a budget,
-# a price, contact details (accent-free, longest first). Asked of a corpus that never mentions
+# a price, contact details, prizes, a person's birth and home town (accent-free, longest first). Asked of a corpus that never mentions
 # one, the question is a near-miss, whatever passage matches its other words.
-ASKED_ATTRIBUTES = ["nha xuat ban", "hoi truong", "gia bia", "gia ban", "kinh phi", "ngan sach", "so dien thoai",
-                    "dien thoai", "dia chi email", "email", "dia chi", "tru so"]
+ASKED_ATTRIBUTES = ["nha xuat ban", "hoi truong", "gia bia", "gia ban", "kho sach", "kinh phi", "ngan sach", "so dien thoai",
+                    "dien thoai", "dia chi email", "email", "dia chi", "tru so", "giai thuong", "nam sinh", "ngay sinh",
+                    "sinh nam", "que quan", "tieu su"]
+# … and who does what, asked of one document: its reporters, a team's leader, who compiled something
+ASKED_OF_A_DOCUMENT = ["bao cao vien", "tuyen truyen vien", "to truong", "bien soan"]
+_ACTS = {"bien soan"}  # said as "việc biên soạn"
 _WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
 # Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
 # none of them the first syllable of a district's or town's name
@@ -63,7 +67,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute
+    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute | absent
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it
 
@@ -78,6 +82,8 @@ class Missing:
             return f"Kho tài liệu không nhắc đến {self.text}."
         if self.kind == "cited":
             return f"Kho tài liệu không có {self.text}; văn bản này chỉ được nhắc đến trong {self.context}."
+        if self.kind == "absent":
+            return f"{self.context} không nói đến {self.text}."
         if self.kind == "attribute":
             return f"Các tài liệu trong kho không nói đến {self.text}."
         if self.kind == "issue-date":
@@ -515,6 +521,23 @@ def mentions_date(text: str, date: str) -> bool:
     pattern = (rf"(?<!\d)0?{d}\s*/\s*0?{mo}\s*/\s*{y}(?!\d)"
                rf"|ngày\s+0?{d}\s+tháng\s+0?{mo}\s+năm\s+{y}")
     return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def absent_from_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str],
+                          lex: Lexicon) -> list[Missing]:
+    """What the question asks of the documents it names that none of them mentions: "Ai là báo
+    cáo viên … của Sở KH&CN" when only another plan has reporters, "kinh phí … Kế hoạch 205".
+    Another document's passage about it would answer the wrong plan."""
+    docs = [d for d in named if d not in derived and d in lex.doc_text]
+    if not docs:
+        return []
+    folded = squash_spaces(fold(question).lower())
+    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ASKED_ATTRIBUTES + ASKED_OF_A_DOCUMENT)})(?!\w)", folded):
+        if not any(re.search(rf"(?<!\w){m.group(0)}(?!\w)", lex.doc_text[d]) for d in docs):
+            title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
+            said = _span(question, m.start(), m.end(), folded).lower()
+            return [Missing("absent", f"việc {said}" if m.group(0) in _ACTS else said, title)]
+    return []
 
 
 def undated_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:

@@ -562,6 +562,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         from .grounding import undated_documents
 
         missing = undated_documents(current, named, index.manifest.documents, _st(index).derived - itself)
+    if index is not None and not missing and lex is not None:
+        from .grounding import absent_from_documents
+
+        missing = absent_from_documents(current, named, index.manifest.documents, _st(index).derived - itself, lex)
     if state is None and history:
         from .conversation import as_turns
 
@@ -711,8 +715,14 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
 
 
 def _asks_signer(text: str) -> bool:
-    """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205")."""
+    """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
+    a date, not who signed."""
+    if _SIGNED_WHEN.search(fold(text).lower()) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", fold(text).lower()):
+        return False
     return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(fold(text)))
+
+
+_SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
 
 
 def drop_name(text: str, folded_name: str) -> str:

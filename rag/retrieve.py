@@ -32,6 +32,7 @@ RERANK = {
     "text": 0.05,  # tie-break within a section: the passage whose own text (not its heading) has the words
     "leaf": 0.1,  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
     "named_heading": 0.1,  # the question says a short sub-heading word for word ("đối tượng … gồm những ai": "III. ĐỐI TƯỢNG")
+    "field": 0.1,  # a labelled line whose label the question asks for ("+ Báo cáo viên: …" for "báo cáo viên … là ai")
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
     "signer": 0.6,  # "Ai ký …?": the signature block
@@ -190,6 +191,21 @@ def _names_heading(query: Query, leaf: str) -> bool:
     return any(asked[i:i + n] == words for i in range(len(asked) - n + 1))
 
 
+_FIELD_LABEL = re.compile(r"^[ \t]*[-+•]?[ \t]*([^\W\d][^:\n]{2,30}):", re.M)
+
+
+def _has_asked_field(query: Query, text: str) -> bool:
+    """A line of the passage labels its value with words the question asks about, as a
+    form does ("+ Báo cáo viên: mời báo cáo viên Trung ương."): two syllables at least, so
+    "Nơi nhận" or a lone "Lưu" is no match for any question that happens to share a word."""
+    asked = " " + " ".join(syllables(fold(query.normalized or query.question))) + " "
+    for m in _FIELD_LABEL.finditer(text):
+        label = syllables(fold(m.group(1)))
+        if len(label) >= 2 and f" {' '.join(label)} " in asked:
+            return True
+    return False
+
+
 def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf: float) -> dict[str, float]:
     """The features of a passage for the question (see RERANK for what each is)."""
     query = ctx.query
@@ -205,6 +221,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # a real sub-heading, not the passage's own first words
         "leaf": coverage(index, query, leaf) if leaf and leaf[:30] not in chunk.text[:200] else 0.0,
         "named_heading": float(bool(leaf) and leaf[:30] not in chunk.text[:200] and _names_heading(query, leaf)),
+        "field": float(chunk.kind != "row" and _has_asked_field(query, chunk.text)),
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),

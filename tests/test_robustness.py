@@ -1006,3 +1006,46 @@ def test_both_a_and_b_with_lan_is_a_comparison(assistant):
     assert not result.refused
     assert {c.doc_id for c in result.citations} >= {"ke-hoach-so-khcn-dien-bien", "huong-dan-ban-tuyen-giao-thi-uy"}
     assert "21-KL/TW" in result.answer
+
+
+def test_what_the_named_document_never_mentions_is_refused_naming_the_document(assistant):
+    """Reporters appear in the Yên Bái plan only: asked of the Sở KH&CN's plan, another plan's
+    reporter would answer the wrong plan, so the refusal names the document and what it lacks."""
+    result = assistant.answer("Ai là báo cáo viên tại hội nghị học tập tác phẩm của Sở KH&CN Điện Biên?")
+    assert result.refused and not result.citations
+    assert "Kế hoạch của Sở Khoa học và Công nghệ tỉnh Điện Biên không nói đến báo cáo viên." in result.answer
+    compiled = assistant.answer("Theo kế hoạch của Mặt trận thành phố, tài liệu hỏi - đáp về tác phẩm do ai biên soạn?")
+    assert compiled.refused and "không nói đến việc biên soạn." in compiled.answer
+    # the plan that has them answers
+    yen_bai = assistant.answer("Báo cáo viên hội nghị 500 đại biểu ở Yên Bái là ai?")
+    assert not yen_bai.refused and yen_bai.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+    assert "báo cáo viên Trung ương" in yen_bai.answer
+
+
+def test_a_persons_birth_or_home_town_is_not_in_the_plans(assistant):
+    result = assistant.answer("Tổng Bí thư Nguyễn Phú Trọng quê quán ở đâu?")
+    assert result.refused and "không nói đến quê quán." in result.answer
+
+
+def test_a_sections_parts_asked_in_other_words_are_its_outline(assistant):
+    from rag.sections import asks_outline
+
+    assert asks_outline("Mục III gồm những mảng việc nào?") and asks_outline("muc 2 co nhung hang muc nao")
+    result = assistant.answer("Mục III của Kế hoạch 205 gồm những mảng việc nào?")
+    assert not result.refused and "3. Công tác tuyên truyền" in result.answer and "4. Tài liệu sinh hoạt, tuyên truyền" in result.answer
+
+
+def test_signed_on_which_day_asks_a_date_not_the_signer():
+    from rag.query import _asks_signer
+
+    assert _asks_signer("Ai ký Kế hoạch 205?") and _asks_signer("nguoi ky van ban cua huyen uy la ai")
+    assert not _asks_signer("Kế hoạch 182-KH/TU được ký ngày nào?")
+    assert not _asks_signer("ngay ky ke hoach 182 la ngay nao")
+    assert _asks_signer("Ai ký kế hoạch và ký ngày nào?")  # who is asked too
+
+
+def test_a_labelled_line_answers_the_field_it_labels(assistant):
+    """"+ Báo cáo viên: mời báo cáo viên Trung ương." answers who reports to the 500 delegates,
+    not the appendix row that lists reporters among the audience."""
+    result = assistant.answer("Ai làm báo cáo viên cho hội nghị 500 đại biểu ở thành phố Yên Bái?")
+    assert not result.refused and "mời báo cáo viên Trung ương" in result.answer
