@@ -343,6 +343,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
 
 NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
+CITED_CONFIDENCE = 0.9  # a cited document's number read from the line naming its kind and issuer (rag.grounding.cites)
 STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
@@ -379,6 +380,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
+    if query.wants == "docnum" and lead.chunk.doc_id in query.docs and (lead.features or {}).get("cited"):
+        conf = max(conf, CITED_CONFIDENCE)  # the line citing a plan of the kind and issuer asked, by number
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
     titled = asks_title(query.normalized or query.question)

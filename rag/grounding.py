@@ -36,6 +36,10 @@ DEPARTMENTS = """tu phap|giao duc va dao tao|giao duc|y te|tai chinh|noi vu|cong
 |van hoa the thao va du lich|van hoa|lao dong thuong binh va xa hoi|lao dong|tai nguyen va moi truong|tai nguyen
 |ke hoach va dau tu|nong nghiep va phat trien nong thon|nong nghiep|thong tin va truyen thong|khoa hoc va cong nghe
 |khoa hoc|ngoai vu|du lich|cong an|quoc phong|tu phap""".replace("\n", "").split("|")
+# Mass organisations and forces a plan may task ("Công an thành phố", "Đoàn Thanh niên"): asked of a
+# corpus that never names one, the question is about a body it has no word on (longest first)
+ORGANISATIONS = ["doan thanh nien", "hoi lien hiep phu nu", "hoi phu nu", "hoi nong dan", "hoi cuu chien binh", "cuu chien binh",
+                 "lien doan lao dong", "cong doan", "cong an", "quan su", "bo doi bien phong", "toa an", "vien kiem sat"]
 BOARDS = "tuyen giao|dan van|to chuc|noi chinh|kiem tra|thuong vu|chap hanh|chi dao|thuong truc|dan toc|kinh te|phap che".split("|")
 SURNAMES = set("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Tạ Trịnh Ung Đinh Lương Mai Cao Lâm
 Đoàn Vương Hà Chu Kiều Thái Lưu Tô Quách Triệu La Lại Đào Tăng Trương Hứa Mạc Khổng Thân Giang Nghiêm Kim Tống Âu Doãn""".split())
@@ -67,7 +71,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute | absent
+    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute | absent | organisation
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it
 
@@ -84,6 +88,8 @@ class Missing:
             return f"Kho tài liệu không có {self.text}; văn bản này chỉ được nhắc đến trong {self.context}."
         if self.kind == "absent":
             return f"{self.context} không nói đến {self.text}."
+        if self.kind == "organisation":
+            return f"Các tài liệu trong kho không nhắc đến {self.text}."
         if self.kind == "attribute":
             return f"Các tài liệu trong kho không nói đến {self.text}."
         if self.kind == "issue-date":
@@ -149,6 +155,9 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     for m in re.finditer(r"(?<!\w)ban (" + "|".join(BOARDS) + r")(?!\w)", f_exp):
         if not lex.occurs(m.group(0)):
             out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
+    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ORGANISATIONS)})(?!\w)", f_exp):
+        if not lex.occurs(m.group(0)) and not any(m.group(0) in fold(x.text).lower() for x in out):
+            out.append(Missing("organisation", _title(expanded, f_exp, m.start(), m.end())))
     for m in re.finditer(r"(?<!\w)quan uy(?!\w)", f_exp):
         if not lex.occurs("quan uy") and not any("quan uy" in fold(x.text).lower() for x in out):
             out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
@@ -505,6 +514,32 @@ def about_cited_document(question: str, meta: dict) -> bool:
 
     title = words(meta.get("title") or "")
     return any(words(q) not in title for q in _QUOTED.findall(question))
+
+
+# A cited document asked for by its kind and issuer ("Kế hoạch của Ban Thường vụ Thành ủy mà Mặt
+# trận thành phố căn cứ …", "Kế hoạch của Tỉnh ủy được Sở KH&CN nhắc tới …"), accent-free
+_KINDS = "ke hoach|huong dan|ket luan|cong van|chi thi|nghi quyet|quyet dinh|thong bao"
+_ISSUER_CORE = "tinh uy|thanh uy|huyen uy|thi uy|dang uy khoi|trung uong|ubnd tinh|uy ban nhan dan tinh|mttq tinh"
+_CITED_ASKED = re.compile(rf"\b({_KINDS})\b(?: so)?(?: nao| so may| gi)? (?:cua|do) (?:ban [a-z]+(?: [a-z]+)? )?({_ISSUER_CORE})\b")
+
+
+def cited_reference(question: str) -> tuple[str, str] | None:
+    """(kind, issuer) of a document the question asks for by who issued it, or None: the last
+    one named ("Kế hoạch của Thành ủy Yên Bái thực hiện kế hoạch nào của Tỉnh ủy?" asks the second)."""
+    found = list(_CITED_ASKED.finditer(squash_spaces(fold(question).lower())))
+    return (found[-1].group(1), found[-1].group(2)) if found else None
+
+
+def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
+    """The passage cites a document of that kind, by number, issued by that issuer ("Kế hoạch
+    số 182-KH/TU ngày 20/4/2023 của Ban Thường vụ Thành ủy"), other than its own document."""
+    kind, issuer = ref
+    own = re.match(r"\d+", own_number or "")
+    for m in re.finditer(rf"\b{kind}\s*(?:so\s*)?(\d+)[^\n;]{{0,40}}?(?:\b|(?<=\d))cua (?:[a-z]+ ){{0,4}}?{issuer}\b",
+                         fold(text).lower()):
+        if not own or m.group(1).lstrip("0") != own.group(0).lstrip("0"):
+            return True
+    return False
 
 
 def mentions_date(text: str, date: str) -> bool:

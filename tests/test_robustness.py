@@ -1049,3 +1049,27 @@ def test_a_labelled_line_answers_the_field_it_labels(assistant):
     not the appendix row that lists reporters among the audience."""
     result = assistant.answer("Ai làm báo cáo viên cho hội nghị 500 đại biểu ở thành phố Yên Bái?")
     assert not result.refused and "mời báo cáo viên Trung ương" in result.answer
+
+
+def test_a_mass_organisation_the_plans_never_name_is_refused_naming_it(assistant):
+    result = assistant.answer("Kế hoạch 205 giao Công an thành phố nhiệm vụ gì?")
+    assert result.refused and not result.citations
+    assert "Các tài liệu trong kho không nhắc đến Công an." in result.answer
+    youth = assistant.answer("doan thanh nien huyen co nhiem vu gi trong dot sinh hoat")
+    assert youth.refused and "doan thanh nien" in youth.answer.lower()
+    # Mặt trận is in the plans: its tasks are answered
+    assert not assistant.answer("Ủy ban MTTQ các phường, xã có nhiệm vụ gì?").refused
+
+
+def test_a_cited_plan_asked_by_kind_and_issuer_is_read_from_the_line_citing_it(assistant):
+    """"Kế hoạch của Tỉnh ủy được Sở KH&CN nhắc tới mang số hiệu gì": the Sở's opening line cites
+    "Kế hoạch số 88-KH/TU ngày 22/3/2023 của Tỉnh ủy"; a paraphrase full of words the plans never
+    use is still answered, since the cited kind, number and issuer are checked."""
+    from rag.grounding import cited_reference, cites
+
+    assert cited_reference("Kế hoạch của Thành ủy Yên Bái thực hiện kế hoạch nào của Tỉnh ủy?") == ("ke hoach", "tinh uy")
+    assert cites("Thực hiện Kế hoạch số 182-KH/TU ngày 20/4/2023của Ban Thường vụ Thành ủy", ("ke hoach", "thanh uy"))
+    assert not cites("(kèm theo Kế hoạch số 205 - KH/TU ngày 10/4/2023 của Thành ủy)", ("ke hoach", "thanh uy"), "205-KH/TU")
+    result = assistant.answer("Kế hoạch của Tỉnh ủy Điện Biên mà Sở KH&CN có nhắc tới mang số hiệu gì, ký ngày nào?")
+    assert not result.refused and "88-KH/TU" in result.answer and "22/3/2023" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
