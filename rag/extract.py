@@ -12,7 +12,8 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_recipients, has_fact
+from .query import (BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_recipients, counted_noun, counts,
+                    has_fact)
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
@@ -344,6 +345,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
 NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
 CITED_CONFIDENCE = 0.9  # a cited document's number read from the line naming its kind and issuer (rag.grounding.cites)
+COUNT_CONFIDENCE = 0.6  # the named document's passage gives a number of the very thing counted
 STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
@@ -382,6 +384,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and lead.chunk.doc_id in query.docs and (lead.features or {}).get("cited"):
         conf = max(conf, CITED_CONFIDENCE)  # the line citing a plan of the kind and issuer asked, by number
+    noun = counted_noun(query.normalized or query.question)
+    if noun and lead.chunk.doc_id in query.docs and counts(lead.chunk.text, noun):
+        conf = max(conf, COUNT_CONFIDENCE)  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
     titled = asks_title(query.normalized or query.question)

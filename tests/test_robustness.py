@@ -1073,3 +1073,12 @@ def test_a_cited_plan_asked_by_kind_and_issuer_is_read_from_the_line_citing_it(a
     result = assistant.answer("Kế hoạch của Tỉnh ủy Điện Biên mà Sở KH&CN có nhắc tới mang số hiệu gì, ký ngày nào?")
     assert not result.refused and "88-KH/TU" in result.answer and "22/3/2023" in result.answer
     assert result.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
+
+
+def test_a_count_the_named_plan_gives_is_answered_however_the_question_is_worded(assistant):
+    """Worded in words the plans never use ("mô tả", "dày", "in"), a count the named plan gives
+    ("600 trang với 111 bức ảnh") is answered; the same count asked of a plan that lacks it is not."""
+    result = assistant.answer("Kế hoạch của Sở KH&CN mô tả cuốn sách dày bao nhiêu trang và in bao nhiêu bức ảnh?")
+    assert not result.refused and "600 trang" in result.answer and "111 bức ảnh" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
+    assert assistant.answer("Hội nghị cấp huyện theo kế hoạch của Huyện ủy có bao nhiêu đại biểu dự?").refused
