@@ -218,12 +218,12 @@ SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 # the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào"), not a report it asks for
 # ("… yêu cầu gửi báo cáo về đơn vị nào")
-_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b(?:(?!báo cáo)[^?]){0,60}\bgửi\b"
-                              r"(?! báo cáo| bc\b)[^?]{0,30}\b(những |các )?(ai|cơ quan nào|nơi nào|đơn vị nào)")
+_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b(?:(?!báo cáo)[^?]){0,60}"
+                              r"(\bgửi\b(?! báo cáo| bc\b)|\bđược gửi\b)[^?]{0,30}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
 
 
 def asks_recipients(question: str) -> bool:
-    """"Kế hoạch … được gửi tới những cơ quan nào?": the document's "Nơi nhận" (read with
+    """"Kế hoạch … được gửi (báo cáo) tới những cơ quan nào?": the document's "Nơi nhận" (read with
     diacritics: accent-free "gui"/"noi nhan" are too loose to steer retrieval)."""
     return bool(_ASKS_RECIPIENTS.search(canonical(question)))
 

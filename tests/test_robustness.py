@@ -813,6 +813,8 @@ def test_where_a_document_is_sent_is_its_recipients_block(assistant):
     assert asks_recipients("Hướng dẫn này gửi cho những đơn vị nào?") and asks_recipients("nơi nhận của kế hoạch gồm ai")
     assert not asks_recipients("Báo cáo gửi về Ban Tuyên giáo trước ngày nào?")
     assert not asks_recipients("Kế hoạch của MTTQ thành phố yêu cầu gửi báo cáo về đơn vị nào?")
+    # the plan itself "được gửi báo cáo" (sent for reporting) to some boards: its recipients
+    assert asks_recipients("Kế hoạch của Mặt trận được gửi báo cáo tới những ban nào?")
 
 
 def test_a_price_is_answered_only_by_an_amount_of_money(assistant):
