@@ -41,7 +41,7 @@ _WANTS = {
 # "Căn cứ …"); asked of a cited document's date too ("văn bản mà Thị ủy căn cứ … ban hành ngày nào")
 _ASKS_BASIS = re.compile(r"\b((căn cứ|(trên|làm) cơ sở)( của)? (vào |theo )?(những |các )?(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn"
                          r"|quyết định|quy định)|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
-                         r"|(?<!việc )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
+                         r"|(?<!việc )(?<!tục )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
 # (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
 BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,60}?\b)?(?:[Ss]ố \d|Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận"
                         r"|Nghị quyết|[Cc]ông văn|Quy định|Quyết định)\b")

@@ -1084,3 +1084,15 @@ def test_a_count_the_named_plan_gives_is_answered_however_the_question_is_worded
     assert not result.refused and "600 trang" in result.answer and "111 bức ảnh" in result.answer
     assert result.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
     assert assistant.answer("Hội nghị cấp huyện theo kế hoạch của Huyện ủy có bao nhiêu đại biểu dự?").refused
+
+
+def test_continuing_to_implement_a_plan_is_content_not_the_basis(assistant):
+    """"gắn … với việc tiếp tục thực hiện kế hoạch nào" asks for a plan a task names (Yên Bái's
+    "Kế hoạch số 110-KH/TU …" for its party cells), not the plan's own basis in its preamble."""
+    from rag.query import asks_basis
+
+    assert not asks_basis("gắn đợt sinh hoạt với việc tiếp tục thực hiện kế hoạch nào")
+    assert asks_basis("Kế hoạch được ban hành để thực hiện kế hoạch nào của Tỉnh ủy?")
+    result = assistant.answer("Thành ủy Yên Bái yêu cầu chi, đảng bộ trực thuộc gắn đợt sinh hoạt với việc tiếp tục thực hiện "
+                              "kế hoạch nào về Hội nghị Trung ương 4 khóa XIII?")
+    assert not result.refused and "110-KH/TU" in result.answer
