@@ -165,7 +165,7 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{1,5}})(?![\d/])", f_exp):
         n = m.group(1).lstrip("0") or "0"
         if not _number_known(lex, n, m.group(0).rsplit(" ", 1)[0].replace(" so", "")):
-            out.append(Missing("number", squash_spaces(m.group(0))))
+            out.append(Missing("number", squash_spaces(_span(expanded, m.start(), m.end(), f_exp))))
     # counted things: "1000 đại biểu" when the corpus counts đại biểu with other numbers only
     if not re.search(r"\b(bao nhieu|may|bn)\b", f_exp):
         for m in re.finditer(r"(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", f_exp):

@@ -1096,3 +1096,8 @@ def test_continuing_to_implement_a_plan_is_content_not_the_basis(assistant):
     result = assistant.answer("Thành ủy Yên Bái yêu cầu chi, đảng bộ trực thuộc gắn đợt sinh hoạt với việc tiếp tục thực hiện "
                               "kế hoạch nào về Hội nghị Trung ương 4 khóa XIII?")
     assert not result.refused and "110-KH/TU" in result.answer
+
+
+def test_a_plan_number_the_corpus_lacks_is_named_as_the_user_wrote_it(assistant):
+    result = assistant.answer("Kế hoạch số 215-KH/TU của Thành ủy quy định gì?")
+    assert result.refused and "Kho tài liệu không có Kế hoạch số 215." in result.answer
