@@ -519,7 +519,9 @@ def about_cited_document(question: str, meta: dict) -> bool:
 # A cited document asked for by its kind and issuer ("Kế hoạch của Ban Thường vụ Thành ủy mà Mặt
 # trận thành phố căn cứ …", "Kế hoạch của Tỉnh ủy được Sở KH&CN nhắc tới …"), accent-free
 _KINDS = "ke hoach|huong dan|ket luan|cong van|chi thi|nghi quyet|quyet dinh|thong bao"
-_ISSUER_CORE = "tinh uy|thanh uy|huyen uy|thi uy|dang uy khoi|trung uong|ubnd tinh|uy ban nhan dan tinh|mttq tinh"
+_ISSUER_CORE = "tinh uy|thanh uy|huyen uy|thi uy|dang uy khoi|trung uong|ubnd tinh|uy ban nhan dan tinh|mttq tinh|cap tinh|cap huyen"
+# "của cấp tỉnh": any issuer of that level ("Tỉnh ủy", "Ban Thường trực Ủy ban MTTQ tỉnh")
+_LEVEL = {"cap tinh": r"(?:tinh uy|(?:[a-z]+ ){0,5}?tinh)", "cap huyen": r"(?:huyen uy|(?:[a-z]+ ){0,5}?huyen)"}
 _CITED_ASKED = re.compile(rf"\b({_KINDS})\b(?: so)?(?: nao| so may| gi)? (?:cua|do) (?:ban [a-z]+(?: [a-z]+)? )?({_ISSUER_CORE})\b")
 
 
@@ -534,6 +536,7 @@ def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
     """The passage cites a document of that kind, by number, issued by that issuer ("Kế hoạch
     số 182-KH/TU ngày 20/4/2023 của Ban Thường vụ Thành ủy"), other than its own document."""
     kind, issuer = ref
+    issuer = _LEVEL.get(issuer, issuer)
     own = re.match(r"\d+", own_number or "")
     for m in re.finditer(rf"\b{kind}\s*(?:so\s*)?(\d+)[^\n;]{{0,40}}?(?:\b|(?<=\d))cua (?:[a-z]+ ){{0,4}}?{issuer}\b",
                          fold(text).lower()):

@@ -1072,6 +1072,10 @@ def test_a_cited_plan_asked_by_kind_and_issuer_is_read_from_the_line_citing_it(a
     assert cited_reference("Kế hoạch của Thành ủy Yên Bái thực hiện kế hoạch nào của Tỉnh ủy?") == ("ke hoach", "tinh uy")
     assert cites("Thực hiện Kế hoạch số 182-KH/TU ngày 20/4/2023của Ban Thường vụ Thành ủy", ("ke hoach", "thanh uy"))
     assert not cites("(kèm theo Kế hoạch số 205 - KH/TU ngày 10/4/2023 của Thành ủy)", ("ke hoach", "thanh uy"), "205-KH/TU")
+    # "của cấp tỉnh": whichever provincial body issued it
+    assert cited_reference("thực hiện kế hoạch số mấy của cấp tỉnh?") == ("ke hoach", "cap tinh")
+    assert cites("Thực hiện Kế hoạch số 600/KH-MTTQ-BTT ngày 28/4/2023 của Ban Thường trực Ủy ban MTTQ tỉnh", ("ke hoach", "cap tinh"))
+    assert not cites("Thực hiện Kế hoạch số 182-KH/TU ngày 20/4/2023 của Ban Thường vụ Thành ủy", ("ke hoach", "cap tinh"))
     result = assistant.answer("Kế hoạch của Tỉnh ủy Điện Biên mà Sở KH&CN có nhắc tới mang số hiệu gì, ký ngày nào?")
     assert not result.refused and "88-KH/TU" in result.answer and "22/3/2023" in result.answer
     assert result.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
