@@ -208,6 +208,23 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
     return [(fold(BOOK_NAME) if folded else BOOK_NAME, said)]
 
 
+# Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
+# passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
+# "gắn với …"). Only words the plans do not use themselves are worth listing here.
+PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"]}
+
+
+def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    out = []
+    for plans, askers in PARAPHRASES.items():
+        for phrase in askers:
+            phrase = fold(phrase) if folded else phrase
+            said = [t for t in terms if t == phrase or t in phrase.split()]
+            if phrase in terms:
+                out.append((fold(plans) if folded else plans, said))
+    return out
+
+
 # The shorthand of administrative documents: a passage's "(b/c)" in a "Nơi nhận" list is
 # "báo cáo", its "t/h" "thực hiện". And a document's "Nơi nhận" block is where it is sent:
 # "gửi tới những cơ quan nào" is answered there, though the block never says "gửi".
@@ -636,7 +653,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
-                 + document_synonyms(current, terms, folded),
+                 + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current), about_derived=itself,
                  besides=state.answer if followup and asks_besides(current) else "",

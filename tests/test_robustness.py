@@ -1105,3 +1105,18 @@ def test_continuing_to_implement_a_plan_is_content_not_the_basis(assistant):
 def test_a_plan_number_the_corpus_lacks_is_named_as_the_user_wrote_it(assistant):
     result = assistant.answer("Kế hoạch số 215-KH/TU của Thành ủy quy định gì?")
     assert result.refused and "Kho tài liệu không có Kế hoạch số 215." in result.answer
+
+
+def test_askers_words_for_what_plans_write_otherwise_are_covered():
+    """"lồng ghép … với" is the plans' "gắn với", "muộn nhất" their "chậm nhất", "nộp" their "gửi"."""
+    from rag.query import paraphrase_synonyms
+
+    assert ("gắn", ["lồng", "ghép", "lồng ghép"]) in paraphrase_synonyms(["lồng", "ghép", "lồng ghép", "đợt"], False)
+    assert ("chậm nhất", ["muộn", "nhất", "muộn nhất"]) in paraphrase_synonyms(["muộn", "nhất", "muộn nhất"], False)
+    assert paraphrase_synonyms(["nop", "bao", "cao"], True) == [("gui", ["nop"])]
+    assert paraphrase_synonyms(["lồng", "đèn"], False) == []  # "lồng" alone is no "lồng ghép"
+
+
+def test_a_task_asked_in_the_askers_words_is_found(assistant):
+    result = assistant.answer("Huyện ủy muốn lồng ghép đợt học tập tác phẩm với đợt sinh hoạt chính trị chủ đề gì?")
+    assert not result.refused and "Giữ trọn lời thề đảng viên" in result.answer
