@@ -58,8 +58,8 @@ _TEAM = re.compile(r"(?<!\w)to (?!truong|pho)(\w+(?: \w+)?)(?: (\d+))?")
 ASKED_ATTRIBUTES = ["nha xuat ban", "hoi truong", "gia bia", "gia ban", "kho sach", "kinh phi", "ngan sach", "so dien thoai",
                     "dien thoai", "dia chi email", "email", "dia chi", "tru so", "giai thuong", "nam sinh", "ngay sinh",
                     "sinh nam", "que quan", "tieu su"]
-# … and who does what, asked of one document: its reporters, a team's leader, who compiled something
-ASKED_OF_A_DOCUMENT = ["bao cao vien", "tuyen truyen vien", "to truong", "bien soan"]
+# … and who does what, asked of one document: its reporters, who compiled something (a team leader is an office: role_question)
+ASKED_OF_A_DOCUMENT = ["bao cao vien", "tuyen truyen vien", "bien soan"]
 _ACTS = {"bien soan"}  # said as "việc biên soạn"
 _WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
 # Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
