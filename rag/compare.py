@@ -42,14 +42,15 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
-    if _FRAME.search(query.question) or _BOTH.search(query.question) or _AS_WELL_AS.search(query.question):  # one passage cannot answer for each: always apart
+    as_well_as = any(aliases.match(m.group(1)) for m in _AS_WELL_AS.finditer(query.question))
+    if _FRAME.search(query.question) or _BOTH.search(query.question) or as_well_as:  # one passage cannot answer for each: always apart
         return list(matched)
     if whole.refused:
         return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
 
 
-_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan)\b")
+_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan)\b")  # (accent-free: "lan" of "lẫn" between two names)
 
 
 def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
@@ -66,7 +67,8 @@ def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
 def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
     """The question as asked of one document: the other documents' names and the comparison's
     frame left out."""
-    text = _AS_WELL_AS.sub(r"\1 và ", question)
+    # only where "cả … lẫn" holds a document's name: a quoted "cả ngọn lẫn gốc" stays as it is
+    text = _AS_WELL_AS.sub(lambda m: f"{m.group(1)} và " if aliases.match(m.group(1)) else m.group(0), question)
     for other, names in aliases.match(question).items():
         if other == doc_id:
             continue

@@ -345,6 +345,7 @@ def _focus_lists(index: OpenIndex, query: Query, parts: list[str], guide: set[st
 NOTHING_ELSE = "Ngoài những gì đã trả lời ở trên, các tài liệu trong kho không nêu thêm nội dung nào khác cho câu hỏi này."
 ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own metadata
 CITED_CONFIDENCE = 0.9  # a cited document's number read from the line naming its kind and issuer (rag.grounding.cites)
+BASIS_CONFIDENCE = 0.6  # the named plan's preamble line naming what it implements, found by its form (rag.query.BASIS_LINE)
 COUNT_CONFIDENCE = 0.6  # the named document's passage gives a number of the very thing counted
 STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
@@ -384,8 +385,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and lead.chunk.doc_id in query.docs and (lead.features or {}).get("cited"):
         conf = max(conf, CITED_CONFIDENCE)  # the line citing a plan of the kind and issuer asked, by number
+    if query.basis and lead.chunk.doc_id in query.docs and (lead.features or {}).get("basis") == 1.0:
+        conf = max(conf, BASIS_CONFIDENCE)  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
     noun = counted_noun(query.normalized or query.question)
-    if noun and lead.chunk.doc_id in query.docs and counts(lead.chunk.text, noun):
+    if noun and lead.chunk.doc_id in query.docs and counts(lead.chunk.heading + " " + lead.chunk.text, noun):
         conf = max(conf, COUNT_CONFIDENCE)  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
@@ -501,7 +504,8 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
                     seen.add((h.name, h.role))
                     lines.append(f"Tài liệu có: {h.name}, {h.role} ({index.doc(h.doc_id).get('title', '').split(':')[0]}).")
             return lines
-    if asks_day(query.normalized or query.question) and not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text):
+    if (asks_day(query.normalized or query.question) and not query.issue_date and not query.asks_signer
+            and not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text)):
         return ["Tài liệu không nêu ngày cụ thể cho nội dung này."]  # "gửi báo cáo trước ngày nào": no date, no answer
     if query.ordinal:
         items = list_items(lead.chunk.text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hoidap.textnorm import canonical, fold, squash_spaces
+from hoidap.textnorm import canonical, fold, has_diacritics, squash_spaces
 
 from .normalize import Lexicon
 from .query import asks_basis_document
@@ -37,9 +37,9 @@ DEPARTMENTS = """tu phap|giao duc va dao tao|giao duc|y te|tai chinh|noi vu|cong
 |ke hoach va dau tu|nong nghiep va phat trien nong thon|nong nghiep|thong tin va truyen thong|khoa hoc va cong nghe
 |khoa hoc|ngoai vu|du lich|cong an|quoc phong|tu phap""".replace("\n", "").split("|")
 # Mass organisations and forces a plan may task ("Công an thành phố", "Đoàn Thanh niên"): asked of a
-# corpus that never names one, the question is about a body it has no word on (longest first)
-ORGANISATIONS = ["doan thanh nien", "hoi lien hiep phu nu", "hoi phu nu", "hoi nong dan", "hoi cuu chien binh", "cuu chien binh",
-                 "lien doan lao dong", "cong doan", "cong an", "quan su", "bo doi bien phong", "toa an", "vien kiem sat"]
+# corpus that never names one, the question is about a body it has no word on
+ORGANISATIONS = ["đoàn thanh niên", "hội liên hiệp phụ nữ", "hội phụ nữ", "hội nông dân", "hội cựu chiến binh", "cựu chiến binh",
+                 "liên đoàn lao động", "công đoàn", "công an", "quân sự", "bộ đội biên phòng", "tòa án", "toà án", "viện kiểm sát"]
 BOARDS = "tuyen giao|dan van|to chuc|noi chinh|kiem tra|thuong vu|chap hanh|chi dao|thuong truc|dan toc|kinh te|phap che".split("|")
 SURNAMES = set("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Tạ Trịnh Ung Đinh Lương Mai Cao Lâm
 Đoàn Vương Hà Chu Kiều Thái Lưu Tô Quách Triệu La Lại Đào Tăng Trương Hứa Mạc Khổng Thân Giang Nghiêm Kim Tống Âu Doãn""".split())
@@ -51,16 +51,43 @@ OFFICES = ["tong bi thu", "pho bi thu", "bi thu", "pho chu tich", "chu tich", "p
            "truong ban", "pho chanh van phong", "chanh van phong", "pho truong phong", "truong phong", "thu truong",
            "to truong", "to pho"]
 # "Tổ công tác 278 do ai làm tổ trưởng": a team's office names its team before it
-_TEAM = re.compile(r"(?<!\w)to (?!truong|pho)(\w+(?: \w+)?)(?: (\d+))?")
+_TEAM = re.compile(r"(?<!\w)to (cong tac(?: dac biet)?|giup viec|thu ky|bien tap)(?: (\d+))?(?!\w)")
 # Things a question may ask about that only some documents give: a publisher, a venue, a budget,
-# a price, contact details, prizes, a person's birth and home town (accent-free, longest first). Asked of a corpus that never mentions
-# one, the question is a near-miss, whatever passage matches its other words.
-ASKED_ATTRIBUTES = ["nha xuat ban", "hoi truong", "gia bia", "gia ban", "kho sach", "kinh phi", "ngan sach", "so dien thoai",
-                    "dien thoai", "dia chi email", "email", "dia chi", "tru so", "giai thuong", "nam sinh", "ngay sinh",
-                    "sinh nam", "que quan", "tieu su"]
+# a price, contact details, prizes, a person's birth and home town. Asked of a corpus that never
+# mentions one, the question is a near-miss, whatever passage matches its other words.
+ASKED_ATTRIBUTES = ["nhà xuất bản", "hội trường", "giá bìa", "giá bán", "khổ sách", "kinh phí", "ngân sách", "số điện thoại",
+                    "điện thoại", "email", "trụ sở", "giải thưởng", "ngày sinh", "sinh năm", "quê quán", "tiểu sử"]
 # … and who does what, asked of one document: its reporters, who compiled something (a team leader is an office: role_question)
-ASKED_OF_A_DOCUMENT = ["bao cao vien", "tuyen truyen vien", "bien soan"]
-_ACTS = {"bien soan"}  # said as "việc biên soạn"
+ASKED_OF_A_DOCUMENT = ["báo cáo viên", "tuyên truyền viên", "biên soạn"]
+_ACTS = {"biên soạn"}  # said as "việc biên soạn"
+# accent-free forms that are other words as well: "tham gia Ban" holds "gia ban", "cơ quan sử dụng" "quan su"
+_AMBIGUOUS_FOLDED = {"gia ban", "quan su", "cong doan"}
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Phrases a question may say, found with their diacritics when the question has them, and
+    accent-free when it was typed without, leaving out phrases whose accent-free form is also
+    another word ("gia ban": "giá bán" or "tham gia Ban")."""
+    accented: re.Pattern
+    folded: re.Pattern
+
+    @classmethod
+    def of(cls, phrases: list[str]) -> "Phrases":
+        ordered = sorted(phrases, key=len, reverse=True)  # the longest phrase wins where two start together
+        plain = [fold(p) for p in ordered if fold(p) not in _AMBIGUOUS_FOLDED]
+        return cls(re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, ordered))})(?!\w)"),
+                   re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, plain))})(?!\w)"))
+
+    def find(self, text: str) -> list[re.Match]:
+        """Matches in `text` lowercased (NFC, single-spaced: a match's span is the same in the text
+        as typed)."""
+        return list((self.accented if has_diacritics(text) else self.folded).finditer(text.lower()))
+
+
+_ORGANISATIONS = Phrases.of(ORGANISATIONS)
+_ATTRIBUTES = Phrases.of(ASKED_ATTRIBUTES)
+_OF_A_DOCUMENT = Phrases.of(ASKED_ATTRIBUTES + ASKED_OF_A_DOCUMENT)
 _WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
 # Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
 # none of them the first syllable of a district's or town's name
@@ -155,9 +182,9 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     for m in re.finditer(r"(?<!\w)ban (" + "|".join(BOARDS) + r")(?!\w)", f_exp):
         if not lex.occurs(m.group(0)):
             out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
-    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ORGANISATIONS)})(?!\w)", f_exp):
-        if not lex.occurs(m.group(0)) and not any(m.group(0) in fold(x.text).lower() for x in out):
-            out.append(Missing("organisation", _title(expanded, f_exp, m.start(), m.end())))
+    for m in _ORGANISATIONS.find(expanded):
+        if not lex.occurs(fold(m.group(0))) and not any(fold(m.group(0)) in fold(x.text) for x in out):
+            out.append(Missing("organisation", _title(expanded, expanded, m.start(), m.end())))
     for m in re.finditer(r"(?<!\w)quan uy(?!\w)", f_exp):
         if not lex.occurs("quan uy") and not any("quan uy" in fold(x.text).lower() for x in out):
             out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
@@ -185,9 +212,9 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             out.append(Missing("part", m.group(0)))
     # what is asked about: "nhà xuất bản nào", "tại hội trường nào", "kinh phí … từ nguồn nào", when
     # the corpus never mentions it (a plan that gives its venue or budget makes it answerable)
-    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ASKED_ATTRIBUTES)})(?!\w)", f_exp):
-        if not lex.occurs(m.group(0)):
-            out.append(Missing("attribute", _span(expanded, m.start(), m.end(), f_exp).lower()))
+    for m in _ATTRIBUTES.find(expanded):
+        if not lex.occurs(fold(m.group(0))):
+            out.append(Missing("attribute", m.group(0)))
     # people, capitalised: "Nguyễn Văn A" not in the corpus
     for name in person_names(question):
         if not lex.occurs(fold(name).lower()) and not any(fold(name).lower() in fold(x.text).lower() for x in out):
@@ -480,7 +507,7 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …")
 _ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
-                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
+                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
 
 
 def asks_issue_date(question: str) -> bool:
@@ -521,15 +548,22 @@ def about_cited_document(question: str, meta: dict) -> bool:
 _KINDS = "ke hoach|huong dan|ket luan|cong van|chi thi|nghi quyet|quyet dinh|thong bao"
 _ISSUER_CORE = "tinh uy|thanh uy|huyen uy|thi uy|dang uy khoi|trung uong|ubnd tinh|uy ban nhan dan tinh|mttq tinh|cap tinh|cap huyen"
 # "của cấp tỉnh": any issuer of that level ("Tỉnh ủy", "Ban Thường trực Ủy ban MTTQ tỉnh")
-_LEVEL = {"cap tinh": r"(?:tinh uy|(?:[a-z]+ ){0,5}?tinh)", "cap huyen": r"(?:huyen uy|(?:[a-z]+ ){0,5}?huyen)"}
-_CITED_ASKED = re.compile(rf"\b({_KINDS})\b(?: so)?(?: nao| so may| gi)? (?:cua|do) (?:ban [a-z]+(?: [a-z]+)? )?({_ISSUER_CORE})\b")
+_LEVEL = {"cap tinh": r"(?:tinh uy|(?:[a-z]+\s+){0,5}?tinh(?! hinh| than| thuong))",
+          "cap huyen": r"(?:huyen uy|(?:[a-z]+\s+){0,5}?huyen)"}
+_CITED_ASKED = re.compile(rf"\b({_KINDS})\b(?: so)?( nao| so may| gi)? (?:cua|do) (?:[a-z]+ ){{0,5}}?({_ISSUER_CORE})\b")
+# "… mà Mặt trận thành phố căn cứ", "… được Sở KH&CN nhắc tới": the document named is one another cites
+_CITED_BY = re.compile(r"^[^?]{0,40}?\b(?:ma|duoc)\b[^?]{0,40}?\b(?:can cu|nhac (?:toi|den)|de cap|dan chieu|thuc hien|trich dan"
+                       r"|vien dan|dua vao|dung)\b")
 
 
 def cited_reference(question: str) -> tuple[str, str] | None:
     """(kind, issuer) of a document the question asks for by who issued it, or None: the last
     one named ("Kế hoạch của Thành ủy Yên Bái thực hiện kế hoạch nào của Tỉnh ủy?" asks the second)."""
-    found = list(_CITED_ASKED.finditer(squash_spaces(fold(question).lower())))
-    return (found[-1].group(1), found[-1].group(2)) if found else None
+    folded = squash_spaces(fold(question))
+    # asked for ("kế hoạch nào của Tỉnh ủy"), or said to be cited by another; not the plan asked about
+    # itself ("Kế hoạch của Huyện ủy căn cứ vào văn bản nào?")
+    found = [m for m in _CITED_ASKED.finditer(folded) if m.group(2) or _CITED_BY.search(folded[m.end():])]
+    return (found[-1].group(1), found[-1].group(3)) if found else None
 
 
 def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
@@ -538,8 +572,8 @@ def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
     kind, issuer = ref
     issuer = _LEVEL.get(issuer, issuer)
     own = re.match(r"\d+", own_number or "")
-    for m in re.finditer(rf"\b{kind}\s*(?:so\s*)?(\d+)[^\n;]{{0,40}}?(?:\b|(?<=\d))cua (?:[a-z]+ ){{0,4}}?{issuer}\b",
-                         fold(text).lower()):
+    for m in re.finditer(rf"\b{kind}\s*(?:so\s*)?(\d+)[^\n;]{{0,40}}?(?:\b|(?<=\d))cua\s+(?:[a-z]+\s+){{0,6}}?{issuer}\b",
+                         fold(text)):
         if not own or m.group(1).lstrip("0") != own.group(0).lstrip("0"):
             return True
     return False
@@ -569,12 +603,11 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
     docs = [d for d in named if d not in derived and d in lex.doc_text]
     if not docs:
         return []
-    folded = squash_spaces(fold(question).lower())
-    for m in re.finditer(rf"(?<!\w)(?:{'|'.join(ASKED_ATTRIBUTES + ASKED_OF_A_DOCUMENT)})(?!\w)", folded):
-        if not any(re.search(rf"(?<!\w){m.group(0)}(?!\w)", lex.doc_text[d]) for d in docs):
+    for m in _OF_A_DOCUMENT.find(squash_spaces(question)):
+        said = m.group(0)
+        if not any(re.search(rf"(?<!\w){re.escape(fold(said))}(?!\w)", lex.doc_text[d]) for d in docs):
             title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
-            said = _span(question, m.start(), m.end(), folded).lower()
-            return [Missing("absent", f"việc {said}" if m.group(0) in _ACTS else said, title)]
+            return [Missing("absent", f"việc {said}" if said in _ACTS or fold(said) in map(fold, _ACTS) else said, title)]
     return []
 
 

@@ -514,7 +514,7 @@ COMMON_WORDS = set("""
 là gì nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
 bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào tại phải cần đã sẽ đang bị bởi nếu mà nhỉ ạ hả chứ ơi
 xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy họ ông bà người việc đâu nào rồi nữa lắm quá rất chưa
-vẫn cũng đều thì sao nhưng hay hoặc vì nên lúc giờ hôm nay mai qua tuần tháng năm ngày dạ vâng ừ ok
+vẫn cũng đều thì sao nhưng hay hoặc vì nên lúc giờ hôm nay mai qua tuần tháng năm ngày dạ vâng ừ ok mang
 """.split())
 
 # Channel costs of the spelling decoder (log-odds units against corpus pair support,

@@ -27,7 +27,7 @@ DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b(?:[Ss]ố|SỐ)\s+(\d+
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
-                          r"(may|nao|bao nhieu|gi)\b|\bso hieu\b"),
+                          r"(may|nao|bao nhieu|gi)\b|\bso hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
                DOC_NUMBER),
     "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
@@ -39,8 +39,10 @@ _WANTS = {
 # "Kế hoạch … căn cứ (vào) văn bản nào / được xây dựng để thực hiện kế hoạch số mấy / dựa vào …":
 # the documents a plan implements, which its opening lines name ("Thực hiện Kế hoạch số 126-KH/TU …",
 # "Căn cứ …"); asked of a cited document's date too ("văn bản mà Thị ủy căn cứ … ban hành ngày nào")
-_ASKS_BASIS = re.compile(r"\b((căn cứ|(trên|làm) cơ sở)( của)? (vào |theo )?(những |các )?(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn"
-                         r"|quyết định|quy định)|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
+_DOC_KINDS_ASKED = r"(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|quyết định|quy định)"
+_ASKS_BASIS = re.compile(r"\b(căn cứ (vào |theo )?(những |các )?" + _DOC_KINDS_ASKED + r"|(trên|làm) cơ sở (của )?(những |các )?"
+                         + _DOC_KINDS_ASKED + r" (nào|gì)|" + _DOC_KINDS_ASKED + r" nào (làm|là) (cơ sở|căn cứ)"
+                         r"|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
                          r"|(?<!việc )(?<!tục )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
 # (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
 BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,60}?\b)?(?:[Ss]ố \d|Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận"
@@ -94,6 +96,8 @@ def counted_noun(question: str) -> str | None:
         plain = has_diacritics(word) or word in STOPWORDS or has_diacritics(question)
         stop = word in STOPWORDS if plain else fold(word) in _FOLDED_FUNCTION
         if not (stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram")):
+            if len(fold(word)) <= 3 and nxt and nxt not in _FOLDED_FUNCTION and nxt not in FOLDED_STOPWORDS:
+                return f"{fold(word)} {nxt}"  # a short syllable is the first of its noun: "chi bộ", not "chỉ đạo"
             return fold(word)  # an explicit count noun wins over a sum of money
     # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money
     return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
@@ -731,15 +735,16 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     return asked_columns(folded_question, columns) if columns else []
 
 
+_SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
+
+
 def _asks_signer(text: str) -> bool:
     """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
     a date, not who signed."""
-    if _SIGNED_WHEN.search(fold(text).lower()) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", fold(text).lower()):
+    folded = fold(text)
+    if _SIGNED_WHEN.search(folded) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded):
         return False
-    return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(fold(text)))
-
-
-_SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
+    return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(folded))
 
 
 def drop_name(text: str, folded_name: str) -> str:

@@ -32,7 +32,7 @@ RERANK = {
     "text": 0.05,  # tie-break within a section: the passage whose own text (not its heading) has the words
     "leaf": 0.1,  # … or whose own sub-heading ("2.1. Đối tượng") has them, not just the section above it
     "named_heading": 0.1,  # the question says a short sub-heading word for word ("đối tượng … gồm những ai": "III. ĐỐI TƯỢNG")
-    "field": 0.1,  # a labelled line whose label the question asks for ("+ Báo cáo viên: …" for "báo cáo viên … là ai")
+    "field": 0.1,  # a labelled line whose label the question names ("+ Báo cáo viên: …" for "báo cáo viên … là ai")
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
     "signer": 0.6,  # "Ai ký …?": the signature block
@@ -194,7 +194,10 @@ def _names_heading(query: Query, leaf: str) -> bool:
     return any(asked[i:i + n] == words for i in range(len(asked) - n + 1))
 
 
-_FIELD_LABEL = re.compile(r"^[ \t]*[-+•]?[ \t]*([^\W\d][^:\n]{2,30}):", re.M)
+# labels naming the kind of value every activity of a plan has ("+ Thời gian: …"): a question saying
+# "thời gian" asks for a time, and each activity's line would match it
+GENERIC_LABELS = {"thoi gian", "thoi han", "hinh thuc", "noi dung", "dia diem", "thanh phan", "muc dich", "yeu cau"}
+_FIELD_LABEL = re.compile(r"^[ \t]*(?:[-+•]|\d{1,2}\.)?[ \t]*([^\W\d][^:\n]{2,30}):", re.M)
 
 
 def _has_asked_field(query: Query, text: str) -> bool:
@@ -204,7 +207,7 @@ def _has_asked_field(query: Query, text: str) -> bool:
     asked = " " + " ".join(syllables(fold(query.normalized or query.question))) + " "
     for m in _FIELD_LABEL.finditer(text):
         label = syllables(fold(m.group(1)))
-        if len(label) >= 2 and f" {' '.join(label)} " in asked:
+        if len(label) >= 2 and " ".join(label) not in GENERIC_LABELS and f" {' '.join(label)} " in asked:
             return True
     return False
 

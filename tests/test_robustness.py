@@ -825,7 +825,7 @@ def test_a_price_is_answered_only_by_an_amount_of_money(assistant):
                              "có giá bao nhiêu tiền?")
     assert price.refused and not price.citations
     assert counted_noun("cuon sach gia bao nhieu") == MONEY and counted_noun("kinh phí tổ chức hội nghị là bao nhiêu?") == MONEY
-    assert counted_noun("Hội nghị có bao nhiêu đại biểu?") == "dai"
+    assert counted_noun("Hội nghị có bao nhiêu đại biểu?") == "dai bieu"
     assert counts("Giá bìa 150.000 đồng/cuốn", MONEY) and counts("hỗ trợ 2 triệu đồng", MONEY) and counts("150.000đ", MONEY)
     assert not counts("(500 đại biểu)", MONEY) and not counts("ngày 10/4/2023", MONEY)
     # "15 đồng chí", "3 dòng" and "2 triệu người" are no amounts; "tham gia", "giá trị" ask no price
@@ -858,6 +858,8 @@ def test_a_count_of_people_is_given_in_whatever_people_the_plan_counts(assistant
     assert not result.refused and "(500 đại biểu)" in result.answer and "Quý II/2023" in result.answer
     assert counts("(500 đại biểu)", "nguoi") and counts("120 đảng viên", "nguoi") and not counts("ngày 10/4/2023", "nguoi")
     assert not counts("(500 đại biểu)", "trang")
+    # "bao nhiêu chi bộ" counts chi bộ: "2025 theo chỉ đạo" is no count of them
+    assert counts("gồm 12 chi bộ trực thuộc", "chi bo") and not counts("giai đoạn 2023 - 2025 theo chỉ đạo", "chi bo")
 
 
 def test_the_words_around_an_ordinal_are_not_topic_pairs(assistant):
@@ -947,7 +949,7 @@ def test_a_count_asked_with_diacritics_reads_plain_words_as_themselves():
     """"bao nhiêu chi bộ" counts chi bộ; typed without diacritics "chi" may be "chị", so it is no noun."""
     from rag.query import counted_noun
 
-    assert counted_noun("Đảng bộ Sở có tất cả bao nhiêu chi bộ trực thuộc?") == "chi"
+    assert counted_noun("Đảng bộ Sở có tất cả bao nhiêu chi bộ trực thuộc?") == "chi bo"
     assert counted_noun("co bao nhieu chi em tham gia") is None
     assert counted_noun("Cho em hỏi có bao nhiêu anh chị tham gia?") is None
 
@@ -1120,3 +1122,52 @@ def test_askers_words_for_what_plans_write_otherwise_are_covered():
 def test_a_task_asked_in_the_askers_words_is_found(assistant):
     result = assistant.answer("Huyện ủy muốn lồng ghép đợt học tập tác phẩm với đợt sinh hoạt chính trị chủ đề gì?")
     assert not result.refused and "Giữ trọn lời thề đảng viên" in result.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Những ai tham gia Ban Chỉ đạo 35 thành phố?",  # "tham gia Ban" is no "giá bán"
+    "Hằng năm sinh hoạt chi bộ cần đưa nội dung gì vào?",  # "năm sinh hoạt" is no "năm sinh"
+    "Địa chỉ trang sách điện tử của tác phẩm là gì?",  # "địa chỉ" of a link the plan gives
+])
+def test_attribute_words_are_matched_as_the_user_wrote_them(assistant, question):
+    result = assistant.answer(question)
+    assert "không nói đến" not in result.answer and "không nhắc đến" not in result.answer
+
+
+def test_asked_of_itself_a_plan_is_no_cited_plan():
+    """"Kế hoạch của Huyện ủy căn cứ vào văn bản nào?" asks about the Huyện ủy plan itself; a cited
+    plan is one asked for ("kế hoạch nào của Tỉnh ủy") or said to be cited ("mà … căn cứ")."""
+    from rag.grounding import cited_reference
+
+    assert cited_reference("Kế hoạch của Huyện ủy căn cứ vào văn bản nào?") is None
+    assert cited_reference("Kế hoạch của Ban Thường trực Ủy ban MTTQ tỉnh mà MTTQ thành phố thực hiện mang số mấy?") == \
+        ("ke hoach", "mttq tinh")
+
+
+def test_a_plans_basis_asked_in_few_words_is_answered_from_its_preamble(assistant):
+    for question, number in [("Kế hoạch của Huyện ủy căn cứ vào văn bản nào?", "143-KH/TU"),
+                             ("Kế hoạch 205 căn cứ vào văn bản nào?", "126-KH/TU")]:
+        result = assistant.answer(question)
+        assert not result.refused and number in result.answer, question
+
+
+def test_signed_on_which_day_is_the_issue_date(assistant):
+    for question in ("Kế hoạch 205 ký ngày nào?", "ke hoach 205 duoc ky ngay nao"):
+        result = assistant.answer(question)
+        assert not result.refused and "10/4/2023" in result.answer, question
+
+
+def test_a_team_is_a_named_team_not_any_word_after_to():
+    from rag.grounding import role_question
+
+    assert role_question("ai lam to truong de to chuc hoi nghi can bo chu chot?") is None
+    assert role_question("ai la to truong to cong tac 278").qualifier == ["to", "cong", "tac", "278"]
+
+
+def test_a_quoted_ca_lan_idiom_is_not_rewritten(assistant):
+    from rag.compare import question_for
+
+    aliases = assistant.index.aliases
+    assert "cả ngọn lẫn gốc" in question_for("Kế hoạch 205 và Huyện ủy nói gì về “cả ngọn lẫn gốc”?", aliases,
+                                            "ke-hoach-huyen-uy")
+    assert "Sở KH&CN" not in question_for("cả Sở KH&CN lẫn Thị ủy đều yêu cầu gì?", aliases, "huong-dan-ban-tuyen-giao-thi-uy")
