@@ -100,28 +100,25 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 class Missing:
     kind: str  # place | body | number | count | part | person | issue-date | cited | attribute | absent | organisation
     text: str  # as the user wrote it
-    context: str = ""  # cited: the documents that cite it
+    context: str = ""  # cited: the documents that cite it; absent: the document asked about
 
     def message(self) -> str:
-        if self.kind in ("place", "body"):
-            return f"Kho tài liệu không có văn bản nào của {self.text}."
-        if self.kind == "number":
-            return f"Kho tài liệu không có {self.text}."
-        if self.kind == "part":
-            return f"Tài liệu không có {self.text}."
-        if self.kind == "person":
-            return f"Kho tài liệu không nhắc đến {self.text}."
-        if self.kind == "cited":
-            return f"Kho tài liệu không có {self.text}; văn bản này chỉ được nhắc đến trong {self.context}."
-        if self.kind == "absent":
-            return f"{self.context} không nói đến {self.text}."
-        if self.kind == "organisation":
-            return f"Các tài liệu trong kho không nhắc đến {self.text}."
-        if self.kind == "attribute":
-            return f"Các tài liệu trong kho không nói đến {self.text}."
-        if self.kind == "issue-date":
-            return f"{self.text} không ghi ngày ban hành."
-        return f"Tài liệu không nói đến {self.text}."
+        return _MISSING_MESSAGES.get(self.kind, "Tài liệu không nói đến {text}.").format(text=self.text, context=self.context)
+
+
+# What a refusal says of each kind of missing thing (Vietnamese, for the user)
+_MISSING_MESSAGES = {
+    "place": "Kho tài liệu không có văn bản nào của {text}.",
+    "body": "Kho tài liệu không có văn bản nào của {text}.",
+    "number": "Kho tài liệu không có {text}.",
+    "part": "Tài liệu không có {text}.",
+    "person": "Kho tài liệu không nhắc đến {text}.",
+    "cited": "Kho tài liệu không có {text}; văn bản này chỉ được nhắc đến trong {context}.",
+    "absent": "{context} không nói đến {text}.",
+    "organisation": "Các tài liệu trong kho không nhắc đến {text}.",
+    "attribute": "Các tài liệu trong kho không nói đến {text}.",
+    "issue-date": "{text} không ghi ngày ban hành.",
+}
 
 
 def _span(original: str, start: int, end: int, folded: str) -> str:

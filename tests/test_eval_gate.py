@@ -13,9 +13,8 @@ from evals.runner import run_eval
 EVALS = Path(__file__).parents[1] / "evals"
 FLOORS = json.loads((EVALS / "floors.json").read_text())
 PHONE = {"phone_dev": EVALS / "questions-phone-dev.jsonl", "phone_test": EVALS / "questions-phone-test.jsonl"}
-HELD_OUT = {f"{name}_{half}": EVALS / f"questions-{name}-{half}.jsonl" for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                                                                                      "unseen")
-            for half in ("dev", "test")}
+HELD_OUT_SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "unseen")
+HELD_OUT = {f"{name}_{half}": EVALS / f"questions-{name}-{half}.jsonl" for name in HELD_OUT_SETS for half in ("dev", "test")}
 MIN_UNANSWERABLE = {"heldout": 8, "heldout2": 6, "heldout3": 10, "heldout4": 20, "heldout5": 18, "heldout6": 18, "unseen": 8}
 
 
