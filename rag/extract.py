@@ -13,7 +13,7 @@ from .calibration import features, probability
 from .grounding import list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_recipients, counted_noun, counts,
-                    has_fact)
+                    dated_object, has_fact)
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
@@ -504,14 +504,26 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
                     seen.add((h.name, h.role))
                     lines.append(f"Tài liệu có: {h.name}, {h.role} ({index.doc(h.doc_id).get('title', '').split(':')[0]}).")
             return lines
-    if (asks_day(query.normalized or query.question) and not query.issue_date and not query.asks_signer
-            and not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text)):
-        return ["Tài liệu không nêu ngày cụ thể cho nội dung này."]  # "gửi báo cáo trước ngày nào": no date, no answer
+    if asks_day(query.normalized or query.question) and not query.issue_date and not query.asks_signer:
+        if not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text):
+            return ["Tài liệu không nêu ngày cụ thể cho nội dung này."]  # "gửi báo cáo trước ngày nào": no date, no answer
+        what = dated_object(query.normalized or query.question)
+        dated = [u for u in units(lead.chunk.text) if has_fact("date", u)]
+        if what and not any(set(what.split()) <= set(fold(u).split()) for u in dated):
+            # "gửi kế hoạch triển khai trước ngày nào" of a plan whose only dates are its reports'
+            return [f"Tài liệu không nêu thời hạn cho việc này ({what_said(query, what)})."]
     if query.ordinal:
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):
             return [f"Danh sách trong tài liệu chỉ có {max(k for k, _, _ in items)} mục, không có mục thứ {query.ordinal}."]
     return []
+
+
+def what_said(query: Query, folded_what: str) -> str:
+    """The words of `folded_what` as the question wrote them."""
+    text = query.normalized or query.question
+    m = re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, folded_what.split())) + r"(?!\w)", fold(text))
+    return text[m.start():m.end()] if m and len(fold(text)) == len(text) else folded_what
 
 
 def _available(index: OpenIndex) -> str:

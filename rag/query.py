@@ -79,6 +79,20 @@ def asks_day(question: str) -> bool:
     return _ASKS_DAY.search(fold(question).lower()) is not None
 
 
+# "gửi kế hoạch triển khai (của mình) về huyện trước ngày nào": what has the deadline (accent-free)
+_DATED_OBJECT = re.compile(r"\b(?:gui|nop|ban hanh|hoan thanh)\s+((?:\w+\s+){1,6}?)"
+                           r"(?:(?:cua \w+\s+)?(?:ve|len|cho|toi|den|truoc|cham nhat|vao)\b)")
+
+
+def dated_object(question: str) -> str:
+    """The thing a deadline question dates, its topic words only ("ke hoach trien khai"), or ""."""
+    m = _DATED_OBJECT.search(fold(question))
+    if not m:
+        return ""
+    words = [w for w in m.group(1).split() if w not in ("cac", "nhung", "mot", "cai") and not w.isdigit()]
+    return " ".join(words) if len(words) >= 2 else ""
+
+
 def has_fact(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_WANTS[kind][1].search(text))
 

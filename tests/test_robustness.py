@@ -1171,3 +1171,17 @@ def test_a_quoted_ca_lan_idiom_is_not_rewritten(assistant):
     assert "cả ngọn lẫn gốc" in question_for("Kế hoạch 205 và Huyện ủy nói gì về “cả ngọn lẫn gốc”?", aliases,
                                             "ke-hoach-huyen-uy")
     assert "Sở KH&CN" not in question_for("cả Sở KH&CN lẫn Thị ủy đều yêu cầu gì?", aliases, "huong-dan-ban-tuyen-giao-thi-uy")
+
+
+def test_a_deadline_for_something_the_plan_dates_otherwise_is_refused(assistant):
+    """The Huyện ủy plan dates its reports ("chậm nhất vào ngày 01/11 hàng năm"), not the sending of
+    grassroots plans: asked for the latter, the report deadline is no answer."""
+    from rag.query import dated_object
+
+    assert dated_object("Các cấp ủy cơ sở gửi kế hoạch triển khai của mình về huyện trước ngày nào?") == "ke hoach trien khai"
+    assert dated_object("cac chi bo gui bao cao ket qua truoc ngay nao") == "bao cao ket qua"
+    assert dated_object("Báo cáo sơ kết phải gửi trước ngày nào?") == ""  # nothing after the verb: not checked
+    result = assistant.answer("Theo kế hoạch của Huyện ủy, các cấp ủy cơ sở phải gửi kế hoạch triển khai về huyện trước ngày nào?")
+    assert result.refused and "không nêu thời hạn cho việc này (kế hoạch triển khai)" in result.answer
+    reports = assistant.answer("Theo kế hoạch của Huyện ủy, các cấp ủy cơ sở gửi báo cáo kết quả về huyện chậm nhất ngày nào?")
+    assert not reports.refused and "01/11" in reports.answer
