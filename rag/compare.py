@@ -14,10 +14,12 @@ from hoidap.textnorm import fold, squash_spaces
 from .query import DocAliases, Query, drop_name
 from .types import Answer
 
-# The comparison's own words name no topic ("So sánh …", "… khác nhau thế nào", "lần lượt"):
+# The comparison's own words name no topic ("So sánh …", "… khác nhau thế nào", "lần lượt", "A … ngày nào,
+# còn B … tháng nào"):
 # left out of each document's question, where they would only dilute its coverage.
 _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
-                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b", re.I)
+                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b"
+                    r"|,\s*còn\b(?= [^?]*\b(?:nào|gì|ai|bao giờ|đâu|mấy|bao nhiêu)\b)", re.I)
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
 _BOTH = re.compile(r"(?<!tất )(?<!tat )\b(?:cả|ca)\s+((?:kế hoạch|hướng dẫn|văn bản|hai|ke hoach|huong dan|van ban|kh|hd)\b.+?)"
                    r"\s+(?:đều|deu)\b", re.I)
@@ -50,7 +52,8 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
 
 
-_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan)\b")  # (accent-free: "lan" of "lẫn" between two names)
+# (accent-free: "lan" of "lẫn", "con" of "còn" between two names)
+_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan|con)\b")
 
 
 def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
@@ -67,9 +70,10 @@ def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
 def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
     """The question as asked of one document: the other documents' names and the comparison's
     frame left out."""
+    text = _own_clause(question, aliases, doc_id) or question
     # only where "cả … lẫn" holds a document's name: a quoted "cả ngọn lẫn gốc" stays as it is
-    text = _AS_WELL_AS.sub(lambda m: f"{m.group(1)} và " if aliases.match(m.group(1)) else m.group(0), question)
-    for other, names in aliases.match(question).items():
+    text = _AS_WELL_AS.sub(lambda m: f"{m.group(1)} và " if aliases.match(m.group(1)) else m.group(0), text)
+    for other, names in aliases.match(text).items():
         if other == doc_id:
             continue
         dropped: list[str] = []
@@ -79,6 +83,25 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
                 dropped.append(name)
     text = squash_spaces(_FRAME.sub(" ", _BOTH.sub(r"\1", text)))
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
+
+
+_WHEREAS = re.compile(r",\s*còn\s+", re.I)
+
+
+def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
+    """"Về báo cáo hằng năm: Huyện ủy yêu cầu … ngày nào, còn Thị ủy yêu cầu … tháng nào?": each
+    document's own clause, after the topic both share ("Về báo cáo hằng năm:"); "" when the
+    question is not built that way."""
+    parts = _WHEREAS.split(question, maxsplit=1)
+    if len(parts) != 2:
+        return ""
+    left, right = parts
+    in_left, in_right = doc_id in aliases.match(left), doc_id in aliases.match(right)
+    if in_left == in_right:
+        return ""
+    shared = left[:left.index(":") + 1] if ":" in left else ""  # "Về báo cáo hằng năm:"
+    own = right if in_right else left[len(shared):]
+    return squash_spaces(f"{shared} {own.strip().rstrip('?').strip()}?")
 
 
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:

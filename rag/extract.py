@@ -385,6 +385,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and lead.chunk.doc_id in query.docs and (lead.features or {}).get("cited"):
         conf = max(conf, CITED_CONFIDENCE)  # the line citing a plan of the kind and issuer asked, by number
+    if lead.chunk.doc_id in query.docs and _is_recipients_block(lead.chunk) and asks_recipients(query.normalized or query.question):
+        conf = max(conf, STRUCTURE_CONFIDENCE)  # "… được gửi tới những nơi nào": the named document's "Nơi nhận"
     if query.basis and lead.chunk.doc_id in query.docs and (lead.features or {}).get("basis") == 1.0:
         conf = max(conf, BASIS_CONFIDENCE)  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
     noun = counted_noun(query.normalized or query.question)

@@ -24,7 +24,7 @@ from functools import lru_cache
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from hoidap.textnorm import fold, nfc, squash_spaces
+from hoidap.textnorm import fold, has_diacritics, nfc, squash_spaces
 
 # --- 1. chatter ---------------------------------------------------------------------------------
 
@@ -54,6 +54,16 @@ _QUESTION_WORDS = re.compile(
     r"\b(gi|nao|bao nhieu|may|ai|sao|dau|khi nao|bao gio|la gi|the nao|nhu the nao|ntn|ra sao|khong|chua|bn|j)\b|\?")
 _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,2}}{_ME}\b|^chung (?:toi|em)\b")  # "em đang …", "huyện em đang …"
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
+_ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
+
+
+def _asks(clause: str) -> bool:
+    """The clause asks something: a question word, or a request verb (with its diacritics, when
+    typed with them: "Hội tôi đang lên kế hoạch" holds no "hỏi")."""
+    folded = fold(clause)
+    if _QUESTION_WORDS.search(folded):
+        return True
+    return bool((_ASKS_ACCENTED.search(nfc(clause).lower()) if has_diacritics(clause) else _ASKS.search(folded)))
 _CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
 
 
@@ -86,7 +96,7 @@ def strip_chatter(text: str) -> Chatter:
     if not clauses:
         return Chatter(text)
     stripped = [_strip_request(c) for c in clauses]
-    asking = [bool(_QUESTION_WORDS.search(fold(c))) or bool(_ASKS.search(fold(c))) for c in clauses]
+    asking = [_asks(c) for c in clauses]
     kept, dropped = [], []
     for clause, rest, asks in zip(clauses, stripped, asking):
         f = fold(rest)

@@ -80,7 +80,7 @@ def asks_day(question: str) -> bool:
 
 
 # "gửi kế hoạch triển khai (của mình) về huyện trước ngày nào": what has the deadline (accent-free)
-_DATED_OBJECT = re.compile(r"\b(?:gui|nop|ban hanh|hoan thanh)\s+((?:\w+\s+){1,6}?)"
+_DATED_OBJECT = re.compile(r"\b(?:gui|nop|ban hanh|hoan thanh)\s+((?:\w+\s+){0,6}?)"
                            r"(?:(?:cua \w+\s+)?(?:ve|len|cho|toi|den|truoc|cham nhat|vao)\b)")
 
 
@@ -90,7 +90,9 @@ def dated_object(question: str) -> str:
     if not m:
         return ""
     words = [w for w in m.group(1).split() if w not in ("cac", "nhung", "mot", "cai") and not w.isdigit()]
-    return " ".join(words) if len(words) >= 2 else ""
+    if len(words) < 2 or {"ngay", "nao", "gio", "nhieu"} & set(words):
+        return ""  # nothing named between the verb and the deadline ("nộp chậm nhất ngày nào")
+    return " ".join(words)
 
 
 def has_fact(kind: str | None, text: str) -> bool:

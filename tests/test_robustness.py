@@ -1185,3 +1185,31 @@ def test_a_deadline_for_something_the_plan_dates_otherwise_is_refused(assistant)
     assert result.refused and "không nêu thời hạn cho việc này (kế hoạch triển khai)" in result.answer
     reports = assistant.answer("Theo kế hoạch của Huyện ủy, các cấp ủy cơ sở gửi báo cáo kết quả về huyện chậm nhất ngày nào?")
     assert not reports.refused and "01/11" in reports.answer
+
+
+def test_a_context_clause_about_ones_association_is_chatter():
+    """"Hội tôi đang lên kế hoạch …" asks nothing ("Hội" is no "hỏi" when typed with diacritics)."""
+    from rag.normalize import strip_chatter
+
+    assert strip_chatter("Hội tôi đang lên kế hoạch tuyên truyền cả năm. Mặt trận thành phố tập trung vào những dịp nào?").core \
+        == "Mặt trận thành phố tập trung vào những dịp nào?"
+    assert strip_chatter("em xin hỏi, kế hoạch 205 ban hành ngày nào").core == "kế hoạch 205 ban hành ngày nào"
+
+
+def test_where_a_named_document_is_sent_is_answered_from_its_recipients_block(assistant):
+    result = assistant.answer("Văn bản hướng dẫn của Thị ủy được gửi báo cáo lên đâu và gửi tới những nơi nào?")
+    assert not result.refused and result.citations[0].heading == "Nơi nhận" and "Ban Tuyên giáo Tỉnh ủy (b/c)" in result.answer
+
+
+def test_a_whereas_clause_asks_each_document_its_own_part(assistant):
+    """"Huyện ủy … chậm nhất ngày nào, còn Thị ủy … tháng nào?": each document gets its own clause,
+    after the topic both share."""
+    from rag.compare import question_for
+    from rag.query import dated_object
+
+    q = "Về báo cáo hằng năm: Huyện ủy yêu cầu nộp chậm nhất ngày nào, còn Thị ủy yêu cầu vào tháng nào?"
+    assert question_for(q, assistant.index.aliases, "huong-dan-ban-tuyen-giao-thi-uy") == \
+        "Về báo cáo hằng năm: Thị ủy yêu cầu vào tháng nào?"
+    assert dated_object("Huyện ủy yêu cầu nộp chậm nhất ngày nào?") == ""
+    result = assistant.answer(q)
+    assert not result.refused and "01/11" in result.answer and "tháng 11 hằng năm" in result.answer
