@@ -184,6 +184,8 @@ NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not n
 def _names_heading(query: Query, leaf: str) -> bool:
     """The question contains the sub-heading's words as they stand (numbering and case aside)."""
     words = syllables(_HEADING_NUMBER.sub("", leaf))
+    if words[:1] == ["về"]:  # "2. Về đối tượng" names "đối tượng"
+        words = words[1:]
     if not words or len(words) > NAMED_HEADING_WORDS:
         return False
     asked = syllables(query.normalized or query.question)
@@ -200,13 +202,19 @@ GENERIC_LABELS = {"thoi gian", "thoi han", "hinh thuc", "noi dung", "dia diem", 
 _FIELD_LABEL = re.compile(r"^[ \t]*(?:[-+•]|\d{1,2}\.)?[ \t]*([^\W\d][^:\n]{2,30}):", re.M)
 
 
+_ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
+
+
 def _has_asked_field(query: Query, text: str) -> bool:
     """A line of the passage labels its value with words the question asks about, as a
     form does ("+ Báo cáo viên: mời báo cáo viên Trung ương."): two syllables at least, so
     "Nơi nhận" or a lone "Lưu" is no match for any question that happens to share a word."""
     asked = " " + " ".join(syllables(fold(query.normalized or query.question))) + " "
+    where = _ASKS_WHERE.search(asked) is not None
     for m in _FIELD_LABEL.finditer(text):
         label = syllables(fold(m.group(1)))
+        if where and label[:1] == ["noi"]:  # "… sinh hoạt ở đâu": "1. Nơi sinh hoạt: …"
+            label = label[1:]
         if len(label) >= 2 and " ".join(label) not in GENERIC_LABELS and f" {' '.join(label)} " in asked:
             return True
     return False

@@ -1213,3 +1213,19 @@ def test_a_whereas_clause_asks_each_document_its_own_part(assistant):
     assert dated_object("Huyện ủy yêu cầu nộp chậm nhất ngày nào?") == ""
     result = assistant.answer(q)
     assert not result.refused and "01/11" in result.answer and "tháng 11 hằng năm" in result.answer
+
+
+def test_a_where_question_reads_a_place_label_and_a_ve_heading():
+    """"… sinh hoạt ở đâu" names the label "1. Nơi sinh hoạt:"; "đối tượng nào" names "2. Về đối tượng"."""
+    from rag.query import Query
+    from rag.retrieve import _has_asked_field, _names_heading
+
+    where = Query(question="Theo kế hoạch bên huyện, sinh hoạt về tác phẩm được tổ chức ở đâu?", search_text="", typed_text="",
+                  terms=[], folded=False, docs={})
+    assert _has_asked_field(where, "1. Nơi sinh hoạt: Sinh hoạt tại chi bộ và các cơ quan, đơn vị, đoàn thể.")
+    what = Query(question="Sinh hoạt về tác phẩm gồm nội dung gì?", search_text="", typed_text="", terms=[], folded=False,
+                 docs={})
+    assert not _has_asked_field(what, "1. Nơi sinh hoạt: Sinh hoạt tại chi bộ.")  # not asked where
+    who = Query(question="Kế hoạch áp dụng cho những đối tượng nào?", search_text="", typed_text="", terms=[], folded=False,
+                docs={})
+    assert _names_heading(who, "2. Về đối tượng")
