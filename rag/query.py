@@ -14,7 +14,7 @@ MAX_CHARS = 2000
 STOPWORDS = set("""
 là gì bao nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
 bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào tại phải cần đã sẽ đang bị bởi nếu mà nhỉ ạ hả chứ ơi
-xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy
+xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b")

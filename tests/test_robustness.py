@@ -1229,3 +1229,12 @@ def test_a_where_question_reads_a_place_label_and_a_ve_heading():
     who = Query(question="Kế hoạch áp dụng cho những đối tượng nào?", search_text="", typed_text="", terms=[], folded=False,
                 docs={})
     assert _names_heading(who, "2. Về đối tượng")
+
+
+def test_wanting_and_onto_are_no_topic_words(assistant):
+    """"Thành ủy muốn đưa tin lên những trang nào": "muốn" and "lên" frame the question; a passage is
+    not less of an answer for lacking them."""
+    from rag.query import understand
+
+    q = understand("Thành ủy Yên Bái muốn tuyên truyền lên những trang nào?", index=assistant.index)
+    assert not {"muốn", "lên"} & set(q.terms) and "tuyên truyền" in q.terms
