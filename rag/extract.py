@@ -551,6 +551,7 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
             want.append(cells[1])
         if query.columns:
             want += [c for c in cells if c[0] in query.columns and c[1].strip()]
+        want += [c for c in cells if c[1].strip() and _kind_asked(query, c[0])]
         st = _structures(index)
         if query.role is not None and st is not None:
             names = {h.name for h in st.roles.find(query.role, index.manifest.documents)[0] if h.chunk_id == chunk.chunk_id}
@@ -575,6 +576,23 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
             item = text[hit[0]:hit[1]].strip().rstrip(";").strip()
             return [p for p in (intro, item) if p]
     return []
+
+
+# A row's columns by the kind of fact each gives ("THỜI GIAN HOÀN THÀNH" a time, "CƠ QUAN CHỦ TRÌ" who):
+# "… vào ngày nào, ai phụ trách?" asked of a row wants both, whatever the columns are called
+_TIME_COLUMN = re.compile(r"THỜI GIAN|THỜI HẠN|NGÀY")
+_WHO_COLUMN = re.compile(r"CHỦ TRÌ|PHỤ TRÁCH|THỰC HIỆN")
+_ASKS_WHEN = re.compile(r"\b(khi nao|ngay nao|thang nao|bao gio|luc nao|thoi gian nao|dip nao|thoi diem nao|thoi han)\b")
+_ASKS_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|co quan nao|don vi nao|lanh dao nao)\b")
+
+
+def _kind_asked(query: Query, column: str) -> bool:
+    folded = fold(query.normalized or query.question)
+    if _TIME_COLUMN.search(column):
+        return _ASKS_WHEN.search(folded) is not None
+    if "PHỐI HỢP" in column:  # who works with whom: only when asked so
+        return "phoi hop" in folded and _ASKS_WHO.search(folded) is not None
+    return _WHO_COLUMN.search(column) is not None and _ASKS_WHO.search(folded) is not None
 
 
 def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate], first: Candidate) -> list[Candidate]:

@@ -1238,3 +1238,12 @@ def test_wanting_and_onto_are_no_topic_words(assistant):
 
     q = understand("Thành ủy Yên Bái muốn tuyên truyền lên những trang nào?", index=assistant.index)
     assert not {"muốn", "lên"} & set(q.terms) and "tuyên truyền" in q.terms
+
+
+def test_a_row_asked_when_and_who_gives_its_time_and_who_columns(assistant):
+    """"… dự kiến rơi vào ngày nào, đồng chí lãnh đạo nào phụ trách?" of an appendix row: its time
+    column and its who columns, whatever they are called; "phối hợp" only when asked."""
+    result = assistant.answer("Hội nghị Ban Chấp hành Đảng bộ thành phố Yên Bái mở rộng để giới thiệu cuốn sách dự kiến "
+                              "rơi vào ngày nào, đồng chí lãnh đạo nào phụ trách?")
+    assert not result.refused and "THỜI GIAN HOÀN THÀNH: 13/4" in result.answer and "Đỗ Đức Minh" in result.answer
+    assert "CƠ QUAN PHỐI HỢP" not in result.answer
