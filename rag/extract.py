@@ -551,7 +551,9 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
             want.append(cells[1])
         if query.columns:
             want += [c for c in cells if c[0] in query.columns and c[1].strip()]
-        want += [c for c in cells if c[1].strip() and _kind_asked(query, c[0])]
+        # … and the columns of a kind asked for that no column the question names gives ("… ngày nào, ai phụ trách?")
+        named_kinds = {_column_kind(c) for c in query.columns}
+        want += [c for c in cells if c[1].strip() and _column_kind(c[0]) not in named_kinds and _kind_asked(query, c[0])]
         st = _structures(index)
         if query.role is not None and st is not None:
             names = {h.name for h in st.roles.find(query.role, index.manifest.documents)[0] if h.chunk_id == chunk.chunk_id}
@@ -584,6 +586,10 @@ _TIME_COLUMN = re.compile(r"THỜI GIAN|THỜI HẠN|NGÀY")
 _WHO_COLUMN = re.compile(r"CHỦ TRÌ|PHỤ TRÁCH|THỰC HIỆN")
 _ASKS_WHEN = re.compile(r"\b(khi nao|ngay nao|thang nao|bao gio|luc nao|thoi gian nao|dip nao|thoi diem nao|thoi han)\b")
 _ASKS_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|co quan nao|don vi nao|lanh dao nao)\b")
+
+
+def _column_kind(column: str) -> str:
+    return "time" if _TIME_COLUMN.search(column) else "who" if _WHO_COLUMN.search(column) or "PHỐI HỢP" in column else ""
 
 
 def _kind_asked(query: Query, column: str) -> bool:
