@@ -10,10 +10,10 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import list_items, mentions_date, row_cells
+from .grounding import as_typed, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import (BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_recipients, counted_noun, counts,
-                    dated_object, has_fact)
+from .query import (BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_fact, asks_recipients, asks_who,
+                    counted_noun, counts, dated_object, has_fact)
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
@@ -381,17 +381,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         found = columns_answer(index, query, candidates, citation)  # "Bảng … gồm những cột nào?" (rag.titles)
         if found:
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
-    if query.issue_date and lead.chunk.doc_id in query.docs and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
-        conf = max(conf, ISSUE_DATE_CONFIDENCE)  # the quoted date is the one the document's metadata gives
-    if query.wants == "docnum" and lead.chunk.doc_id in query.docs and (lead.features or {}).get("cited"):
-        conf = max(conf, CITED_CONFIDENCE)  # the line citing a plan of the kind and issuer asked, by number
-    if lead.chunk.doc_id in query.docs and _is_recipients_block(lead.chunk) and asks_recipients(query.normalized or query.question):
-        conf = max(conf, STRUCTURE_CONFIDENCE)  # "… được gửi tới những nơi nào": the named document's "Nơi nhận"
-    if query.basis and lead.chunk.doc_id in query.docs and (lead.features or {}).get("basis") == 1.0:
-        conf = max(conf, BASIS_CONFIDENCE)  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
-    noun = counted_noun(query.normalized or query.question)
-    if noun and lead.chunk.doc_id in query.docs and counts(lead.chunk.heading + " " + lead.chunk.text, noun):
-        conf = max(conf, COUNT_CONFIDENCE)  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
+    conf = max(conf, _checked_confidence(query, lead))
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
     titled = asks_title(query.normalized or query.question)
@@ -427,6 +417,28 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         citations.append(citation(n, cand, spans))
     ordered = [lead] + [c for c in candidates if c is not lead]
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
+
+
+def _checked_confidence(query: Query, lead: Candidate) -> float:
+    """How sure an answer is when the named document's own structure, not word overlap, shows that
+    its lead passage answers: a paraphrase full of words the plans never use is still answered then.
+    0 when nothing was checked."""
+    if lead.chunk.doc_id not in query.docs:
+        return 0.0
+    asked = query.normalized or query.question
+    features = lead.features or {}
+    if query.issue_date and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
+        return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
+    if query.wants == "docnum" and features.get("cited"):
+        return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
+    if _is_recipients_block(lead.chunk) and asks_recipients(asked):
+        return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
+    if query.basis and features.get("basis") == 1.0:
+        return BASIS_CONFIDENCE  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
+    noun = counted_noun(asked)
+    if noun and counts(lead.chunk.heading + " " + lead.chunk.text, noun):
+        return COUNT_CONFIDENCE  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
+    return 0.0
 
 
 _LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
@@ -513,7 +525,7 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         dated = [u for u in units(lead.chunk.text) if has_fact("date", u)]
         if what and not any(set(what.split()) <= set(fold(u).split()) for u in dated):
             # "gửi kế hoạch triển khai trước ngày nào" of a plan whose only dates are its reports'
-            return [f"Tài liệu không nêu thời hạn cho việc này ({what_said(query, what)})."]
+            return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
     if query.ordinal:
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):
@@ -521,11 +533,11 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
     return []
 
 
-def what_said(query: Query, folded_what: str) -> str:
+def _what_said(query: Query, folded_what: str) -> str:
     """The words of `folded_what` as the question wrote them."""
     text = query.normalized or query.question
     m = re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, folded_what.split())) + r"(?!\w)", fold(text))
-    return text[m.start():m.end()] if m and len(fold(text)) == len(text) else folded_what
+    return as_typed(text, m.start(), m.end(), fold(text)) if m else folded_what
 
 
 def _available(index: OpenIndex) -> str:
@@ -584,8 +596,6 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
 # "… vào ngày nào, ai phụ trách?" asked of a row wants both, whatever the columns are called
 _TIME_COLUMN = re.compile(r"THỜI GIAN|THỜI HẠN|NGÀY")
 _WHO_COLUMN = re.compile(r"CHỦ TRÌ|PHỤ TRÁCH|THỰC HIỆN")
-_ASKS_WHEN = re.compile(r"\b(khi nao|ngay nao|thang nao|bao gio|luc nao|thoi gian nao|dip nao|thoi diem nao|thoi han)\b")
-_ASKS_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|co quan nao|don vi nao|lanh dao nao)\b")
 
 
 def _column_kind(column: str) -> str:
@@ -593,12 +603,13 @@ def _column_kind(column: str) -> str:
 
 
 def _kind_asked(query: Query, column: str) -> bool:
-    folded = fold(query.normalized or query.question)
+    """Asked, in any part of a two-part question, for what the column gives (a time, who)."""
+    asked = query.normalized or query.question
     if _TIME_COLUMN.search(column):
-        return _ASKS_WHEN.search(folded) is not None
+        return asks_fact("date", asked)
     if "PHỐI HỢP" in column:  # who works with whom: only when asked so
-        return "phoi hop" in folded and _ASKS_WHO.search(folded) is not None
-    return _WHO_COLUMN.search(column) is not None and _ASKS_WHO.search(folded) is not None
+        return "phoi hop" in fold(asked) and asks_who(asked)
+    return _WHO_COLUMN.search(column) is not None and asks_who(asked)
 
 
 def _second_sources(index: OpenIndex, query: Query, candidates: list[Candidate], first: Candidate) -> list[Candidate]:

@@ -121,7 +121,7 @@ _MISSING_MESSAGES = {
 }
 
 
-def _span(original: str, start: int, end: int, folded: str) -> str:
+def as_typed(original: str, start: int, end: int, folded: str) -> str:
     """The original spelling of a piece found in the accent-free form (same length when the
     text is NFC and single-spaced, which `understand` guarantees)."""
     return (original[start:end] if len(original) == len(folded) else folded[start:end]).strip()
@@ -170,7 +170,7 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             # place; a one-syllable name stays one ("thanh uy vinh to chuc …": Vinh)
             continue
         one_word = not w2 or (w3 and lex.occurs(f"{w2} {w3}"))  # "vinh to chuc": the name is "vinh"
-        out.append(Missing("place", _span(expanded, m.start(), m.end(2) if one_word else m.end(3), f_exp)))
+        out.append(Missing("place", as_typed(expanded, m.start(), m.end(2) if one_word else m.end(3), f_exp)))
         covered.add(w1)
     # bodies: "Sở Tư pháp", "Phòng Y tế", "Ban Dân vận", "Quận ủy"
     for m in re.finditer(r"(?<!\w)(so|phong) (" + "|".join(sorted(DEPARTMENTS, key=len, reverse=True)) + r")(?!\w)", f_exp):
@@ -189,7 +189,7 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{1,5}})(?![\d/])", f_exp):
         n = m.group(1).lstrip("0") or "0"
         if not _number_known(lex, n, m.group(0).rsplit(" ", 1)[0].replace(" so", "")):
-            out.append(Missing("number", squash_spaces(_span(expanded, m.start(), m.end(), f_exp))))
+            out.append(Missing("number", squash_spaces(as_typed(expanded, m.start(), m.end(), f_exp))))
     # counted things: "1000 đại biểu" when the corpus counts đại biểu with other numbers only
     if not re.search(r"\b(bao nhieu|may|bn)\b", f_exp):
         for m in re.finditer(r"(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", f_exp):

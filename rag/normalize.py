@@ -55,6 +55,7 @@ _QUESTION_WORDS = re.compile(
 _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,2}}{_ME}\b|^chung (?:toi|em)\b")  # "em đang …", "huyện em đang …"
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
+_CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
 
 
 def _asks(clause: str) -> bool:
@@ -63,8 +64,7 @@ def _asks(clause: str) -> bool:
     folded = fold(clause)
     if _QUESTION_WORDS.search(folded):
         return True
-    return bool((_ASKS_ACCENTED.search(nfc(clause).lower()) if has_diacritics(clause) else _ASKS.search(folded)))
-_CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
+    return bool(_ASKS_ACCENTED.search(nfc(clause).lower()) if has_diacritics(clause) else _ASKS.search(folded))
 
 
 @dataclass

@@ -65,6 +65,11 @@ def asks_basis(question: str) -> bool:
     return bool(_ASKS_BASIS.search(canonical(question).lower()))
 
 
+def asks_fact(kind: str, question: str) -> bool:
+    """The question asks, in some part of it, for a fact of this kind ("… ngày nào, ai …": a date)."""
+    return _WANTS[kind][0].search(fold(question)) is not None
+
+
 def wanted_fact(question: str) -> str | None:
     folded = fold(question)
     return next((kind for kind, (asks, _) in _WANTS.items() if asks.search(folded)), None)
@@ -76,7 +81,7 @@ _ASKS_DAY = re.compile(r"\bngay (nao|may|bao nhieu|bn|thang nao)\b")
 
 
 def asks_day(question: str) -> bool:
-    return _ASKS_DAY.search(fold(question).lower()) is not None
+    return _ASKS_DAY.search(fold(question)) is not None
 
 
 # "gửi kế hoạch triển khai (của mình) về huyện trước ngày nào": what has the deadline (accent-free)
@@ -239,9 +244,8 @@ def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[
     for plans, askers in PARAPHRASES.items():
         for phrase in askers:
             phrase = fold(phrase) if folded else phrase
-            said = [t for t in terms if t == phrase or t in phrase.split()]
             if phrase in terms:
-                out.append((fold(plans) if folded else plans, said))
+                out.append((fold(plans) if folded else plans, [t for t in terms if t == phrase or t in phrase.split()]))
     return out
 
 
@@ -454,7 +458,7 @@ FOLLOWUP_CONTEXT_WEIGHT = 0.35  # a follow-up's words count fully; the words it 
 _ORDINAL_TERMS = re.compile(r"^(thứ|thu|\d{1,2}|nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười|đầu|tiên)$")
 _TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co trach nhiem|chiu trach nhiem|phai lam"
                    r"|co vai tro|thuc hien nhiem vu|duoc phan cong|phu trach viec)\b")
-_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao)\b")
+_WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao|lanh dao nao)\b")
 _LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?: \w+)? (?:gi|nao)|la nhung|liet ke|gom gi)\b")
 _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
 
@@ -537,6 +541,11 @@ def cited_document(question: str, named: dict, documents: dict[str, dict]) -> li
         return []
     citing = [documents.get(d, {}).get("title", d).split(":")[0].strip() for d in named]
     return [Missing("cited", m.group(0).strip(), "; ".join(citing))]
+
+
+def asks_who(question: str) -> bool:
+    """The question asks, in some part of it, who ("… ngày nào, đồng chí lãnh đạo nào phụ trách?")."""
+    return _WHO.search(fold(question)) is not None
 
 
 def question_type(folded: str, wants: str | None) -> str:

@@ -177,6 +177,7 @@ class _RerankContext:
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
 
 
+_ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
 NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says
 
@@ -188,12 +189,29 @@ def _names_heading(query: Query, leaf: str) -> bool:
         words = words[1:]
     if not words or len(words) > NAMED_HEADING_WORDS:
         return False
-    asked = syllables(query.normalized or query.question)
-    folded = not has_diacritics(" ".join(asked))
-    if folded:
+    asked = _asked(query)
+    if not asked.accented:
         words = [fold(w) for w in words]
     n = len(words)
-    return any(asked[i:i + n] == words for i in range(len(asked) - n + 1))
+    return any(asked.words[i:i + n] == words for i in range(len(asked.words) - n + 1))
+
+
+@dataclass(frozen=True)
+class _AskedWords:
+    """The question's words as the per-passage features read them, worked out once per question."""
+    words: list[str]  # its syllables, lowercase, as typed
+    accented: bool  # typed with diacritics
+    folded: str  # " a b c ": its accent-free syllables, space-padded for phrase lookups
+    where: bool  # "… ở đâu", "tại đâu", "nơi nào"
+
+
+def _asked(query: Query) -> _AskedWords:
+    if "asked_words" not in query.memo:
+        words = syllables(query.normalized or query.question)
+        folded = " " + " ".join(fold(w) for w in words) + " "
+        query.memo["asked_words"] = _AskedWords(words, has_diacritics(" ".join(words)), folded,
+                                                _ASKS_WHERE.search(folded) is not None)
+    return query.memo["asked_words"]
 
 
 # labels naming the kind of value every activity of a plan has ("+ Thời gian: …"): a question saying
@@ -202,20 +220,16 @@ GENERIC_LABELS = {"thoi gian", "thoi han", "hinh thuc", "noi dung", "dia diem", 
 _FIELD_LABEL = re.compile(r"^[ \t]*(?:[-+•]|\d{1,2}\.)?[ \t]*([^\W\d][^:\n]{2,30}):", re.M)
 
 
-_ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
-
-
 def _has_asked_field(query: Query, text: str) -> bool:
     """A line of the passage labels its value with words the question asks about, as a
     form does ("+ Báo cáo viên: mời báo cáo viên Trung ương."): two syllables at least, so
     "Nơi nhận" or a lone "Lưu" is no match for any question that happens to share a word."""
-    asked = " " + " ".join(syllables(fold(query.normalized or query.question))) + " "
-    where = _ASKS_WHERE.search(asked) is not None
+    asked = _asked(query)
     for m in _FIELD_LABEL.finditer(text):
         label = syllables(fold(m.group(1)))
-        if where and label[:1] == ["noi"]:  # "… sinh hoạt ở đâu": "1. Nơi sinh hoạt: …"
+        if asked.where and label[:1] == ["noi"]:  # "… sinh hoạt ở đâu": "1. Nơi sinh hoạt: …"
             label = label[1:]
-        if len(label) >= 2 and " ".join(label) not in GENERIC_LABELS and f" {' '.join(label)} " in asked:
+        if len(label) >= 2 and " ".join(label) not in GENERIC_LABELS and f" {' '.join(label)} " in asked.folded:
             return True
     return False
 
