@@ -9,6 +9,7 @@ from pathlib import Path
 from hoidap.settings import Settings, get_settings
 
 from .compare import compared_documents, joined, question_for
+from .parts import asked_parts, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
 from .extract import extractive_answer
 from .index import OpenIndex, open_generation, open_index
@@ -106,6 +107,27 @@ class Assistant:
                                                                      self.settings.refuse_threshold)))
         return joined(question, parts)
 
+    def _per_part(self, question: str, history, filters: dict | None) -> Answer | None:
+        """A question asking two or three things, each asked on its own, the later ones as
+        follow-ups of the earlier (rag.parts)."""
+        asked = asked_parts(question)
+        if not asked:
+            return None
+        turns = list(as_turns(history))
+        parts = []
+        for part in asked:
+            try:
+                query, candidates, _ = self._retrieve(part, turns, filters)
+            except BadQuestion:
+                return None
+            answer = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
+            if answer.refused:
+                return None
+            parts.append((part, answer))
+            turns.append(Turn(question=part, answer=answer.answer, doc_ids=[c.doc_id for c in answer.citations],
+                              chunk_ids=[c.chunk_id for c in answer.citations]))
+        return joined_parts(question, parts)
+
     def answer(self, question: str, history=None, filters: dict | None = None,
                generative: bool | None = None) -> Answer:
         """The whole answer at once. Raises BadQuestion for empty or unusable questions."""
@@ -126,6 +148,8 @@ class Assistant:
         compared = compared_documents(query, self.index.aliases, result, structures(self.index).derived)
         if compared:
             result = self._per_document(question, compared, filters) or result
+        elif result.refused and result.confidence > 0:  # unsure, not a near-miss refused by name
+            result = self._per_part(question, history, filters) or result
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:
             from .generate import stream_answer

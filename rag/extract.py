@@ -12,12 +12,12 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import as_typed, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import (BASIS_LINE, FOLDED_STOPWORDS, RECIPIENTS, Query, asks_day, asks_fact, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, has_fact)
+from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
+                    counted_noun, counts, dated_object, has_fact, is_recipients_block)
 from .retrieve import coverage, led_by
 from .structures import own_voice
 from .sections import asks_outline
-from .titles import actor_heading, actor_line, asks_columns, asks_title, columns_answer, heading_line, missing_section, section_answer, title_answer, with_heading_line
+from .titles import actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line, missing_section, section_answer, title_answer, with_heading_line
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -221,7 +221,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
-    if _is_recipients_block(chunk) and asks_recipients(query.normalized or query.question):
+    if is_recipients_block(chunk) and asks_recipients(query.normalized or query.question):
         # "… được gửi tới những cơ quan nào": the whole "Nơi nhận" list, in order
         sent_to = _each_shortened(all_units, budget, 80)
         return "\n".join(sent_to), _locate(chunk.text, sent_to)
@@ -258,10 +258,6 @@ def _each_shortened(parts: list[str], budget: int, least: int = 120) -> list[str
     """Every part, in order, each cut to its share of the budget (never below `least` characters)."""
     each = max(least, budget // max(1, len(parts)))
     return [_cut(p, each) for p in parts]
-
-
-def _is_recipients_block(chunk) -> bool:
-    return fold(chunk.leaf_heading or "").strip(" :").lower() == fold(RECIPIENTS)
 
 
 def _bare(unit: str) -> str:
@@ -347,6 +343,7 @@ ISSUE_DATE_CONFIDENCE = 0.9  # an issue date checked against the document's own 
 CITED_CONFIDENCE = 0.9  # a cited document's number read from the line naming its kind and issuer (rag.grounding.cites)
 BASIS_CONFIDENCE = 0.6  # the named plan's preamble line naming what it implements, found by its form (rag.query.BASIS_LINE)
 COUNT_CONFIDENCE = 0.6  # the named document's passage gives a number of the very thing counted
+FIELD_CONFIDENCE = 0.6  # the named document's line labelled with what is asked ("1. Nơi sinh hoạt: …" for "… ở đâu")
 STRUCTURE_CONFIDENCE = 0.9  # the document's own structure answers: its numbered section
 FOCUS_MARGIN = 0.15  # an item must cover the question this much better than the list's lead-in
 
@@ -398,12 +395,15 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead_text, spans = quote(index, query, first, per_item or LEAD_CHARS - 200, strict=bool(per_item))
     citations = [citation(1, first, spans)]
     text = f"{lead_text} [1]"
-    actor = None
+    actor, leaf = None, ""
     if query.qtype == "who" and not query.asks_signer and not titled:
-        actor = actor_heading(index, first) or actor_line(index, first, spans)
+        leaf = actor_leaf(first)
+        actor = (heading_above(index, first.chunk, leaf) if leaf else None) or actor_line(index, first, spans)
     if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
         heading, citations[0] = with_heading_line(index, citations[0], actor)
         text = f"{heading}:\n{text}"
+    elif leaf:  # … a later passage of that body's part: its heading path, which the citation shows, names it
+        text = f"{leaf}:\n{text}"
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
         text = f"{where}:\n{text}" if where else text
@@ -431,13 +431,15 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and features.get("cited"):
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
-    if _is_recipients_block(lead.chunk) and asks_recipients(asked):
+    if is_recipients_block(lead.chunk) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
     if query.basis and features.get("basis") == 1.0:
         return BASIS_CONFIDENCE  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
     noun = counted_noun(asked)
     if noun and counts(lead.chunk.heading + " " + lead.chunk.text, noun):
         return COUNT_CONFIDENCE  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
+    if features.get("field") == 1.0:
+        return FIELD_CONFIDENCE  # "Theo kế hoạch bên huyện, sinh hoạt … ở đâu": its "1. Nơi sinh hoạt: …"
     return 0.0
 
 

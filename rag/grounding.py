@@ -98,7 +98,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | cited | attribute | absent | organisation
+    kind: str  # place | body | number | count | part | person | issue-date | own-number | cited | attribute | absent | organisation
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it; absent: the document asked about
 
@@ -118,6 +118,7 @@ _MISSING_MESSAGES = {
     "organisation": "Các tài liệu trong kho không nhắc đến {text}.",
     "attribute": "Các tài liệu trong kho không nói đến {text}.",
     "issue-date": "{text} không ghi ngày ban hành.",
+    "own-number": "{text} không ghi số hiệu.",
 }
 
 
@@ -502,8 +503,9 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 
 
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
-# date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …")
-_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
+# date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …"; "giao"
+# as in "giao cho", not in "Ban Tuyên giáo")
+_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao(?= cho| nhiem vu| viec)|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
                          r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
 
 
@@ -606,6 +608,27 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
             title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
             return [Missing("absent", f"việc {said}" if fold(said) in _ACTS else said, title)]
     return []
+
+
+# "Hướng dẫn của Ban Tuyên giáo Thị ủy … mang số hiệu bao nhiêu?": the document itself is the subject and
+# its own number is asked (not one of a plan it implements, cites or asks for)
+_OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
+                         r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap)\b).)*?"
+                         r"\b(?:mang|co|ghi|duoc danh)? ?(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)\b")
+
+
+def unnumbered_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:
+    """When the question asks a named document's own number and none of the named documents
+    carries one (in its metadata), say so rather than quote a number it cites."""
+    folded = fold(question).lower().strip()
+    if not named or not _OWN_NUMBER.search(folded):
+        return []
+    docs = [d for d in named if d not in derived and d in documents]
+    if not docs or any((documents[d].get("number") or "").strip() for d in docs):
+        return []
+    if not all(own_numbers_only(question, documents[d]) and not about_cited_document(question, documents[d]) for d in docs):
+        return []
+    return [Missing("own-number", documents[docs[0]].get("title", docs[0]).split(":")[0].strip())]
 
 
 def undated_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:

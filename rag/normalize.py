@@ -104,8 +104,9 @@ def strip_chatter(text: str) -> Chatter:
             dropped.append(clause)
         elif not asks and _FIRST_PERSON.search(f) and any(asking):
             dropped.append(clause)  # "em đang chuẩn bị bài thu hoạch", "để em phổ biến cho các đồng chí"
-        else:
-            kept.append(rest)
+        else:  # a sentence kept before the question still ends there ("… thành phố Yên Bái. Buổi …")
+            ends = re.search(r"[.;!]\s*$", clause) and not re.search(r"[.;!?]$", rest)
+            kept.append(rest + ("." if ends else ""))
     core = squash_spaces(" ".join(kept)).strip(" ,;:")
     if len(re.findall(r"\w+", core)) < 2:
         return Chatter(text)

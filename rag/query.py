@@ -254,19 +254,31 @@ def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[
 # "gửi tới những cơ quan nào" is answered there, though the block never says "gửi".
 SLASH_SHORTHAND = {"b c": "báo cáo", "t h": "thực hiện", "p h": "phối hợp", "k g": "kính gửi"}
 RECIPIENTS = "nơi nhận"
+
+
+def is_recipients_block(chunk) -> bool:
+    """The document's "Nơi nhận:" block (its own sub-heading)."""
+    return fold(chunk.leaf_heading or "").strip(" :").lower() == fold(RECIPIENTS)
 SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
-# the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào"), not a report it asks for
-# ("… yêu cầu gửi báo cáo về đơn vị nào")
-_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b(?:(?!báo cáo)[^?]){0,60}"
-                              r"(\bgửi\b(?! báo cáo| bc\b)|\bđược gửi\b)[^?]{0,30}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
+# the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào", "Kế hoạch của MTTQ gửi báo
+# cáo tới những ban nào": its "Nơi nhận" marks them "(b/c)"), not a report it asks for ("… yêu cầu gửi
+# báo cáo về đơn vị nào", "… gửi báo cáo kết quả về đâu")
+_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b"
+                              r"(?:(?!báo cáo|yêu cầu|đề nghị|giao|quy định|chỉ đạo)[^?]){0,60}"
+                              r"(\bgửi\b(?! (?:báo cáo|bc) (?:kết quả|kq|định kỳ|sơ kết|tổng kết|hằng|hàng|tiến độ|việc))"
+                              r"|\bđược gửi\b)[^?]{0,30}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
 
 
 def asks_recipients(question: str) -> bool:
     """"Kế hoạch … được gửi (báo cáo) tới những cơ quan nào?": the document's "Nơi nhận" (read with
-    diacritics: accent-free "gui"/"noi nhan" are too loose to steer retrieval)."""
-    return bool(_ASKS_RECIPIENTS.search(canonical(question)))
+    diacritics: accent-free "gui"/"noi nhan" are too loose to steer retrieval). A report named
+    before the document is what is sent ("… tổng hợp báo cáo kết quả thực hiện kế hoạch hằng năm
+    gửi cho những cơ quan nào")."""
+    text = canonical(question)
+    m = _ASKS_RECIPIENTS.search(text)
+    return bool(m) and (m.group(1) is None or not re.search(r"\b(báo cáo|bc)\b", text[:m.start(1)]))
 
 
 def document_synonyms(question: str, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
@@ -599,15 +611,24 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
         missing = cited_document(current, named, index.manifest.documents)
     itself: set[str] = set()  # derived documents asked about as such (structures.about_derived)
+    through: dict[str, list[str]] = {}
     if index is not None:
-        from .structures import about_derived, structures as _st
+        from .structures import about_derived, names_cited_booklet, structures as _st
 
-        itself = about_derived(current, index.manifest.documents, _st(index).derived)
+        itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).primary_terms(),
+                               primary_named=any(d not in _st(index).derived for d in named))
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
+        # "Theo tài liệu hỏi đáp, …": a derived document named as the way in, not asked about itself,
+        # is not a source: the primary passages it was compiled from answer, and its name is no topic
+        # ("Tài liệu Hỏi - đáp những nội dung cốt lõi …" is the official booklet the plans cite: what is asked about)
+        through = {d: names for d, names in named.items() if d in _st(index).derived and d not in itself
+                   and not names_cited_booklet(current, _st(index).primary_terms())}
+        named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:
-        from .grounding import undated_documents
+        from .grounding import undated_documents, unnumbered_documents
 
-        missing = undated_documents(current, named, index.manifest.documents, _st(index).derived - itself)
+        missing = (undated_documents(current, named, index.manifest.documents, _st(index).derived - itself)
+                   or unnumbered_documents(current, named, index.manifest.documents, _st(index).derived - itself))
     if index is not None and not missing and lex is not None:
         from .grounding import absent_from_documents
 
@@ -676,6 +697,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})
     if index is not None and named:
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
+    if index is not None and through:
+        weights = _route_words_unweighed(current, terms, weights, through, folded)
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
@@ -690,6 +713,37 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  issue_date=asks_issue_date(current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
+
+
+_CONTAINER = ("tai lieu", "bo", "cuon", "ban")  # "tài liệu hỏi đáp", "bộ hỏi đáp": the words naming it with it
+
+
+def _route_words_unweighed(question: str, terms: list[str], weights: dict[str, float], through: dict,
+                           folded: bool) -> dict[str, float]:
+    """The name of a derived document the question reads through ("Theo tài liệu hỏi đáp, …"), with
+    the word for what holds it, weighs nothing: the primary passages never say it, and a pair
+    across the name ("đáp cuốn") is no phrase."""
+    words = syllables(fold(question).lower())
+    marked = [False] * len(words)
+    for name in {n for names in through.values() for n in names}:
+        n = name.split()
+        for i in range(len(words) - len(n) + 1):
+            if words[i:i + len(n)] == n:
+                start = i
+                for c in _CONTAINER:
+                    c_words = c.split()
+                    if words[max(0, i - len(c_words)):i] == c_words:
+                        start = i - len(c_words)
+                marked[start:i + len(n)] = [True] * (i + len(n) - start)
+    name_words = {w for w, m in zip(words, marked) if m}
+    if not name_words:
+        return weights
+    out = dict(weights)
+    for t in terms:
+        parts = (t if folded else fold(t).lower()).split()
+        if all(p in name_words for p in parts) or (len(parts) == 2 and any(p in name_words for p in parts)):
+            out[t] = 0.0
+    return out
 
 
 NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked

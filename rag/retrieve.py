@@ -16,7 +16,7 @@ from hoidap.textnorm import fold, has_diacritics, lexical_terms, syllables
 from .book import BookQuestion, page_rows
 from .grounding import cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, DOC_NUMBER, Query, has_fact
+from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block
 from .sections import in_section
 from .structures import own_voice, structures
 from .types import Candidate
@@ -45,6 +45,7 @@ RERANK = {
     "subject": 0.15,  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
     "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
     "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
+    "recipients": 0.3,  # "Kế hoạch … được gửi (báo cáo) tới những cơ quan nào": the named document's "Nơi nhận" block
     "cited": 0.3,  # "Kế hoạch của Tỉnh ủy được Sở nhắc tới mang số hiệu gì": the line citing a plan of that issuer by number
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
@@ -150,7 +151,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     derived = structures(index).derived
     candidates = []
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
-                             cited=cited_reference(query.normalized or query.question))
+                             cited=cited_reference(query.normalized or query.question),
+                             recipients=asks_recipients(query.normalized or query.question))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -175,6 +177,7 @@ class _RerankContext:
     derived: set[str]  # derived documents (never the named document's passages)
     book: BookQuestion
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
+    recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
 
 
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
@@ -265,6 +268,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # only for its issue date: asked what a document says or wants ("thời hạn … theo Kế hoạch 205",
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
+        "recipients": float(ctx.recipients and named and is_recipients_block(chunk)),
         "cited": float(query.wants == "docnum" and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity

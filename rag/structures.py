@@ -35,6 +35,14 @@ class Structures:
     primary: dict[str, list[str]] = field(default_factory=dict)  # derived chunk_id → primary chunk_ids
     doc_terms: dict[str, set[str]] = field(default_factory=dict)  # doc_id → its syllables and pairs (exact and accent-free)
 
+    def primary_terms(self) -> set[str]:
+        """The syllables and pairs of the primary documents (not derived ones)."""
+        cached = self.__dict__.get("_primary_terms")
+        if cached is None:
+            cached = set().union(*(t for d, t in self.doc_terms.items() if d not in self.derived))
+            self.__dict__["_primary_terms"] = cached
+        return cached
+
 
 def structures(index) -> Structures:
     """The structures of this open index: read from the generation's cache file when an ingest
@@ -144,13 +152,24 @@ _QA_WORDS = re.compile(r"\bhoi\s*-?\s*dap\b")
 ABOUT_RUN = 3  # title words after "Hỏi - Đáp" that the question must repeat, in order, to name the booklet itself
 
 
-def about_derived(question: str, documents: dict[str, dict], derived: set[str]) -> set[str]:
+# What a booklet says of itself: who compiled it, from what, how many questions it holds
+_ITS_MAKING = re.compile(r"\b(bien soan|soan|tong hop|phat hanh|(?:bao nhieu|may) cau hoi)\b")
+
+
+def about_derived(question: str, documents: dict[str, dict], derived: set[str],
+                  primary_terms: set[str] = frozenset(), primary_named: bool = False) -> set[str]:
     """The derived documents a question asks about as such ("Ai biên soạn tài liệu Hỏi - Đáp về
     các kế hoạch học tập tác phẩm?", "… câu hỏi số 11 hỏi về gì?"): for what it says of itself a
-    booklet is the primary source. The question must repeat ABOUT_RUN words of its title right
-    after the "Hỏi - Đáp" it names: "Tài liệu Hỏi - đáp những nội dung cốt lõi của tác phẩm" is the
-    official booklet the plans distribute, not this one."""
+    booklet is the primary source. Either the question repeats ABOUT_RUN words of its title right
+    after the "Hỏi - Đáp" it names, or it asks how the booklet was made ("Tài liệu hỏi đáp được
+    biên soạn từ những văn bản nào?") and the word after "Hỏi - Đáp" does not continue the name of
+    a booklet the primary documents cite (`primary_terms`, their accent-free pairs): "Tài liệu
+    Hỏi - đáp những nội dung cốt lõi của tác phẩm do ai biên soạn" is the official booklet the plans
+    distribute, not this one; nor is a booklet asked of a plan the question names (`primary_named`:
+    "Theo kế hoạch của Mặt trận, tài liệu hỏi - đáp về tác phẩm do ai biên soạn?")."""
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
+    making = (_ITS_MAKING.search(folded) is not None and not primary_named
+              and not names_cited_booklet(question, primary_terms))
     out = set()
     for doc_id in derived:
         title = " ".join(re.findall(r"\w+", fold(documents.get(doc_id, {}).get("title") or "").lower()))
@@ -159,9 +178,23 @@ def about_derived(question: str, documents: dict[str, dict], derived: set[str]) 
         if len(words) < ABOUT_RUN:
             continue
         run = " ".join(words[:ABOUT_RUN])
-        if any(folded[q.end():].lstrip().startswith(run) for q in _QA_WORDS.finditer(folded)):
-            out.add(doc_id)
+        for q in _QA_WORDS.finditer(folded):
+            after = folded[q.end():].split()
+            if " ".join(after[:ABOUT_RUN]) == run or (making and after):
+                out.add(doc_id)
     return out
+
+
+def names_cited_booklet(question: str, primary_terms: set[str]) -> bool:
+    """The "Hỏi - Đáp" the question names goes on the way a booklet the primary documents cite is
+    named ("Tài liệu Hỏi - đáp những nội dung cốt lõi của tác phẩm", the official one the plans
+    distribute): `primary_terms` holds the word pair "đáp những"."""
+    folded = " ".join(re.findall(r"\w+", fold(question).lower()))
+    for q in _QA_WORDS.finditer(folded):
+        after = folded[q.end():].split()
+        if after and f"{q.group(0).split()[-1]} {after[0]}" in primary_terms:
+            return True
+    return False
 
 
 _NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so )?\d+\b")

@@ -66,19 +66,20 @@ _BODY = re.compile(r"^(?:các |những )?(ban(?! hành)|văn phòng|trung tâm|p
                    r"|công an|quân sự|doanh nghiệp)\b")
 
 
-def actor_heading(index: OpenIndex, cand: Candidate) -> tuple[int, int] | None:
+def actor_leaf(cand: Candidate) -> str:
     """"Việc … giao cho đơn vị nào?": plans list each body's tasks under a numbered sub-heading
     naming the body ("5. Trung tâm Truyền thông và Văn hóa thành phố"), and the passage's text
-    never names it again. The offsets of that heading line, to quote before the task, when the
-    passage's own sub-heading is such a line (whole, not cut short) that its text does not repeat."""
+    never names it again. That sub-heading, when it is the passage's own (whole, not cut short)
+    and its text does not repeat it; "" otherwise. (`heading_above` finds its line, to quote
+    before the task, when it stands just above the passage.)"""
     chunk = cand.chunk
     leaf = chunk.heading.rsplit(PATH_SEP.strip(), 1)[-1].strip() if chunk.heading else ""
     if not leaf or leaf.endswith("…") or len(leaf) > ACTOR_HEADING_CHARS or not _NUMBERED.match(leaf):
-        return None
+        return ""
     name = nfc(leaf.split(None, 1)[1]).lower()
     if not _BODY.match(name) or fold(name) in fold(chunk.text[:300]).lower():
-        return None
-    return heading_above(index, chunk, leaf)
+        return ""
+    return leaf
 
 
 def actor_line(index: OpenIndex, cand: Candidate, quoted: list[tuple[int, int]]) -> tuple[int, int] | None:

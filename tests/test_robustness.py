@@ -1247,3 +1247,107 @@ def test_a_row_asked_when_and_who_gives_its_time_and_who_columns(assistant):
                               "rơi vào ngày nào, đồng chí lãnh đạo nào phụ trách?")
     assert not result.refused and "THỜI GIAN HOÀN THÀNH: 13/4" in result.answer and "Đỗ Đức Minh" in result.answer
     assert "CƠ QUAN PHỐI HỢP" not in result.answer
+
+
+def test_a_plan_sending_a_report_to_boards_is_asked_for_its_recipients(assistant):
+    """"Kế hoạch của … gửi báo cáo tới những ban nào": the plan is what is sent, and its "Nơi nhận"
+    marks those boards "(b/c)"; a report named before the plan, or "báo cáo kết quả", is a report."""
+    from rag.query import asks_recipients
+
+    asked = "Kế hoạch của Ban Thường trực Ủy ban MTTQ thành phố gửi báo cáo tới những ban nào của Thành ủy?"
+    assert asks_recipients(asked)
+    assert not asks_recipients("Kế hoạch của Huyện ủy gửi báo cáo kết quả về những cơ quan nào?")
+    assert not asks_recipients("Ban Tuyên giáo Huyện ủy tổng hợp báo cáo kết quả thực hiện kế hoạch hằng năm "
+                               "gửi cho những cơ quan nào?")
+    result = assistant.answer(asked)
+    assert not result.refused and result.citations[0].heading == "Nơi nhận"
+    assert "Ban Tuyên giáo, Ban Dân vận Thành ủy (b/c)" in result.answer
+
+
+def test_reading_through_the_booklet_answers_from_the_plans(assistant):
+    """"Theo tài liệu hỏi đáp, …": the booklet is the way in, not the source; the plans' passage
+    answers, and the booklet's name is no topic (nor a named document the answer misses)."""
+    from rag.query import understand
+
+    q = understand("Theo tài liệu hỏi đáp, cuốn tác phẩm dày bao nhiêu trang và có bao nhiêu bức ảnh?",
+                   index=assistant.index)
+    assert "hoi-dap-noi-dung-ke-hoach" not in q.docs
+    assert q.weights.get("tài liệu") == 0.0 and q.weights.get("đáp") == 0.0 and q.weights.get("trang", 1.0) == 1.0
+    result = assistant.answer("Theo tài liệu hỏi đáp, cuốn tác phẩm dày bao nhiêu trang và có bao nhiêu bức ảnh?")
+    assert not result.refused and "600 trang với 111 bức ảnh" in result.answer
+    assert all(c.doc_id != "hoi-dap-noi-dung-ke-hoach" for c in result.citations)
+    # the official booklet the plans cite is what is asked about: its pages are nowhere
+    assert assistant.answer("Tài liệu hỏi đáp những nội dung cốt lõi dày bao nhiêu trang").refused
+
+
+def test_how_the_booklet_was_made_is_asked_of_the_booklet_itself(assistant):
+    """"Tài liệu hỏi đáp được nhóm biên soạn tổng hợp từ những văn bản nào?": the booklet speaks for
+    itself; "Tài liệu Hỏi - Đáp những nội dung cốt lõi … do ai biên soạn" is the official one."""
+    result = assistant.answer("Tài liệu hỏi đáp được nhóm biên soạn tổng hợp từ những văn bản nào?")
+    assert not result.refused and result.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    assert "tổng hợp từ năm văn bản" in result.answer
+    official = assistant.answer("Theo kế hoạch 205, tài liệu Hỏi - Đáp những nội dung cốt lõi của tác phẩm do cơ quan nào "
+                                "biên soạn?")
+    assert not official.refused and official.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+    assert "Ban Nội chính Trung ương" in official.answer
+
+
+def test_a_context_sentence_still_ends_before_the_question():
+    """A kept context sentence keeps its full stop: "… thành phố Yên Bái. Buổi sinh hoạt …" names no
+    "thành phố Yên Bái Buổi"."""
+    from rag.normalize import strip_chatter
+
+    core = strip_chatter("Chi bộ chúng tôi trực thuộc Đảng bộ một xã của thành phố Yên Bái. Buổi sinh hoạt chuyên đề "
+                         "được ghép vào kỳ sinh hoạt chi bộ tháng nào?").core
+    assert "Yên Bái. Buổi" in core
+
+
+def test_a_context_sentence_names_no_missing_place(assistant):
+    result = assistant.answer("Chi bộ chúng tôi trực thuộc Đảng bộ một xã của thành phố Yên Bái. Buổi sinh hoạt chuyên đề "
+                              "về nội dung cốt lõi của tác phẩm được ghép vào kỳ sinh hoạt chi bộ định kỳ tháng nào?")
+    assert "Yên Bái Buổi" not in result.answer
+    assert not result.refused and result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+
+
+def test_a_later_passage_of_a_bodys_part_is_answered_with_the_body(assistant):
+    """The body's heading stands far above the passage (its part runs over two passages): asked who,
+    the answer still names it, from the heading path its citation shows."""
+    result = assistant.answer("Theo kế hoạch 205, đơn vị nào được giao khuyến khích phóng viên đầu tư sáng tác, "
+                              "sản xuất phóng sự, tác phẩm báo chí về nội dung tác phẩm?")
+    assert not result.refused and result.answer.startswith("5. Trung tâm Truyền thông và Văn hóa thành phố:")
+    assert result.citations[0].heading.endswith("5. Trung tâm Truyền thông và Văn hóa thành phố")
+    assert result.citations[0].passage.startswith("Khuyến khích phóng viên")  # the citation is the passage, unstretched
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_labelled_line_of_the_named_plan_answers_with_confidence(assistant):
+    """"Theo kế hoạch bên huyện, sinh hoạt … ở đâu": the named plan's "1. Nơi sinh hoạt: …" line is the
+    answer by its form, whatever the paraphrase around it."""
+    result = assistant.answer("Theo kế hoạch bên huyện, sinh hoạt về tác phẩm được tổ chức ở đâu?")
+    assert not result.refused and "Sinh hoạt tại chi bộ và các cơ quan, đơn vị, đoàn thể" in result.answer
+
+
+def test_two_questions_in_one_are_split_only_where_each_asks():
+    from rag.parts import asked_parts
+
+    assert asked_parts("Kế hoạch 205 của Thành ủy Yên Bái ra đời ngày nào và ai là người ký ban hành?") == [
+        "Kế hoạch 205 của Thành ủy Yên Bái ra đời ngày nào?", "ai là người ký ban hành?"]
+    assert asked_parts("Kế hoạch của Sở KH&CN do ai ký, ký với tư cách gì?") == [
+        "Kế hoạch của Sở KH&CN do ai ký?", "ký với tư cách gì?"]
+    assert asked_parts("Ban Tuyên giáo và Ban Dân vận có nhiệm vụ gì?") == []  # one question about two bodies
+    assert asked_parts("Hạn nộp báo cáo, kế hoạch của huyện là ngày nào?") == []
+    assert asked_parts("Ai ký kế hoạch 205?") == []
+
+
+def test_two_questions_in_one_are_answered_part_by_part(assistant):
+    """No passage holds both the date and the signer: the whole question is unsure, each half is
+    sure. The second half is a follow-up of the first (the conversation carries the plan)."""
+    result = assistant.answer("Kế hoạch 205 của Thành ủy Yên Bái ra đời ngày nào và ai là người ký ban hành?")
+    assert not result.refused
+    assert "10/4/2023" in result.answer and "Đỗ Văn Nghị" in result.answer
+    assert "• Ai là người ký ban hành?" in result.answer
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-205-thanh-uy-yen-bai"}
+    assert [c.marker for c in result.citations] == list(range(1, len(result.citations) + 1))
+    assert all(f"[{c.marker}]" in result.answer for c in result.citations)
+    # a half that is not answered leaves the refusal standing
+    assert assistant.answer("Kế hoạch 205 ra đời ngày nào và kinh phí bao nhiêu?").refused

@@ -1,0 +1,77 @@
+"""Questions that ask two things at once: "Kế hoạch 205 ra đời ngày nào và ai là người ký ban
+hành?", "Mặt trận các cấp phối hợp với ai và căn cứ vào đâu …?". Answered in one pass, no
+single passage covers both halves (the date is in the heading, the signer in the signature
+block), so the confidence model refuses an answer it holds. Each half is then asked on its
+own, the later ones as follow-ups of the earlier (the conversation carries the document), and
+the answers are joined, one part per question asked."""
+from __future__ import annotations
+
+import re
+
+from hoidap.schema import Citation
+from hoidap.textnorm import fold, squash_spaces
+
+from .types import Answer
+
+# What makes a clause a question of its own (accent-free): a question word, not "không" (too
+# often part of the topic: "không có vùng cấm")
+_ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra sao|bao lau)\b")
+# Where one question ends and the next begins: a question mark, or "và" / "còn" / "rồi" / "đồng
+# thời" / a comma or semicolon before a clause that asks again
+_JOINT = re.compile(r"\?\s+|\s*[,;]?\s+(?:và|va|còn|con|rồi|roi|đồng thời|dong thoi)\s+|\s*[,;]\s+")
+MAX_PARTS = 3  # each is one more retrieval and answer
+MIN_PART_WORDS = 2  # "ai ký", "ngày nào": shorter is no question of its own
+
+
+def asked_parts(question: str) -> list[str]:
+    """The questions `question` asks, in order, each a clause with its own question word; [] when
+    it asks one thing. A piece with no question word of its own stays with the clause before it:
+    "Ban Tuyên giáo và Ban Dân vận có nhiệm vụ gì" is one question."""
+    pieces: list[str] = []
+    pos = 0
+    for m in _JOINT.finditer(question):
+        pieces.append(question[pos:m.start()])
+        pos = m.end()
+    pieces.append(question[pos:])
+    parts: list[str] = []
+    for piece in pieces:
+        piece = piece.strip(" ,;?")
+        if not piece:
+            continue
+        own = _ASKING.search(fold(piece).lower()) is not None and len(piece.split()) >= MIN_PART_WORDS
+        if parts and own and _ASKING.search(fold(parts[-1]).lower()):
+            parts.append(piece)
+        elif parts:  # no question of its own (or the clause before asked nothing yet): one clause
+            parts[-1] = _rejoined(question, parts[-1], piece)
+        else:
+            parts.append(piece)
+    if len(parts) < 2 or len(parts) > MAX_PARTS:
+        return []
+    return [squash_spaces(p) + "?" for p in parts]
+
+
+def _rejoined(question: str, left: str, right: str) -> str:
+    """`left` and `right` as they stood in the question, whatever joined them."""
+    start = question.find(left)
+    end = question.find(right, start + len(left)) if start >= 0 else -1
+    if start < 0 or end < 0:
+        return f"{left} {right}"
+    return question[start:end + len(right)]
+
+
+def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
+    """One answer from the parts' own: each part's question, then its answer, markers renumbered.
+    None unless every part was answered (the single answer, or its refusal, stands)."""
+    if not parts or any(a.refused for _, a in parts):
+        return None
+    lines: list[str] = []
+    citations: list[Citation] = []
+    retrieved = []
+    for asked, a in parts:
+        offset = len(citations)
+        lines.append(f"• {asked[:1].upper()}{asked[1:]}")
+        lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))
+        citations += [c.model_copy(update={"marker": c.marker + offset}) for c in a.citations]
+        retrieved += a.retrieved[:5]
+    return Answer(question=question, answer="\n".join(lines), refused=False,
+                  confidence=min(a.confidence for _, a in parts), citations=citations, retrieved=retrieved)
