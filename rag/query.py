@@ -239,6 +239,26 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"]}
 
 
+def written_abbreviations(question: str, terms: list[str], folded: bool, lex) -> list[tuple[str, list[str]]]:
+    """(an abbreviation the corpus writes, the question's terms it stands for): asked about
+    "phòng, chống tham nhũng", a passage of the plan that writes "PCTN" covers those words. Only
+    abbreviations with one reading (the corpus's own definition or the standard one)."""
+    if lex is None:
+        return []
+    asked = " " + " ".join(re.findall(r"\w+", fold(question).lower())) + " "
+    out = []
+    for abbr in lex.caps:
+        readings = lex.abbreviations.get(abbr) or []
+        if len(readings) != 1 or f" {abbr} " in asked:
+            continue
+        reading = " ".join(re.findall(r"\w+", fold(readings[0]).lower()))
+        if len(reading.split()) >= 2 and f" {reading} " in asked:
+            own = [t for t in topic_terms(readings[0], folded) if t in terms]
+            if own:
+                out.append((abbr, own))
+    return out
+
+
 def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
     out = []
     for plans, askers in PARAPHRASES.items():
@@ -254,12 +274,12 @@ def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[
 # "gửi tới những cơ quan nào" is answered there, though the block never says "gửi".
 SLASH_SHORTHAND = {"b c": "báo cáo", "t h": "thực hiện", "p h": "phối hợp", "k g": "kính gửi"}
 RECIPIENTS = "nơi nhận"
+SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
 def is_recipients_block(chunk) -> bool:
     """The document's "Nơi nhận:" block (its own sub-heading)."""
     return fold(chunk.leaf_heading or "").strip(" :").lower() == fold(RECIPIENTS)
-SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
 # the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào", "Kế hoạch của MTTQ gửi báo
@@ -705,7 +725,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
-                 + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded),
+                 + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
+                 + written_abbreviations(current, terms, folded, lex),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current), about_derived=itself,
                  besides=state.answer if followup and asks_besides(current) else "",

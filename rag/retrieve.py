@@ -182,7 +182,9 @@ class _RerankContext:
 
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
-NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says
+NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says …
+SECTION_NAMED_WORDS = 8  # … unless the question calls them a part ("phần", "mục"), up to this long
+_PART_WORDS = {"phan", "muc", "doan"}  # ("tiểu mục" ends in "mục")
 
 
 def _names_heading(query: Query, leaf: str) -> bool:
@@ -190,13 +192,15 @@ def _names_heading(query: Query, leaf: str) -> bool:
     words = syllables(_HEADING_NUMBER.sub("", leaf))
     if words[:1] == ["về"]:  # "2. Về đối tượng" names "đối tượng"
         words = words[1:]
-    if not words or len(words) > NAMED_HEADING_WORDS:
+    if not words or len(words) > SECTION_NAMED_WORDS:
         return False
     asked = _asked(query)
     if not asked.accented:
         words = [fold(w) for w in words]
     n = len(words)
-    return any(asked.words[i:i + n] == words for i in range(len(asked.words) - n + 1))
+    at = [i for i in range(len(asked.words) - n + 1) if asked.words[i:i + n] == words]
+    # a longer heading counts when the question calls it a part ("Trong phần giá trị của tác phẩm, …")
+    return any(n <= NAMED_HEADING_WORDS or fold(" ".join(asked.words[max(0, i - 1):i])) in _PART_WORDS for i in at)
 
 
 @dataclass(frozen=True)

@@ -1351,3 +1351,28 @@ def test_two_questions_in_one_are_answered_part_by_part(assistant):
     assert all(f"[{c.marker}]" in result.answer for c in result.citations)
     # a half that is not answered leaves the refusal standing
     assert assistant.answer("Kế hoạch 205 ra đời ngày nào và kinh phí bao nhiêu?").refused
+
+
+def test_an_abbreviation_the_plan_writes_covers_the_words_asked(assistant):
+    """The Sở KH&CN's plan writes "PCTN": asked about "phòng, chống tham nhũng", its passage covers
+    those words; a question that types the abbreviation itself has it spelt out already."""
+    from rag.query import understand
+
+    q = understand("Kế hoạch của Sở KH&CN gọi tác phẩm là gì đối với công tác phòng, chống tham nhũng?", index=assistant.index)
+    assert ("pctn", ["phòng", "chống", "tham", "nhũng", "phòng chống", "chống tham", "tham nhũng"]) in q.synonyms
+    from rag.query import written_abbreviations
+    from rag.structures import structures
+
+    lex = structures(assistant.index).lexicon
+    assert written_abbreviations("công tác PCTN và phòng, chống tham nhũng", ["tham nhũng"], False, lex) == []
+    assert written_abbreviations("công tác phòng chống tham nhũng", ["phòng", "tham nhũng"], False, lex) == [
+        ("pctn", ["phòng", "tham nhũng"])]
+
+
+def test_a_longer_heading_counts_when_the_question_calls_it_a_part(assistant):
+    """"Trong phần giá trị của tác phẩm, …" names the sub-heading "1.2. Giá trị của tác phẩm" (five
+    words: too long to count when merely shared, not when called a part)."""
+    result = assistant.answer("Trong phần giá trị của tác phẩm, kế hoạch của Sở KH&CN Điện Biên gọi tác phẩm là gì đối với "
+                              "công tác phòng, chống tham nhũng?")
+    assert not result.refused and "cẩm nang" in result.answer
+    assert result.citations[0].heading.endswith("1.2. Giá trị của tác phẩm")
