@@ -13,8 +13,9 @@ from .calibration import features, probability
 from .grounding import as_typed, list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, has_fact, is_recipients_block)
-from .retrieve import coverage, led_by
+                    counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
+from .parts import asked_parts
+from .retrieve import coverage, led_by, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line, missing_section, section_answer, title_answer, with_heading_line
@@ -237,8 +238,9 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             scores = [sc if i in fresh else -1.0 for i, sc in enumerate(scores)]
     best = max(range(len(parts)), key=lambda i: scores[i])
     chosen = set(_item(parts, best, budget))
-    for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
-        if scores[i] >= 0.6 * scores[best] and sum(len(parts[k]) for k in chosen | {i}) <= budget:
+    each_part = _each_asked_part(index, query, parts)
+    for i in each_part + sorted(range(len(parts)), key=lambda i: -scores[i]):
+        if (i in each_part or scores[i] >= 0.6 * scores[best]) and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
     picked = [parts[i] for i in sorted(chosen)]
     text = " ".join(picked)
@@ -252,6 +254,21 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             used += len(p) + 1
         picked = kept
     return text, _locate(chunk.text, picked)
+
+
+def _each_asked_part(index: OpenIndex, query: Query, parts: list[str]) -> list[int]:
+    """For a question asking two or three things ("… do cơ quan nào biên soạn, còn Bản tin … thì do ai
+    biên soạn?", rag.parts), the unit that best covers each part: one unit seldom answers both."""
+    key = ("asked_parts", tuple(parts))
+    if key not in query.memo:
+        best: list[int] = []
+        for part in asked_parts(query.normalized or query.question):
+            terms = [t for t in topic_terms(part, query.folded) if t in query.terms]
+            covered = [terms_coverage(index, terms, u, query.folded) for u in parts]
+            if terms and max(covered, default=0.0) > 0:
+                best.append(max(range(len(parts)), key=lambda i: covered[i]))
+        query.memo[key] = best
+    return query.memo[key]
 
 
 def _each_shortened(parts: list[str], budget: int, least: int = 120) -> list[str]:

@@ -74,6 +74,13 @@ def coverage(index: OpenIndex, query: Query, text: str) -> float:
     return _covered(index, query, _present_terms(text, query.folded))
 
 
+def terms_coverage(index: OpenIndex, terms: list[str], text: str, folded: bool) -> float:
+    """Share (idf-weighted) of `terms` found in the text: coverage of a part of the question."""
+    present = _present_terms(text, folded)
+    total = sum(index.idf(t) for t in terms)
+    return sum(index.idf(t) for t in terms if t in present) / total if total else 0.0
+
+
 def passage_coverage(index: OpenIndex, query: Query, chunk, doc: dict) -> float:
     """Coverage of what the index saw of a passage (`index_text`: document line, heading, Q&A
     question, text), taken part by part: the context part is shared by a section's passages and

@@ -1376,3 +1376,13 @@ def test_a_longer_heading_counts_when_the_question_calls_it_a_part(assistant):
                               "công tác phòng, chống tham nhũng?")
     assert not result.refused and "cẩm nang" in result.answer
     assert result.citations[0].heading.endswith("1.2. Giá trị của tác phẩm")
+
+
+def test_each_part_of_a_two_part_question_gets_its_unit_of_the_passage(assistant):
+    """One list passage holds both answers ("Tài liệu Hỏi - Đáp … do … biên soạn", "Bản tin … do …
+    biên soạn"): the answer quotes the item that answers each part, not the best one twice."""
+    result = assistant.answer("Theo kế hoạch 205, tài liệu Hỏi - Đáp những nội dung cốt lõi của tác phẩm do cơ quan nào "
+                              "biên soạn, còn Bản tin Thông báo nội bộ thì do ai biên soạn, xuất bản?")
+    assert not result.refused and len(result.citations) >= 1
+    assert "Ban Nội chính Trung ương" in result.answer and "do Ban Tuyên giáo Tỉnh ủy biên soạn, xuất bản" in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
