@@ -18,10 +18,13 @@ Q_KEYS = ("question", "cau_hoi", "câu hỏi", "hoi", "q")
 A_KEYS = ("answer", "tra_loi", "trả lời", "dap", "a")
 
 
-def qa_block(question: str, answer: str, page: int | None = None, page_end: int | None = None) -> Block:
+def qa_block(question: str, answer: str, page: int | None = None, page_end: int | None = None,
+             number: str | None = None) -> Block:
+    """One pair; a booklet's own numbering is kept ("Câu hỏi 11: …"): users ask for it by number."""
     question, answer = question.strip(), answer.strip()
-    return Block(text=f"Câu hỏi: {question}\nTrả lời: {answer}", kind="qa", page=page,
-                 fields={"question": question, "answer": answer}, page_end=page_end)
+    label = f"Câu hỏi {number}" if number else "Câu hỏi"
+    fields = {"question": question, "answer": answer, **({"number": number} if number else {})}
+    return Block(text=f"{label}: {question}\nTrả lời: {answer}", kind="qa", page=page, fields=fields, page_end=page_end)
 
 
 def _answer_at(blocks: list[Block], i: int) -> int | None:
@@ -51,6 +54,7 @@ def find_pairs(blocks: list[Block]) -> list[Block]:
             continue
         a = _answer_at(blocks, i)
         first = i
+        number = _Q.match(blocks[i].text).group(1)
         question = [_Q.match(blocks[i].text).group(2)] + [b.text for b in blocks[i + 1:a]]
         answer = [_A.match(blocks[a].text).group(1)]
         i = a + 1
@@ -65,7 +69,7 @@ def find_pairs(blocks: list[Block]) -> list[Block]:
         pages = [p for b in blocks[first:i] for p in (b.page, b.page_end) if p is not None]
         out.append(qa_block(" ".join(q for q in question if q), "\n".join(x for x in answer if x),
                             blocks[first].page if blocks[first].page is not None else blocks[a].page,
-                            max(pages) if pages else None))
+                            max(pages) if pages else None, number))
     return out
 
 

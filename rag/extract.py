@@ -18,7 +18,8 @@ from .parts import asked_parts
 from .retrieve import coverage, led_by, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
-from .titles import actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line, missing_section, section_answer, title_answer, with_heading_line
+from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line,
+                     missing_section, pairs_count_answer, section_answer, title_answer, with_heading_line)
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -212,6 +213,10 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     if structured:
         text = " ".join(structured)
         return text, _locate(chunk.text, structured)
+    if chunk.kind == "qa" and own_voice(chunk, query):  # the booklet asked about itself: its numbered question too
+        asked, _, said = chunk.text.partition("\n")
+        parts = [asked, _cut(said, max(budget - len(asked), 120))] if said else [asked]
+        return "\n".join(parts), _locate(chunk.text, parts)
     if chunk.kind == "qa":
         text = _cut(chunk.text.split("Trả lời:", 1)[-1].strip(), budget)
         return text, _locate(chunk.text, [text])
@@ -391,6 +396,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
         if found:
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
+    counted = pairs_count_answer(index, query, citation)  # "Tài liệu Hỏi - Đáp … có bao nhiêu câu hỏi?" (rag.titles)
+    if counted:
+        return _answered(query, *counted, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     if asks_columns(query.normalized or query.question) or asks_columns(query.question):
         found = columns_answer(index, query, candidates, citation)  # "Bảng … gồm những cột nào?" (rag.titles)
         if found:
@@ -450,6 +458,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
     if is_recipients_block(lead.chunk) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
+    if features.get("numbered_question"):
+        return STRUCTURE_CONFIDENCE  # "câu hỏi số 11 (của tài liệu Hỏi - Đáp) hỏi về gì": the pair numbered so
     if query.basis and features.get("basis") == 1.0:
         return BASIS_CONFIDENCE  # "Kế hoạch … căn cứ vào văn bản nào": its preamble's "Thực hiện Kế hoạch số …"
     noun = counted_noun(asked)

@@ -506,7 +506,8 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …"; "giao"
 # as in "giao cho", not in "Ban Tuyên giáo")
 _ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao(?= cho| nhiem vu| viec)|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
-                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao)")
+                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao"
+                         r"|(?:ngay,? )?thang,? (?:va )?nam nao)")
 
 
 def asks_issue_date(question: str) -> bool:

@@ -24,12 +24,14 @@ _SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|h
 # What kind of fact the question wants, and how that fact looks in a passage.
 # A document number in a passage: "126-KH/TU", "33 -HD/BTG" (the code in capitals), "số 33"
 DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b(?:[Ss]ố|SỐ)\s+(\d+)")
+# ("thói quen thường ngày nào" asks which everyday habit: "thường/hằng/mỗi ngày" is no day)
+_EVERY = r"(?<!thuong )(?<!hang )(?<!moi )"
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
                           r"(may|nao|bao nhieu|gi)\b|\bso hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
                DOC_NUMBER),
-    "date": (re.compile(r"\b(khi nao|thoi han|ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
+    "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
@@ -77,7 +79,7 @@ def wanted_fact(question: str) -> str | None:
 
 # "trước ngày nào", "ngày mấy": a day, which a passage with no date at all cannot give ("khi nào" or
 # "thời gian nào" may be answered by "hằng năm" or "dịp kỷ niệm các ngày lễ lớn")
-_ASKS_DAY = re.compile(r"\bngay (nao|may|bao nhieu|bn|thang nao)\b")
+_ASKS_DAY = re.compile(rf"\b{_EVERY}ngay (nao|may|bao nhieu|bn|thang nao)\b")
 
 
 def asks_day(question: str) -> bool:
@@ -236,7 +238,8 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 # Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
 # passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
 # "gắn với …"). Only words the plans do not use themselves are worth listing here.
-PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"]}
+PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
+               "đối tượng": ["áp dụng"]}  # ("đối tượng áp dụng": who a plan applies to is its "Đối tượng")
 
 
 def written_abbreviations(question: str, terms: list[str], folded: bool, lex) -> list[tuple[str, list[str]]]:
@@ -638,6 +641,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).primary_terms(),
                                primary_named=any(d not in _st(index).derived for d in named))
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
+        if itself:  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị ủy": the booklet is
+            named = {d: n for d, n in named.items() if d in itself}  # asked about; the plans it names are its topic
         # "Theo tài liệu hỏi đáp, …": a derived document named as the way in, not asked about itself,
         # is not a source: the primary passages it was compiled from answer, and its name is no topic
         # ("Tài liệu Hỏi - đáp những nội dung cốt lõi …" is the official booklet the plans cite: what is asked about)

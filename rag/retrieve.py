@@ -49,6 +49,7 @@ RERANK = {
     "cited": 0.3,  # "Kế hoạch của Tỉnh ủy được Sở nhắc tới mang số hiệu gì": the line citing a plan of that issuer by number
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
+    "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
 }
@@ -159,7 +160,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     candidates = []
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
                              cited=cited_reference(query.normalized or query.question),
-                             recipients=asks_recipients(query.normalized or query.question))
+                             recipients=asks_recipients(query.normalized or query.question),
+                             question_number=_question_number(query))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -185,6 +187,17 @@ class _RerankContext:
     book: BookQuestion
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
     recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
+    question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
+
+
+_QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so )?(\d{1,3})\b")
+
+
+def _question_number(query: Query) -> str | None:
+    """The number of a booklet's pair asked about ("câu hỏi số 11 hỏi về gì"), when the question is
+    about the booklet itself (rag.structures.about_derived)."""
+    m = _QUESTION_NUMBER.search(fold(query.normalized or query.question).lower())
+    return m.group(1).lstrip("0") if m and query.about_derived else None
 
 
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
@@ -205,6 +218,8 @@ def _names_heading(query: Query, leaf: str) -> bool:
     if not asked.accented:
         words = [fold(w) for w in words]
     n = len(words)
+    if any(" ".join(words) == said and terms for said, terms in query.synonyms):
+        return True  # said in the askers' words: "… áp dụng cho những ai" names "2.1. Đối tượng" (query.PARAPHRASES)
     at = [i for i in range(len(asked.words) - n + 1) if asked.words[i:i + n] == words]
     # a longer heading counts when the question calls it a part ("Trong phần giá trị của tác phẩm, …")
     return any(n <= NAMED_HEADING_WORDS or fold(" ".join(asked.words[max(0, i - 1):i])) in _PART_WORDS for i in at)
@@ -286,6 +301,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
                   else 1.0 if not _NUMBERED_SEGMENT.search(chunk.heading) else 0.5),
         # (only in a document the question names: "phần II của tác phẩm" is the book's part, not a plan's section II)
+        "numbered_question": float(chunk.kind == "qa" and ctx.question_number is not None
+                                   and chunk.text.startswith(f"Câu hỏi {ctx.question_number}:")),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }

@@ -153,7 +153,7 @@ ABOUT_RUN = 3  # title words after "Hỏi - Đáp" that the question must repeat
 
 
 # What a booklet says of itself: who compiled it, from what, how many questions it holds
-_ITS_MAKING = re.compile(r"\b(bien soan|soan|tong hop|phat hanh|(?:bao nhieu|may) cau hoi)\b")
+_ITS_MAKING = re.compile(r"\b(bien soan|soan|tong hop|phat hanh|(?:bao nhieu|may) cau hoi|cau hoi (?:so )?(?:may|nao))\b")
 
 
 def about_derived(question: str, documents: dict[str, dict], derived: set[str],
@@ -168,8 +168,9 @@ def about_derived(question: str, documents: dict[str, dict], derived: set[str],
     distribute, not this one; nor is a booklet asked of a plan the question names (`primary_named`:
     "Theo kế hoạch của Mặt trận, tài liệu hỏi - đáp về tác phẩm do ai biên soạn?")."""
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
-    making = (_ITS_MAKING.search(folded) is not None and not primary_named
-              and not names_cited_booklet(question, primary_terms))
+    cited = names_cited_booklet(question, primary_terms)
+    making = _ITS_MAKING.search(folded) is not None and not primary_named and not cited
+    making = making or (_NUMBERED_QUESTION.search(folded) is not None and not cited)  # "Câu hỏi số mấy … đề cập …"
     out = set()
     for doc_id in derived:
         title = " ".join(re.findall(r"\w+", fold(documents.get(doc_id, {}).get("title") or "").lower()))
@@ -197,7 +198,7 @@ def names_cited_booklet(question: str, primary_terms: set[str]) -> bool:
     return False
 
 
-_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so )?\d+\b")
+_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so )?(?:\d+|may|nao)\b")  # by its number, or which number
 
 
 def own_voice(chunk, query) -> bool:

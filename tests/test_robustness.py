@@ -1386,3 +1386,73 @@ def test_each_part_of_a_two_part_question_gets_its_unit_of_the_passage(assistant
     assert not result.refused and len(result.citations) >= 1
     assert "Ban Nội chính Trung ương" in result.answer and "do Ban Tuyên giáo Tỉnh ủy biên soạn, xuất bản" in result.answer
     _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_an_everyday_habit_is_no_day_asked():
+    """"… như thói quen thường ngày nào?" asks which everyday habit, not for a day."""
+    from rag.query import asks_day, wanted_fact
+
+    q = "Tác phẩm ví việc phòng, chống tham nhũng như thói quen thường ngày nào?"
+    assert not asks_day(q) and wanted_fact(q) != "date"
+    assert asks_day("Báo cáo gửi trước ngày nào?") and wanted_fact("Báo cáo gửi trước ngày nào?") == "date"
+
+
+def test_issued_in_which_month_and_year_asks_the_issue_date(assistant):
+    from rag.grounding import asks_issue_date
+
+    assert asks_issue_date("Kế hoạch của Sở KH&CN Điện Biên được ban hành vào tháng, năm nào?")
+    assert asks_issue_date("Hướng dẫn của Ban Tuyên giáo Thị ủy ban hành ngày nào?")  # "giáo" is no "giao"
+    assert not asks_issue_date("Kế hoạch giao cho Ban Tuyên giáo ban hành ngày nào?")
+    result = assistant.answer("Kế hoạch của Sở KH&CN Điện Biên được ban hành vào tháng, năm nào?")
+    assert not result.refused and "tháng 4 năm 2023" in result.answer
+
+
+def test_a_named_documents_missing_own_number_is_refused_by_name(assistant):
+    """The guidance carries no number: asked its own number, the refusal says so, instead of
+    quoting a number it cites; asked the number of what it implements, it answers."""
+    result = assistant.answer("Hướng dẫn của Ban Tuyên giáo Thị ủy về đợt sinh hoạt chính trị này mang số hiệu bao nhiêu?")
+    assert result.refused and "Hướng dẫn của Ban Tuyên giáo Thị ủy không ghi số hiệu." in result.answer
+    cited = assistant.answer("Hướng dẫn của Ban Tuyên giáo Thị ủy thực hiện kế hoạch số mấy?")
+    assert not cited.refused and "140" in cited.answer
+    numbered = assistant.answer("Kế hoạch của Thành ủy Yên Bái có số hiệu là gì?")
+    assert not numbered.refused and "205" in numbered.answer
+
+
+def test_who_a_plan_applies_to_is_its_objects_section(assistant):
+    """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
+    result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
+                              "cho những ai?")
+    assert not result.refused and "Toàn thể đảng viên, CCVC và người lao động trong Sở" in result.answer
+    assert result.citations[0].heading.endswith("2.1. Đối tượng")
+
+
+def test_the_booklet_keeps_its_numbering_and_is_asked_by_it(assistant):
+    """The booklet's "Câu hỏi 11:" is kept in its passages: asked which question mentions a
+    topic, or what question 11 asks, the answer quotes the numbered question itself."""
+    import re as _re
+
+    from ingest.qa import find_pairs
+    from hoidap.model import Block
+
+    pairs = find_pairs([Block(text="Câu hỏi 4: Ai ký?", kind="para"), Block(text="Trả lời: Đ/c A.", kind="para"),
+                        Block(text="Câu 5: Khi nào?", kind="para"), Block(text="Trả lời: Tháng 5.", kind="para")])
+    assert [p.text for p in pairs] == ["Câu hỏi 4: Ai ký?\nTrả lời: Đ/c A.", "Câu hỏi 5: Khi nào?\nTrả lời: Tháng 5."]
+    assert pairs[0].fields["number"] == "4"
+    which = assistant.answer("Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập thời hạn báo cáo do Ban Tuyên giáo Thị ủy "
+                             "yêu cầu?")
+    assert not which.refused and which.answer.startswith("Câu hỏi 11: Ban Tuyên giáo Thị ủy")
+    assert which.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    eleventh = assistant.answer("Trong tài liệu Hỏi - Đáp về các kế hoạch học tập tác phẩm, câu hỏi số 11 hỏi về văn bản "
+                                "của cơ quan nào và về nội dung gì?")
+    assert not eleventh.refused and _re.match(r"Câu hỏi 11: Ban Tuyên giáo Thị ủy", eleventh.answer)
+    _quoted_parts_are_verbatim(assistant, eleventh)
+
+
+def test_the_booklet_counts_its_questions(assistant):
+    result = assistant.answer("Tài liệu Hỏi - Đáp về các kế hoạch học tập tác phẩm có tất cả bao nhiêu câu hỏi?")
+    assert not result.refused and result.answer.startswith("Tài liệu có 12 câu hỏi")
+    assert "Câu hỏi 12: Thông điệp rút ra từ Phần thứ hai" in result.answer
+    assert result.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    _quoted_parts_are_verbatim(assistant, result)
+    # a plan's own count is not the booklet's
+    assert not assistant.answer("Kế hoạch 205 có bao nhiêu câu hỏi?").answer.startswith("Tài liệu có")
