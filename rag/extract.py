@@ -398,7 +398,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     counted = pairs_count_answer(index, query, citation)  # "Tài liệu Hỏi - Đáp … có bao nhiêu câu hỏi?" (rag.titles)
     if counted:
-        return _answered(query, *counted, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
+        text, cited, last = counted
+        return _answered(query, text, cited, max(conf, STRUCTURE_CONFIDENCE), last, candidates)
     if asks_columns(query.normalized or query.question) or asks_columns(query.question):
         found = columns_answer(index, query, candidates, citation)  # "Bảng … gồm những cột nào?" (rag.titles)
         if found:
@@ -476,7 +477,7 @@ _LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
 def _answered(query: Query, text: str, cited: Citation, conf: float, lead: Candidate, candidates: list[Candidate]) -> Answer:
     """An answer of one quoted part (a heading line, a table's columns), the lead passage first."""
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
-                  retrieved=[lead] + [c for c in candidates if c is not lead])
+                  retrieved=[lead] + [c for c in candidates if c.chunk.chunk_id != lead.chunk.chunk_id])
 
 
 def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:

@@ -235,14 +235,14 @@ _ASKS_PAIRS = re.compile(r"\b(?:bao nhieu|may) cau hoi\b")
 
 def pairs_count_answer(index: OpenIndex, query: Query, citation):
     """"Tài liệu Hỏi - Đáp … có tất cả bao nhiêu câu hỏi?": the booklet asked about itself counts its
-    pairs; the answer quotes the last one's question, which carries the booklet's own number. None
-    when the question is not that, or the booklet has no pairs."""
+    pairs; the answer quotes the last one's question, which carries the booklet's own number.
+    (text, citation, the last pair as a candidate), or None when the question is not that, or the
+    booklet has no pairs."""
     if not query.about_derived or not _ASKS_PAIRS.search(fold(query.normalized or query.question).lower()):
         return None
     pairs = sorted((c for c in index.chunks if c.doc_id in query.about_derived and c.kind == "qa"), key=lambda c: c.span[0])
     if not pairs:
         return None
-    last = pairs[-1]
-    asked = last.text.split("\n", 1)[0]
-    cited = citation(1, Candidate(chunk=last, doc=index.doc(last.doc_id), score=0.0), [(0, len(asked))])
-    return f"Tài liệu có {len(pairs)} câu hỏi; câu cuối cùng:\n{asked} [1]", cited
+    last = Candidate(chunk=pairs[-1], doc=index.doc(pairs[-1].doc_id), score=0.0)
+    asked = last.chunk.text.split("\n", 1)[0]
+    return f"Tài liệu có {len(pairs)} câu hỏi; câu cuối cùng:\n{asked} [1]", citation(1, last, [(0, len(asked))]), last
