@@ -593,8 +593,10 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
             want.append(cells[1])
         if query.columns:
             want += [c for c in cells if c[0] in query.columns and c[1].strip()]
-        # … and the columns of a kind asked for that no column the question names gives ("… ngày nào, ai phụ trách?")
-        named_kinds = {_column_kind(c) for c in query.columns}
+        # … and the columns of a kind asked for that no column the question names gives ("… ngày nào, ai phụ trách?");
+        # a part of a two-part question that asks who (or when) with no column of its own wants that kind's columns
+        # ("… lãnh đạo nào phụ trách và đơn vị nào đứng ra thực hiện?": the leader's column, and the other who columns)
+        named_kinds = {_column_kind(c) for c in query.columns} - _kinds_asked_apart(index, query)
         want += [c for c in cells if c[1].strip() and _column_kind(c[0]) not in named_kinds and _kind_asked(query, c[0])]
         st = _structures(index)
         if query.role is not None and st is not None:
@@ -630,6 +632,22 @@ _WHO_COLUMN = re.compile(r"CHỦ TRÌ|PHỤ TRÁCH|THỰC HIỆN")
 
 def _column_kind(column: str) -> str:
     return "time" if _TIME_COLUMN.search(column) else "who" if _WHO_COLUMN.search(column) or "PHỐI HỢP" in column else ""
+
+
+def _kinds_asked_apart(index: OpenIndex, query: Query) -> set[str]:
+    """The kinds (time, who) that a part of a two-part question asks for without naming a column."""
+    from .grounding import asked_columns
+
+    st = _structures(index)
+    out = set()
+    for part in asked_parts(query.normalized or query.question):
+        if st is None or asked_columns(fold(part).lower(), st.columns):
+            continue
+        if asks_who(part):
+            out.add("who")
+        if asks_fact("date", part):
+            out.add("time")
+    return out
 
 
 def _kind_asked(query: Query, column: str) -> bool:

@@ -1456,3 +1456,14 @@ def test_the_booklet_counts_its_questions(assistant):
     _quoted_parts_are_verbatim(assistant, result)
     # a plan's own count is not the booklet's
     assert not assistant.answer("Kế hoạch 205 có bao nhiêu câu hỏi?").answer.startswith("Tài liệu có")
+
+
+def test_a_row_asked_two_who_questions_gives_each_its_column(assistant):
+    """"… do lãnh đạo nào phụ trách và đơn vị nào đứng ra thực hiện?": the first part names the
+    leader's column, the second asks who with no column of its own: the row's other who column too."""
+    both = assistant.answer("Theo bảng phân công của Kế hoạch 205, việc chỉ đạo sáng tác, biểu diễn văn hóa, nghệ thuật "
+                            "do lãnh đạo nào phụ trách và đơn vị nào đứng ra thực hiện?")
+    assert not both.refused and "Tạ Ngọc Hoa" in both.answer and "CƠ QUAN CHỦ TRÌ: Trung tâm Truyền thông" in both.answer
+    one = assistant.answer("Theo bảng phân công của Kế hoạch 205, việc chỉ đạo sáng tác, biểu diễn văn hóa, nghệ thuật "
+                           "do lãnh đạo nào phụ trách?")
+    assert "Tạ Ngọc Hoa" in one.answer and "CƠ QUAN CHỦ TRÌ" not in one.answer
