@@ -113,6 +113,43 @@ def strip_chatter(text: str) -> Chatter:
     return Chatter(core, dropped)
 
 
+# A terse query names what it wants first, as a search box is typed ("người ký kế hoạch Huyện ủy", "ngày ban
+# hành Kế hoạch 205", "nhiệm vụ Ban Tuyên giáo Thị ủy"): its head says what is asked. It is read as the
+# question it stands for, so question type, grounding and confidence see what they see in a question.
+# (head, accent-free; the question's frame around the rest, with and without diacritics)
+_DOC = r"(?:ke hoach|huong dan|van ban|cong van|kh|hd)\b"
+_TERSE = [
+    (re.compile(rf"^(?:ngay|thoi diem) (?:ban hanh|ky|ra doi) (?:cua )?({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
+    (re.compile(rf"^ngay (?:cua )?({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
+    (re.compile(r"^(?:nguoi|ai) ky (.+)$"), "Ai ký {}?", "ai ky {}?"),
+    (re.compile(r"^(?:ho ten|ten) ((?:pho )?(?:bi thu|chu tich|giam doc|truong ban|truong phong|chanh van phong)\b.*)$"),
+     "{} là ai?", "{} la ai?"),
+    (re.compile(rf"^(?:so hieu|so ky hieu|ky hieu) (?:cua )?({_DOC}.*)$"), "{} mang số hiệu gì?", "{} mang so hieu gi?"),
+    (re.compile(rf"^can cu (?:xay dung |ban hanh )?(?:cua )?({_DOC}.*)$"), "{} căn cứ vào văn bản nào?", "{} can cu vao van ban nao?"),
+    (re.compile(r"^nhiem vu (?:cua )?(.+)$"), "{} có nhiệm vụ gì?", "{} co nhiem vu gi?"),
+    (re.compile(r"^((?:thoi han|han chot|han|thoi gian) .+)$"), "{} là khi nào?", "{} la khi nao?"),
+    (re.compile(r"^((?:thanh phan|doi tuong) .+)$"), "{} gồm những ai?", "{} gom nhung ai?"),
+    (re.compile(r"^((?:hinh thuc|noi dung|muc dich|yeu cau|tai lieu) .+)$"), "{} gồm những gì?", "{} gom nhung gi?"),
+    (re.compile(r"^((?:don vi|co quan|bo phan)) ((?:chu tri|phu trach|to chuc thuc hien|thuc hien|phoi hop) .+)$"),
+     "{} nào {}?", "{} nao {}?"),
+]
+TERSE_MIN_WORDS = 3  # "hạn nộp?" and other short follow-ups are conversation, not a search
+
+
+def terse_question(text: str) -> str:
+    """The question a terse query stands for ("người ký kế hoạch Huyện ủy" → "Ai ký kế hoạch Huyện
+    ủy?"); the text itself when it asks already (a question word, a question mark) or has no head."""
+    folded = fold(text).lower()
+    if "?" in text or _QUESTION_WORDS.search(folded) or len(folded.split()) < TERSE_MIN_WORDS:
+        return text
+    plain = not has_diacritics(text)
+    for pattern, accented, bare in _TERSE:
+        m = pattern.match(folded)
+        if m and len(folded) == len(text):  # (the groups are sliced from the text as typed)
+            return (bare if plain else accented).format(*(text[m.start(g):m.end(g)] for g in range(1, pattern.groups + 1)))
+    return text
+
+
 def _strip_request(clause: str) -> str:
     """Remove leading request/address phrases and trailing politeness from one clause, keeping
     the original spelling of what is left (the patterns match on the accent-free words)."""

@@ -612,9 +612,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
-    from .normalize import strip_chatter
+    from .normalize import strip_chatter, terse_question
 
-    core = strip_chatter(question).core
+    core = terse_question(strip_chatter(question).core)
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:

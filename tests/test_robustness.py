@@ -1467,3 +1467,32 @@ def test_a_row_asked_two_who_questions_gives_each_its_column(assistant):
     one = assistant.answer("Theo bảng phân công của Kế hoạch 205, việc chỉ đạo sáng tác, biểu diễn văn hóa, nghệ thuật "
                            "do lãnh đạo nào phụ trách?")
     assert "Tạ Ngọc Hoa" in one.answer and "CƠ QUAN CHỦ TRÌ" not in one.answer
+
+
+@pytest.mark.parametrize("typed,asked", [
+    ("người ký kế hoạch Huyện ủy", "Ai ký kế hoạch Huyện ủy?"),
+    ("ngày ban hành Kế hoạch 205-KH/TU Thành ủy Yên Bái", "Kế hoạch 205-KH/TU Thành ủy Yên Bái ban hành ngày nào?"),
+    ("nhiệm vụ Ban Tuyên giáo Thị ủy", "Ban Tuyên giáo Thị ủy có nhiệm vụ gì?"),
+    ("căn cứ xây dựng kế hoạch Mặt trận thành phố", "kế hoạch Mặt trận thành phố căn cứ vào văn bản nào?"),
+    ("họ tên Trưởng Ban Tuyên giáo Thành ủy Yên Bái", "Trưởng Ban Tuyên giáo Thành ủy Yên Bái là ai?"),
+    ("đơn vị tổ chức thực hiện kế hoạch Sở KH&CN", "đơn vị nào tổ chức thực hiện kế hoạch Sở KH&CN?"),
+    ("nguoi ky ke hoach huyen uy", "ai ky ke hoach huyen uy?"),  # typed without diacritics: the frame too
+    ("Ai ký kế hoạch 205?", "Ai ký kế hoạch 205?"),  # a question already
+    ("hạn nộp?", "hạn nộp?"),  # a short follow-up
+    ("ngày thành lập Đảng", "ngày thành lập Đảng"),  # no document after "ngày"
+    ("tên tác phẩm của Tổng Bí thư", "tên tác phẩm của Tổng Bí thư"),  # "tên" of no office
+])
+def test_a_terse_query_is_read_as_the_question_it_stands_for(typed, asked):
+    """Typed like a search box, the head says what is asked: "người ký …" asks who signed."""
+    from rag.normalize import terse_question
+
+    assert terse_question(typed) == asked
+
+
+def test_terse_queries_are_answered_as_questions(assistant):
+    signer = assistant.answer("người ký kế hoạch Huyện ủy")
+    assert not signer.refused and "Ung Văn Tám" in signer.answer
+    issued = assistant.answer("ngày ban hành Kế hoạch 205-KH/TU Thành ủy Yên Bái")
+    assert not issued.refused and "10/4/2023" in issued.answer
+    number = assistant.answer("số hiệu hướng dẫn Ban Tuyên giáo Thị ủy")
+    assert number.refused and "không ghi số hiệu" in number.answer
