@@ -9,7 +9,7 @@ from pathlib import Path
 from hoidap.settings import Settings, get_settings
 
 from .compare import compared_documents, joined, question_for
-from .parts import asked_parts, joined as joined_parts
+from .parts import asked_parts, holds as part_holds, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
 from .extract import extractive_answer
 from .index import OpenIndex, open_generation, open_index
@@ -121,7 +121,7 @@ class Assistant:
             except BadQuestion:
                 return None
             answer = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
-            if answer.refused:
+            if not part_holds(part, answer):
                 return None
             parts.append((part, answer))
             turns.append(Turn(question=part, answer=answer.answer, doc_ids=[c.doc_id for c in answer.citations],

@@ -15,11 +15,11 @@ from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, terms_coverage
+from .retrieve import coverage, led_by, question_number, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line,
-                     missing_section, pairs_count_answer, section_answer, title_answer, with_heading_line)
+                     missing_pair, missing_section, pairs_count_answer, section_answer, title_answer, with_heading_line)
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -227,7 +227,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     listed = _list_section(index, query, chunk, all_units, budget)
     if listed:  # "… dùng những tài liệu nào?" and the passage is that list: every item, in order
         return "\n".join(listed), _locate(chunk.text, listed)
-    if is_recipients_block(chunk) and asks_recipients(query.normalized or query.question):
+    if is_recipients_block(chunk, query.normalized or query.question) and asks_recipients(query.normalized or query.question):
         # "… được gửi tới những cơ quan nào": the whole "Nơi nhận" list, in order
         sent_to = _each_shortened(all_units, budget, 80)
         return "\n".join(sent_to), _locate(chunk.text, sent_to)
@@ -386,6 +386,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     no_section = missing_section(index, query)  # "Mục IX của Kế hoạch 205" when it has no such section
     if no_section:
         return refusal(query, candidates, 0.0, [no_section, _available(index)])
+    no_pair = missing_pair(index, query, question_number(query))  # "câu hỏi 15" of a booklet with 12
+    if no_pair:
+        return refusal(query, candidates, 0.0, [no_pair])
     why_not = _cannot_answer(index, query, lead)
     if why_not:
         return refusal(query, candidates, 0.0, why_not)
@@ -428,7 +431,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
         heading, citations[0] = with_heading_line(index, citations[0], actor)
         text = f"{heading}:\n{text}"
-    elif leaf:  # … a later passage of that body's part: its heading path, which the citation shows, names it
+    elif leaf and _ASSIGNED.search(fold(query.normalized or query.question).lower()) \
+            and not asks_recipients(query.normalized or query.question):
+        # … a later passage of that body's part, asked who is given the task: its heading path, which the
+        # citation shows, names the body ("… do ai biên soạn" asks a maker, not the body the task is listed under)
         text = f"{leaf}:\n{text}"
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
@@ -457,7 +463,7 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and features.get("cited"):
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
-    if is_recipients_block(lead.chunk) and asks_recipients(asked):
+    if is_recipients_block(lead.chunk, asked) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
     if features.get("numbered_question"):
         return STRUCTURE_CONFIDENCE  # "câu hỏi số 11 (của tài liệu Hỏi - Đáp) hỏi về gì": the pair numbered so
@@ -471,6 +477,7 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
     return 0.0
 
 
+_ASSIGNED = re.compile(r"\b(?:giao|phu trach|chu tri|dam nhiem|dam nhan|nhiem vu)\b")
 _LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
 
 

@@ -505,8 +505,9 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …"; "giao"
 # as in "giao cho", not in "Ban Tuyên giáo")
-_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao(?= cho| nhiem vu| viec)|de nghi|chi dao|cac(?! ke hoach)|moi)\b).)*?"
-                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao"
+_ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao(?= cho| nhiem vu| viec)|de nghi|chi dao|cac(?! ke hoach)|moi"
+                         r"|quy dinh|noi|phai|(?<!cac )ke hoach|bao cao)\b).)*?"
+                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky|ra doi) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao"
                          r"|(?:ngay,? )?thang,? (?:va )?nam nao)")
 
 
@@ -614,7 +615,8 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
 # "Hướng dẫn của Ban Tuyên giáo Thị ủy … mang số hiệu bao nhiêu?": the document itself is the subject and
 # its own number is asked (not one of a plan it implements, cites or asks for)
 _OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
-                         r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap)\b).)*?"
+                         r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap"
+                         r"|co so|cong van|ke hoach|huong dan|ket luan|nghi quyet|quyet dinh|chi thi|thong bao)\b).)*?"
                          r"\b(?:mang|co|ghi|duoc danh)? ?(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)\b")
 
 
@@ -625,11 +627,36 @@ def unnumbered_documents(question: str, named: dict, documents: dict[str, dict],
     if not named or not _OWN_NUMBER.search(folded):
         return []
     docs = [d for d in named if d not in derived and d in documents]
-    if not docs or any((documents[d].get("number") or "").strip() for d in docs):
+    if not docs or any(re.search(r"\d", documents[d].get("number") or "") for d in docs):  # "/KH-SKHCN": no number
         return []
     if not all(own_numbers_only(question, documents[d]) and not about_cited_document(question, documents[d]) for d in docs):
         return []
+    if not all(_asked_as_itself(folded, documents[d]) for d in docs):
+        return []  # "Kế hoạch của MTTQ tỉnh số mấy", "kế hoạch … về đợt … Giữ trọn lời thề số mấy": a plan it cites
     return [Missing("own-number", documents[docs[0]].get("title", docs[0]).split(":")[0].strip())]
+
+
+# "kế hoạch … về / mà / gắn với <topic> …": what the asked plan is about, to hold against the document's title
+_QUALIFIED = re.compile(r"\b(?:ve|ma|gan voi|thuc hien|trien khai)\b(.*?)\b(?:mang|co|ghi|so|la)\b")
+_LEVELS = ("tinh", "thanh pho", "huyen", "thi xa", "quan", "xa", "phuong")
+_POINTING = {"nay", "do", "ay", "cua", "cac", "nhung", "dot", "viec", "nay", "tren"}
+
+
+def _asked_as_itself(folded: str, meta: dict) -> bool:
+    """The kind of document asked is the document's own ("kế hoạch" of a plan, not of a guidance),
+    every level the question names ("tỉnh", "thành phố") is in its issuer or title, and a topic it
+    qualifies the plan with is its title's ("… về đợt sinh hoạt chính trị này", not "… về đợt sinh hoạt
+    chính trị Giữ trọn lời thề đảng viên", a plan it cites)."""
+    kind = fold(meta.get("kind") or "").lower()
+    asked_kind = re.match(r"\s*(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
+    if asked_kind and asked_kind.group(1) not in ("van ban",) and {"kh": "ke hoach", "hd": "huong dan"}.get(
+            asked_kind.group(1), asked_kind.group(1)) not in kind:
+        return False
+    own = " " + " ".join(re.findall(r"\w+", fold(f"{meta.get('issuer') or ''} {meta.get('title') or ''}").lower())) + " "
+    if not all(f" {level} " in own for level in _LEVELS if re.search(rf"\b{level}\b", folded)):
+        return False
+    topic = _QUALIFIED.search(folded)
+    return topic is None or all(f" {w} " in own for w in re.findall(r"\w+", topic.group(1)) if w not in _POINTING)
 
 
 def undated_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:

@@ -59,6 +59,24 @@ def _rejoined(question: str, left: str, right: str) -> str:
     return question[start:end + len(right)]
 
 
+def holds(part: str, answer: Answer) -> bool:
+    """A part's own answer is worth joining: it holds the kind of fact the part asks (a number, a date),
+    a count asked is given ("… có bao nhiêu trang?"), and it is no "Nơi nhận" line for what is not asked
+    of the recipients ("… Trung tâm Chính trị huyện có nhiệm vụ gì?")."""
+    from .query import asks_recipients, counted_noun, counts, has_fact, wanted_fact
+
+    if answer.refused or not answer.citations:
+        return False
+    wants = wanted_fact(part)
+    if wants and not has_fact(wants, answer.answer):  # "… có số hiệu bao nhiêu?" answered with no number at all
+        return False
+    if fold(answer.citations[0].heading or "").lower().rsplit("›", 1)[-1].strip(" :") == "noi nhan" \
+            and not asks_recipients(part):
+        return False
+    noun = counted_noun(part)
+    return not noun or counts(answer.answer, noun)
+
+
 def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
     """One answer from the parts' own: each part's question, then its answer, markers renumbered.
     None unless every part was answered (the single answer, or its refusal, stands)."""

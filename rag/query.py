@@ -24,8 +24,8 @@ _SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|h
 # What kind of fact the question wants, and how that fact looks in a passage.
 # A document number in a passage: "126-KH/TU", "33 -HD/BTG" (the code in capitals), "số 33"
 DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b(?:[Ss]ố|SỐ)\s+(\d+)")
-# ("thói quen thường ngày nào" asks which everyday habit: "thường/hằng/mỗi ngày" is no day)
-_EVERY = r"(?<!thuong )(?<!hang )(?<!moi )"
+# ("thói quen / việc làm thường ngày nào" asks which everyday habit: no day; "thường … ngày nào tổ chức" does)
+_EVERY = r"(?<!quen thuong )(?<!quen hang )(?<!quen moi )(?<!lam thuong )(?<!lam hang )(?<!lam moi )"
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
@@ -238,8 +238,17 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 # Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
 # passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
 # "gắn với …"). Only words the plans do not use themselves are worth listing here.
-PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
-               "đối tượng": ["áp dụng"]}  # ("đối tượng áp dụng": who a plan applies to is its "Đối tượng")
+PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"]}
+# "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
+# "áp dụng những hình thức nào", which asks for forms
+_APPLIES_TO = re.compile(r"\bap dung (?:cho|doi voi) (?:nhung |cac )?(?:ai|doi tuong)\b")
+
+
+def scope_synonyms(question: str, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    if not _APPLIES_TO.search(fold(question).lower()):
+        return []
+    asked = [t for t in terms if (t if folded else fold(t)) in ("ap", "dung", "ap dung")]
+    return [("doi tuong" if folded else "đối tượng", asked)] if asked else []
 
 
 def written_abbreviations(question: str, terms: list[str], folded: bool, lex) -> list[tuple[str, list[str]]]:
@@ -280,9 +289,13 @@ RECIPIENTS = "nơi nhận"
 SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
-def is_recipients_block(chunk) -> bool:
-    """The document's "Nơi nhận:" block (its own sub-heading)."""
-    return fold(chunk.leaf_heading or "").strip(" :").lower() == fold(RECIPIENTS)
+def is_recipients_block(chunk, question: str = "") -> bool:
+    """The document's "Nơi nhận:" block (its own sub-heading); asked where the plan sends its report
+    ("… gửi báo cáo tới những ban nào"), only a block marking some recipients "(b/c)" (for a report)."""
+    if fold(chunk.leaf_heading or "").strip(" :").lower() != fold(RECIPIENTS):
+        return False
+    reported = re.search(r"\b(báo cáo|bc)\b", canonical(question)) is not None
+    return not reported or re.search(r"\bb\s*/\s*c\b", chunk.text, re.I) is not None
 
 
 # the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào", "Kế hoạch của MTTQ gửi báo
@@ -636,18 +649,19 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     itself: set[str] = set()  # derived documents asked about as such (structures.about_derived)
     through: dict[str, list[str]] = {}
     if index is not None:
-        from .structures import about_derived, names_cited_booklet, structures as _st
+        from .structures import about_derived, asks_pairs, names_cited_booklet, structures as _st
 
         itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).primary_terms(),
                                primary_named=any(d not in _st(index).derived for d in named))
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
-        if itself:  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị ủy": the booklet is
-            named = {d: n for d, n in named.items() if d in itself}  # asked about; the plans it names are its topic
+        if itself and asks_pairs(current):  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị
+            named = {d: n for d, n in named.items() if d in itself}  # ủy": its pairs are asked for; the plans, their topic
         # "Theo tài liệu hỏi đáp, …": a derived document named as the way in, not asked about itself,
         # is not a source: the primary passages it was compiled from answer, and its name is no topic
         # ("Tài liệu Hỏi - đáp những nội dung cốt lõi …" is the official booklet the plans cite: what is asked about)
         through = {d: names for d, names in named.items() if d in _st(index).derived and d not in itself
-                   and not names_cited_booklet(current, _st(index).primary_terms())}
+                   and not names_cited_booklet(current, _st(index).primary_terms())
+                   and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:
         from .grounding import undated_documents, unnumbered_documents
@@ -731,6 +745,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
+                 + scope_synonyms(current, terms, folded)
                  + written_abbreviations(current, terms, folded, lex),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current), about_derived=itself,
@@ -741,6 +756,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
+# the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
+# đáp?"), not as where the asker read it ("Theo tài liệu hỏi đáp, …")
+_BOOKLET_ASKED = re.compile(r"\b(?:dung|su dung|pho bien|cap phat|phat hanh|bien soan|in|mua|gioi thieu)\s+(?:cac |nhung )?"
+                            r"(?:tai lieu |bo |cuon )?hoi\s*-?\s*dap\b|\bhoi\s*-?\s*dap\s+nao\b"
+                            r"|^\s*(?:tai lieu |bo |cuon )?hoi\s*-?\s*dap\s+(?:duoc|do|co|gom|la|tong hop|bien soan)\b")  # its subject
 _CONTAINER = ("tai lieu", "bo", "cuon", "ban")  # "tài liệu hỏi đáp", "bộ hỏi đáp": the words naming it with it
 
 

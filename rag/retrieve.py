@@ -161,7 +161,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
                              cited=cited_reference(query.normalized or query.question),
                              recipients=asks_recipients(query.normalized or query.question),
-                             question_number=_question_number(query))
+                             question_number=question_number(query))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -190,10 +190,10 @@ class _RerankContext:
     question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
 
 
-_QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so )?(\d{1,3})\b")
+_QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so |thu )?(\d{1,3})\b")
 
 
-def _question_number(query: Query) -> str | None:
+def question_number(query: Query) -> str | None:
     """The number of a booklet's pair asked about ("câu hỏi số 11 hỏi về gì"), when the question is
     about the booklet itself (rag.structures.about_derived)."""
     m = _QUESTION_NUMBER.search(fold(query.normalized or query.question).lower())
@@ -294,7 +294,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # only for its issue date: asked what a document says or wants ("thời hạn … theo Kế hoạch 205",
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
-        "recipients": float(ctx.recipients and named and is_recipients_block(chunk)),
+        "recipients": float(ctx.recipients and named and is_recipients_block(chunk, query.normalized or query.question)),
         "cited": float(query.wants == "docnum" and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity

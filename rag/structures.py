@@ -153,7 +153,12 @@ ABOUT_RUN = 3  # title words after "Hỏi - Đáp" that the question must repeat
 
 
 # What a booklet says of itself: who compiled it, from what, how many questions it holds
-_ITS_MAKING = re.compile(r"\b(bien soan|soan|tong hop|phat hanh|(?:bao nhieu|may) cau hoi|cau hoi (?:so )?(?:may|nao))\b")
+_ITS_MAKING = re.compile(r"\b(?:ai|nhom nao|co quan nao|don vi nao)\b.*\b(?:bien soan|soan|tong hop)\b"
+                         r"|\b(?:bien soan|soan|tong hop)\b.*\b(?:ai|nhom nao|co quan nao|don vi nao)\b"
+                         r"|\b(?:tong hop|bien soan|soan) tu\b|\btu (?:bao nhieu|may|nhung|cac) (?:van ban|tai lieu)\b"
+                         r"|\b(?:bao nhieu|may) cau hoi\b")
+# "… do Ban Tuyên giáo Trung ương biên soạn": a compiler named is another booklet's (this one's is a group)
+_OTHER_COMPILER = re.compile(r"\bdo (?:ban|bo|nha|hoi|so|uy|cuc|vu|vien) \w+.*\b(?:bien soan|soan|phat hanh)\b")
 
 
 def about_derived(question: str, documents: dict[str, dict], derived: set[str],
@@ -168,7 +173,7 @@ def about_derived(question: str, documents: dict[str, dict], derived: set[str],
     distribute, not this one; nor is a booklet asked of a plan the question names (`primary_named`:
     "Theo kế hoạch của Mặt trận, tài liệu hỏi - đáp về tác phẩm do ai biên soạn?")."""
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
-    cited = names_cited_booklet(question, primary_terms)
+    cited = names_cited_booklet(question, primary_terms) or _OTHER_COMPILER.search(folded) is not None
     making = _ITS_MAKING.search(folded) is not None and not primary_named and not cited
     making = making or (_NUMBERED_QUESTION.search(folded) is not None and not cited)  # "Câu hỏi số mấy … đề cập …"
     out = set()
@@ -198,7 +203,13 @@ def names_cited_booklet(question: str, primary_terms: set[str]) -> bool:
     return False
 
 
-_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so )?(?:\d+|may|nao)\b")  # by its number, or which number
+_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so |thu )?(?:\d+|may|nao)\b")  # by its number, or which number
+
+
+def asks_pairs(question: str) -> bool:
+    """The booklet's pairs themselves are asked for: by number, which number, or how many."""
+    folded = fold(question).lower()
+    return _NUMBERED_QUESTION.search(folded) is not None or re.search(r"\b(?:bao nhieu|may) cau hoi\b", folded) is not None
 
 
 def own_voice(chunk, query) -> bool:

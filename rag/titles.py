@@ -246,3 +246,14 @@ def pairs_count_answer(index: OpenIndex, query: Query, citation):
     last = Candidate(chunk=pairs[-1], doc=index.doc(pairs[-1].doc_id), score=0.0)
     asked = last.chunk.text.split("\n", 1)[0]
     return f"Tài liệu có {len(pairs)} câu hỏi; câu cuối cùng:\n{asked} [1]", citation(1, last, [(0, len(asked))]), last
+
+
+def missing_pair(index: OpenIndex, query: Query, number: str | None) -> str:
+    """"Câu hỏi 15 của tài liệu Hỏi - Đáp hỏi gì?" of a booklet with 12: what the refusal says; "" when
+    the booklet has the pair numbered so (or the question asks no number of a booklet)."""
+    if not number or not query.about_derived:
+        return ""
+    pairs = [c for c in index.chunks if c.doc_id in query.about_derived and c.kind == "qa"]
+    if not pairs or any(c.text.startswith(f"Câu hỏi {number}:") for c in pairs):
+        return ""
+    return f"Tài liệu Hỏi - Đáp chỉ có {len(pairs)} câu hỏi; không có câu hỏi số {number}."
