@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from hoidap.schema import Citation
 from hoidap.textnorm import fold, squash_spaces
 
+from .parts import labelled
 from .query import DocAliases, Query, drop_name
 from .types import Answer
 
@@ -107,18 +107,7 @@ def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:
     """One answer from the documents' own: a part per document, its title first, markers
     renumbered. None unless every document answered (the single answer, or its refusal, stands)."""
-    answered = [(doc, a) for doc, a in parts if not a.refused]
-    if not answered or len(answered) < len(parts):
+    if not parts or any(a.refused for _, a in parts):
         return None
-    lines: list[str] = []
-    citations: list[Citation] = []
-    retrieved = []
-    for doc, a in parts:
-        title = (doc.get("title") or doc.get("doc_id", "")).split(":", 1)[0]  # "Kế hoạch 205-KH/TU của …", not its subject
-        offset = len(citations)
-        lines.append(f"• {title}:")
-        lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))
-        citations += [c.model_copy(update={"marker": c.marker + offset}) for c in a.citations]
-        retrieved += a.retrieved[:5]
-    return Answer(question=question, answer="\n".join(lines), refused=False,
-                  confidence=min(a.confidence for _, a in answered), citations=citations, retrieved=retrieved)
+    # "Kế hoạch 205-KH/TU của …", not its subject
+    return labelled(question, [(f"• {(doc.get('title') or doc.get('doc_id', '')).split(':', 1)[0]}:", a) for doc, a in parts])

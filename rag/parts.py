@@ -82,12 +82,18 @@ def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
     None unless every part was answered (the single answer, or its refusal, stands)."""
     if not parts or any(a.refused for _, a in parts):
         return None
+    return labelled(question, [(f"• {asked[:1].upper()}{asked[1:]}", a) for asked, a in parts])
+
+
+def labelled(question: str, parts: list[tuple[str, Answer]]) -> Answer:
+    """Answers joined under their labels (a part's question, a document's title), their citation
+    markers renumbered in order; the least confident part's confidence."""
     lines: list[str] = []
     citations: list[Citation] = []
     retrieved = []
-    for asked, a in parts:
+    for label, a in parts:
         offset = len(citations)
-        lines.append(f"• {asked[:1].upper()}{asked[1:]}")
+        lines.append(label)
         lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))
         citations += [c.model_copy(update={"marker": c.marker + offset}) for c in a.citations]
         retrieved += a.retrieved[:5]
