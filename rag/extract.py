@@ -15,7 +15,7 @@ from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, question_number, terms_coverage
+from .retrieve import coverage, led_by, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line,
@@ -261,13 +261,20 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     return text, _locate(chunk.text, picked)
 
 
+def _asked_parts(query: Query) -> list[str]:
+    """The question's parts (rag.parts), split once per question: every quoted passage asks."""
+    if "asked_parts" not in query.memo:
+        query.memo["asked_parts"] = asked_parts(query.normalized or query.question)
+    return query.memo["asked_parts"]
+
+
 def _each_asked_part(index: OpenIndex, query: Query, parts: list[str]) -> list[int]:
     """For a question asking two or three things ("… do cơ quan nào biên soạn, còn Bản tin … thì do ai
     biên soạn?", rag.parts), the unit that best covers each part: one unit seldom answers both."""
-    key = ("asked_parts", tuple(parts))
+    key = ("part_units", tuple(parts))
     if key not in query.memo:
         best: list[int] = []
-        for part in asked_parts(query.normalized or query.question):
+        for part in _asked_parts(query):
             terms = [t for t in topic_terms(part, query.folded) if t in query.terms]
             covered = [terms_coverage(index, terms, u, query.folded) for u in parts]
             if terms and max(covered, default=0.0) > 0:
@@ -386,7 +393,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     no_section = missing_section(index, query)  # "Mục IX của Kế hoạch 205" when it has no such section
     if no_section:
         return refusal(query, candidates, 0.0, [no_section, _available(index)])
-    no_pair = missing_pair(index, query, question_number(query))  # "câu hỏi 15" of a booklet with 12
+    no_pair = missing_pair(index, query)  # "câu hỏi 15" of a booklet with 12
     if no_pair:
         return refusal(query, candidates, 0.0, [no_pair])
     why_not = _cannot_answer(index, query, lead)
@@ -647,7 +654,7 @@ def _kinds_asked_apart(index: OpenIndex, query: Query) -> set[str]:
 
     st = _structures(index)
     out = set()
-    for part in asked_parts(query.normalized or query.question):
+    for part in _asked_parts(query):
         if st is None or asked_columns(fold(part).lower(), st.columns):
             continue
         if asks_who(part):

@@ -639,7 +639,7 @@ def unnumbered_documents(question: str, named: dict, documents: dict[str, dict],
 # "kế hoạch … về / mà / gắn với <topic> …": what the asked plan is about, to hold against the document's title
 _QUALIFIED = re.compile(r"\b(?:ve|ma|gan voi|thuc hien|trien khai)\b(.*?)\b(?:mang|co|ghi|so|la)\b")
 _LEVELS = ("tinh", "thanh pho", "huyen", "thi xa", "quan", "xa", "phuong")
-_POINTING = {"nay", "do", "ay", "cua", "cac", "nhung", "dot", "viec", "nay", "tren"}
+_POINTING = {"nay", "do", "ay", "cua", "cac", "nhung", "dot", "viec", "tren"}
 
 
 def _asked_as_itself(folded: str, meta: dict) -> bool:
@@ -649,7 +649,7 @@ def _asked_as_itself(folded: str, meta: dict) -> bool:
     chính trị Giữ trọn lời thề đảng viên", a plan it cites)."""
     kind = fold(meta.get("kind") or "").lower()
     asked_kind = re.match(r"\s*(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
-    if asked_kind and asked_kind.group(1) not in ("van ban",) and {"kh": "ke hoach", "hd": "huong dan"}.get(
+    if asked_kind and asked_kind.group(1) != "van ban" and {"kh": "ke hoach", "hd": "huong dan"}.get(
             asked_kind.group(1), asked_kind.group(1)) not in kind:
         return False
     own = " " + " ".join(re.findall(r"\w+", fold(f"{meta.get('issuer') or ''} {meta.get('title') or ''}").lower())) + " "

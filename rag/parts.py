@@ -11,6 +11,7 @@ import re
 from hoidap.schema import Citation
 from hoidap.textnorm import fold, squash_spaces
 
+from .query import asks_recipients, counted_noun, counts, has_fact, is_recipients_heading, wanted_fact
 from .types import Answer
 
 # What makes a clause a question of its own (accent-free): a question word, not "không" (too
@@ -63,15 +64,12 @@ def holds(part: str, answer: Answer) -> bool:
     """A part's own answer is worth joining: it holds the kind of fact the part asks (a number, a date),
     a count asked is given ("… có bao nhiêu trang?"), and it is no "Nơi nhận" line for what is not asked
     of the recipients ("… Trung tâm Chính trị huyện có nhiệm vụ gì?")."""
-    from .query import asks_recipients, counted_noun, counts, has_fact, wanted_fact
-
     if answer.refused or not answer.citations:
         return False
     wants = wanted_fact(part)
     if wants and not has_fact(wants, answer.answer):  # "… có số hiệu bao nhiêu?" answered with no number at all
         return False
-    if fold(answer.citations[0].heading or "").lower().rsplit("›", 1)[-1].strip(" :") == "noi nhan" \
-            and not asks_recipients(part):
+    if is_recipients_heading(answer.citations[0].heading or "") and not asks_recipients(part):
         return False
     noun = counted_noun(part)
     return not noun or counts(answer.answer, noun)

@@ -289,10 +289,15 @@ RECIPIENTS = "nơi nhận"
 SENT_WORDS = ("gửi", "gửi tới", "gửi đến", "gửi cho", "nhận")
 
 
+def is_recipients_heading(heading: str) -> bool:
+    """The heading (its last segment) is a document's "Nơi nhận:"."""
+    return fold(heading.rsplit("›", 1)[-1]).strip(" :").lower() == fold(RECIPIENTS)
+
+
 def is_recipients_block(chunk, question: str = "") -> bool:
     """The document's "Nơi nhận:" block (its own sub-heading); asked where the plan sends its report
     ("… gửi báo cáo tới những ban nào"), only a block marking some recipients "(b/c)" (for a report)."""
-    if fold(chunk.leaf_heading or "").strip(" :").lower() != fold(RECIPIENTS):
+    if not is_recipients_heading(chunk.leaf_heading or ""):
         return False
     reported = re.search(r"\b(báo cáo|bc)\b", canonical(question)) is not None
     return not reported or re.search(r"\bb\s*/\s*c\b", chunk.text, re.I) is not None
@@ -651,7 +656,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if index is not None:
         from .structures import about_derived, asks_pairs, names_cited_booklet, structures as _st
 
-        itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).primary_terms(),
+        itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).in_primary,
                                primary_named=any(d not in _st(index).derived for d in named))
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
         if itself and asks_pairs(current):  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị
@@ -660,7 +665,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         # is not a source: the primary passages it was compiled from answer, and its name is no topic
         # ("Tài liệu Hỏi - đáp những nội dung cốt lõi …" is the official booklet the plans cite: what is asked about)
         through = {d: names for d, names in named.items() if d in _st(index).derived and d not in itself
-                   and not names_cited_booklet(current, _st(index).primary_terms())
+                   and not names_cited_booklet(current, _st(index).in_primary)
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:

@@ -18,7 +18,7 @@ from .grounding import cites, cited_reference, list_items, mentions_date, row_ce
 from .index import OpenIndex
 from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block
 from .sections import in_section
-from .structures import own_voice, structures
+from .structures import own_voice, question_number, structures
 from .types import Candidate
 
 POOL = 40
@@ -188,16 +188,6 @@ class _RerankContext:
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
     recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
     question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
-
-
-_QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so |thu )?(\d{1,3})\b")
-
-
-def question_number(query: Query) -> str | None:
-    """The number of a booklet's pair asked about ("câu hỏi số 11 hỏi về gì"), when the question is
-    about the booklet itself (rag.structures.about_derived)."""
-    m = _QUESTION_NUMBER.search(fold(query.normalized or query.question).lower())
-    return m.group(1).lstrip("0") if m and query.about_derived else None
 
 
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")

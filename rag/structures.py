@@ -35,13 +35,13 @@ class Structures:
     primary: dict[str, list[str]] = field(default_factory=dict)  # derived chunk_id → primary chunk_ids
     doc_terms: dict[str, set[str]] = field(default_factory=dict)  # doc_id → its syllables and pairs (exact and accent-free)
 
-    def primary_terms(self) -> set[str]:
-        """The syllables and pairs of the primary documents (not derived ones)."""
-        cached = self.__dict__.get("_primary_terms")
-        if cached is None:
-            cached = set().union(*(t for d, t in self.doc_terms.items() if d not in self.derived))
-            self.__dict__["_primary_terms"] = cached
-        return cached
+    def in_primary(self, term: str) -> bool:
+        """A primary document (not a derived one) has this syllable or pair."""
+        return any(term in terms for d, terms in self.doc_terms.items() if d not in self.derived)
+
+    def booklet_pairs(self, index, doc_ids) -> list:
+        """The Q&A pairs of these (derived) documents, in reading order."""
+        return sorted((c for c in index.chunks if c.doc_id in doc_ids and c.kind == "qa"), key=lambda c: (c.doc_id, c.span[0]))
 
 
 def structures(index) -> Structures:
@@ -156,24 +156,24 @@ ABOUT_RUN = 3  # title words after "Hỏi - Đáp" that the question must repeat
 _ITS_MAKING = re.compile(r"\b(?:ai|nhom nao|co quan nao|don vi nao)\b.*\b(?:bien soan|soan|tong hop)\b"
                          r"|\b(?:bien soan|soan|tong hop)\b.*\b(?:ai|nhom nao|co quan nao|don vi nao)\b"
                          r"|\b(?:tong hop|bien soan|soan) tu\b|\btu (?:bao nhieu|may|nhung|cac) (?:van ban|tai lieu)\b"
-                         r"|\b(?:bao nhieu|may) cau hoi\b")
+                         r"|\b(?:bao nhieu|may) cau hoi\b")  # (PAIRS_COUNTED)
 # "… do Ban Tuyên giáo Trung ương biên soạn": a compiler named is another booklet's (this one's is a group)
 _OTHER_COMPILER = re.compile(r"\bdo (?:ban|bo|nha|hoi|so|uy|cuc|vu|vien) \w+.*\b(?:bien soan|soan|phat hanh)\b")
 
 
 def about_derived(question: str, documents: dict[str, dict], derived: set[str],
-                  primary_terms: set[str] = frozenset(), primary_named: bool = False) -> set[str]:
+                  in_primary=lambda term: False, primary_named: bool = False) -> set[str]:
     """The derived documents a question asks about as such ("Ai biên soạn tài liệu Hỏi - Đáp về
     các kế hoạch học tập tác phẩm?", "… câu hỏi số 11 hỏi về gì?"): for what it says of itself a
     booklet is the primary source. Either the question repeats ABOUT_RUN words of its title right
     after the "Hỏi - Đáp" it names, or it asks how the booklet was made ("Tài liệu hỏi đáp được
     biên soạn từ những văn bản nào?") and the word after "Hỏi - Đáp" does not continue the name of
-    a booklet the primary documents cite (`primary_terms`, their accent-free pairs): "Tài liệu
+    a booklet the primary documents cite (`in_primary`: a pair of their words, accent-free): "Tài liệu
     Hỏi - đáp những nội dung cốt lõi của tác phẩm do ai biên soạn" is the official booklet the plans
     distribute, not this one; nor is a booklet asked of a plan the question names (`primary_named`:
     "Theo kế hoạch của Mặt trận, tài liệu hỏi - đáp về tác phẩm do ai biên soạn?")."""
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
-    cited = names_cited_booklet(question, primary_terms) or _OTHER_COMPILER.search(folded) is not None
+    cited = names_cited_booklet(question, in_primary) or _OTHER_COMPILER.search(folded) is not None
     making = _ITS_MAKING.search(folded) is not None and not primary_named and not cited
     making = making or (_NUMBERED_QUESTION.search(folded) is not None and not cited)  # "Câu hỏi số mấy … đề cập …"
     out = set()
@@ -191,25 +191,34 @@ def about_derived(question: str, documents: dict[str, dict], derived: set[str],
     return out
 
 
-def names_cited_booklet(question: str, primary_terms: set[str]) -> bool:
+def names_cited_booklet(question: str, in_primary) -> bool:
     """The "Hỏi - Đáp" the question names goes on the way a booklet the primary documents cite is
     named ("Tài liệu Hỏi - đáp những nội dung cốt lõi của tác phẩm", the official one the plans
-    distribute): `primary_terms` holds the word pair "đáp những"."""
+    distribute): `in_primary("dap nhung")` holds."""
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
     for q in _QA_WORDS.finditer(folded):
         after = folded[q.end():].split()
-        if after and f"{q.group(0).split()[-1]} {after[0]}" in primary_terms:
+        if after and in_primary(f"{q.group(0).split()[-1]} {after[0]}"):
             return True
     return False
 
 
 _NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so |thu )?(?:\d+|may|nao)\b")  # by its number, or which number
+_QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so |thu )?(\d{1,3})\b")
+PAIRS_COUNTED = re.compile(r"\b(?:bao nhieu|may) cau hoi\b")  # "… có bao nhiêu câu hỏi?"
 
 
 def asks_pairs(question: str) -> bool:
     """The booklet's pairs themselves are asked for: by number, which number, or how many."""
     folded = fold(question).lower()
-    return _NUMBERED_QUESTION.search(folded) is not None or re.search(r"\b(?:bao nhieu|may) cau hoi\b", folded) is not None
+    return _NUMBERED_QUESTION.search(folded) is not None or PAIRS_COUNTED.search(folded) is not None
+
+
+def question_number(query) -> str | None:
+    """The number of a booklet's pair asked about ("câu hỏi số 11 hỏi về gì"), when the question is
+    about the booklet itself (`about_derived`)."""
+    m = _QUESTION_NUMBER.search(fold(query.normalized or query.question).lower())
+    return m.group(1).lstrip("0") if m and query.about_derived else None
 
 
 def own_voice(chunk, query) -> bool:

@@ -15,6 +15,7 @@ from .index import OpenIndex
 from .query import Query
 from .retrieve import coverage
 from .sections import asks_outline, locate
+from .structures import PAIRS_COUNTED, question_number, structures
 from .types import Candidate
 
 _ASKS_TITLE = re.compile(r"\b(co ten|mang ten|ten (la gi|goi|day du|cua (no|muc|phan|phu luc))|tieu de|ten la)\b")
@@ -230,17 +231,14 @@ def columns_answer(index: OpenIndex, query: Query, candidates: list[Candidate], 
     return " | ".join(names) + " [1]", citation(1, Candidate(chunk=widest, doc=index.doc(widest.doc_id), score=0.0))
 
 
-_ASKS_PAIRS = re.compile(r"\b(?:bao nhieu|may) cau hoi\b")
-
-
 def pairs_count_answer(index: OpenIndex, query: Query, citation):
     """"Tài liệu Hỏi - Đáp … có tất cả bao nhiêu câu hỏi?": the booklet asked about itself counts its
     pairs; the answer quotes the last one's question, which carries the booklet's own number.
     (text, citation, the last pair as a candidate), or None when the question is not that, or the
     booklet has no pairs."""
-    if not query.about_derived or not _ASKS_PAIRS.search(fold(query.normalized or query.question).lower()):
+    if not query.about_derived or not PAIRS_COUNTED.search(fold(query.normalized or query.question).lower()):
         return None
-    pairs = sorted((c for c in index.chunks if c.doc_id in query.about_derived and c.kind == "qa"), key=lambda c: c.span[0])
+    pairs = structures(index).booklet_pairs(index, query.about_derived)
     if not pairs:
         return None
     last = Candidate(chunk=pairs[-1], doc=index.doc(pairs[-1].doc_id), score=0.0)
@@ -248,12 +246,13 @@ def pairs_count_answer(index: OpenIndex, query: Query, citation):
     return f"Tài liệu có {len(pairs)} câu hỏi; câu cuối cùng:\n{asked} [1]", citation(1, last, [(0, len(asked))]), last
 
 
-def missing_pair(index: OpenIndex, query: Query, number: str | None) -> str:
+def missing_pair(index: OpenIndex, query: Query) -> str:
     """"Câu hỏi 15 của tài liệu Hỏi - Đáp hỏi gì?" of a booklet with 12: what the refusal says; "" when
     the booklet has the pair numbered so (or the question asks no number of a booklet)."""
-    if not number or not query.about_derived:
+    number = question_number(query)
+    if not number:
         return ""
-    pairs = [c for c in index.chunks if c.doc_id in query.about_derived and c.kind == "qa"]
+    pairs = structures(index).booklet_pairs(index, query.about_derived)
     if not pairs or any(c.text.startswith(f"Câu hỏi {number}:") for c in pairs):
         return ""
     return f"Tài liệu Hỏi - Đáp chỉ có {len(pairs)} câu hỏi; không có câu hỏi số {number}."
