@@ -18,8 +18,9 @@ from .parts import asked_parts
 from .retrieve import coverage, led_by, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
-from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, heading_above, heading_line,
-                     missing_pair, missing_section, pairs_count_answer, section_answer, title_answer, with_heading_line)
+from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
+                     heading_above, heading_line, missing_pair, missing_section, pairs_count_answer, section_answer,
+                     title_answer, with_heading_line)
 from .types import Answer, Candidate
 
 LEAD_CHARS = 1000
@@ -406,6 +407,12 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         found = section_answer(index, query, lead, citation)  # "Mục VI … có tiêu đề là gì?" (rag.titles)
         if found:
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
+    outline = document_outline_answer(index, query, citation)  # "Kế hoạch 205 gồm mấy phần?" (rag.titles)
+    if outline:
+        text, cited, passages = outline
+        shown = {c.chunk.chunk_id for c in passages}
+        return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
+                      citations=cited, retrieved=passages + [c for c in candidates if c.chunk.chunk_id not in shown])
     counted = pairs_count_answer(index, query, citation)  # "Tài liệu Hỏi - Đáp … có bao nhiêu câu hỏi?" (rag.titles)
     if counted:
         text, cited, last = counted

@@ -56,11 +56,13 @@ _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,2}}{_ME}\b|^chung (?:toi|em)\b")  # "
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
 _CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
+_QA_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")
 
 
 def _asks(clause: str) -> bool:
     """The clause asks something: a question word, or a request verb (with its diacritics, when
     typed with them: "Hội tôi đang lên kế hoạch" holds no "hỏi")."""
+    clause = _QA_NAME.sub(" ", clause)  # "bộ hỏi - đáp": the booklet's name asks nothing
     folded = fold(clause)
     if _QUESTION_WORDS.search(folded):
         return True
@@ -111,6 +113,41 @@ def strip_chatter(text: str) -> Chatter:
     if len(re.findall(r"\w+", core)) < 2:
         return Chatter(text)
     return Chatter(core, dropped)
+
+
+# A context clause often introduces what the question then refers to by a pronoun or a bare head noun:
+# "Tôi là giảng viên ở Trung tâm Chính trị của thị xã. Hướng dẫn giao cho Trung tâm những phần việc gì?",
+# "Tôi ở Trung tâm …, HD giao chúng tôi những gì?", "Chúng tôi đang chuẩn bị cuộc họp Ban Chấp hành mở rộng
+# …. Hội nghị rơi vào tháng nào?". The dropped clause is chatter for retrieval, but its referent is not.
+_BODY_HEADS = (r"trung tâm|ban|sở|phòng|đảng ủy|đảng uỷ|đảng bộ|chi bộ|mặt trận|ủy ban|uỷ ban|hội|đoàn|huyện ủy|"
+               r"thành ủy|thị ủy|tỉnh ủy|văn phòng|trường")
+_CONTEXT_BODY = re.compile(rf"(?i)\b(?:ở|tại|của|thuộc|trong)\s+((?:{_BODY_HEADS})\s+[^,.;:!?()]+)")
+_CONTEXT_EVENT = re.compile(r"(?i)\b(?:cuộc họp|hội nghị)\s+([^,.;:!?()]+?)(?=\s+(?:để|nhằm|về|vào)\b|[,.;:!?()]|$)")
+_OUR_BODY = re.compile(r"(?i)\b(?:chúng tôi|chúng em|đơn vị (?:tôi|em|mình)|cơ quan (?:tôi|em|mình)|bên (?:tôi|em))\b")
+_CAPITAL = r"(?-i:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝ])"  # a name goes on after the head noun
+_BARE_EVENT = re.compile(rf"(?i)\b(?:hội nghị|cuộc họp)\b(?!\s+(?:{_CAPITAL}|này|đó|ấy|\w+\s+(?:của|do)\b))")
+
+
+def resolve_context(core: str, dropped: list[str]) -> str:
+    """`core` with what its dropped context clauses introduced put back where the question refers
+    to it: "chúng tôi" and a bare head noun ("Trung tâm") of a body the asker says they belong to,
+    a bare "hội nghị" of the meeting they say they prepare. Typed with diacritics only (the heads
+    are matched as written)."""
+    context = " ".join(dropped)
+    if not context or not has_diacritics(core):
+        return core
+    body = _CONTEXT_BODY.search(context)
+    if body:
+        name = squash_spaces(body.group(1))
+        head = re.match(rf"(?i)(?:{_BODY_HEADS})\b", name).group(0)
+        resolved = _OUR_BODY.sub(name, core, count=1)
+        if resolved == core:  # "giao cho Trung tâm những phần việc gì": the head alone, no name after it
+            resolved = re.sub(rf"(?i)\b{re.escape(head)}\b(?!\s+{_CAPITAL})", name, core, count=1)
+        core = resolved
+    event = _CONTEXT_EVENT.search(context)
+    if event and len(event.group(1).split()) >= 2:
+        core = _BARE_EVENT.sub(lambda m: f"{m.group(0)} {squash_spaces(event.group(1))}", core, count=1)
+    return core
 
 
 # A terse query names what it wants first, as a search box is typed ("người ký kế hoạch Huyện ủy", "ngày ban

@@ -88,7 +88,7 @@ def asks_day(question: str) -> bool:
 
 # "gửi kế hoạch triển khai (của mình) về huyện trước ngày nào": what has the deadline (accent-free)
 _DATED_OBJECT = re.compile(r"\b(?:gui|nop|ban hanh|hoan thanh)\s+((?:\w+\s+){0,6}?)"
-                           r"(?:(?:cua \w+\s+)?(?:ve|len|cho|toi|den|truoc|cham nhat|vao)\b)")
+                           r"(?:(?:cua \w+\s+)?(?:ve|len|cho|toi|den|truoc|cham nhat|muon nhat|tre nhat|vao)\b)")
 
 
 def dated_object(question: str) -> str:
@@ -611,6 +611,24 @@ def question_type(folded: str, wants: str | None) -> str:
     return "other"
 
 
+_THIS_DOCUMENT = re.compile(r"(?i)\b((?:bộ |cuốn )?(?:tài liệu|văn bản|kế hoạch|hướng dẫn))\s+(này|đó|ấy)\b")
+
+
+def _context_document(core: str, dropped: list[str], aliases: DocAliases) -> str:
+    """"Tôi định phát bộ hỏi - đáp cho các báo cáo viên. Bộ tài liệu này do ai tổng hợp?": the one
+    document a dropped context clause names is what "tài liệu này" refers to; its name goes in."""
+    m = _THIS_DOCUMENT.search(core)
+    if not m or not dropped or aliases.match(core):
+        return core
+    found = aliases.match(" ".join(dropped))
+    if len(found) != 1:
+        return core
+    (doc_id, names), = found.items()
+    spelled = dict(aliases.by_doc.get(doc_id, []))
+    name = spelled.get(max(names, key=len), "")
+    return f"{core[:m.start()]}{m.group(1)} {name} {m.group(2)}{core[m.end():]}" if name else core
+
+
 def understand(question: str, history=None, aliases: DocAliases | None = None, restore: dict[str, str] | None = None,
                *, index=None, state=None) -> Query:
     """`index`: the open index (its lexicon, offices and tables: see rag.structures); without
@@ -630,9 +648,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
-    from .normalize import strip_chatter, terse_question
+    from .normalize import resolve_context, strip_chatter, terse_question
 
-    core = terse_question(strip_chatter(question).core)
+    chatter = strip_chatter(question)
+    core = terse_question(_context_document(resolve_context(chatter.core, chatter.dropped), chatter.dropped, aliases))
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:

@@ -73,6 +73,47 @@ def asks_outline(question: str) -> bool:
     return bool(_OUTLINE.search(fold(question).lower()))
 
 
+# "Kế hoạch 205 gồm mấy phần?", "Bố cục của hướng dẫn …": the document's own top-level parts. The
+# thing outlined is the subject of the asking clause ("tác phẩm gồm mấy phần" asks the book's
+# parts, which the plans' text gives); "phần việc", "phần nội dung" are tasks and content.
+_DOC_PARTS = re.compile(r"\b(?:gom|co|chia(?: thanh| lam)?|bao gom)\s+(?:may|nhung|cac|bao nhieu)\s+(?:phan|muc)"
+                        r"(?: lon| chinh)?\b(?! (?:viec|noi dung|cong viec))")
+_DOC_LAYOUT = re.compile(r"\b(?:bo cuc|cau truc|dan y)\b")
+_OUTLINED = re.compile(r"\b(ke hoach|huong dan|van ban|tac pham|cuon sach|sach|tai lieu|muc|phan|phu luc)\b")
+_DOCUMENT_WORDS = {"ke hoach", "huong dan", "van ban"}
+
+
+def asks_document_outline(question: str) -> bool | None:
+    """The question asks what top-level parts a document (not the book, not a section) has; None
+    when it asks of no parts at all (the caller may then try its normalised wording)."""
+    q = fold(question).lower()
+    m = _DOC_PARTS.search(q)
+    if m:  # the clause's subject: "Theo kế hoạch 205, tác phẩm gồm mấy phần" asks the book's parts
+        clause = re.split(r"[,:;]", q[:m.start()])[-1]
+        subject = _OUTLINED.findall(clause)
+        return subject[0] in _DOCUMENT_WORDS if subject else None
+    m = _DOC_LAYOUT.search(q)
+    if not m:
+        return None
+    after = _OUTLINED.findall(q[m.end():])
+    return bool(after) and after[0] in _DOCUMENT_WORDS
+
+
+def top_sections(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The offsets of a document's top-level heading lines ("I. MỤC ĐÍCH, YÊU CẦU" …) and of its
+    appendices' heading lines ("Phụ lục số 01: …"), in order. An appendix's own Roman sections
+    belong to the appendix, not to the document."""
+    body: list[tuple[int, int]] = []
+    annexes: list[tuple[int, int]] = []
+    for m in _LINE.finditer(text):
+        level = _level(m.group(1))
+        if level == 0:
+            annexes.append((m.start(1), m.end(1)))
+        elif level == 1 and not annexes:
+            body.append((m.start(1), m.end(1)))
+    return body, annexes
+
+
 def in_section(heading: str, ref: SectionRef) -> bool:
     return any(ref.heads(s) for s in heading.split(PATH_SEP))
 

@@ -14,7 +14,7 @@ from hoidap.textnorm import fold, nfc
 from .index import OpenIndex
 from .query import Query
 from .retrieve import coverage
-from .sections import asks_outline, locate
+from .sections import asks_document_outline, asks_outline, locate, top_sections
 from .structures import PAIRS_COUNTED, question_number, structures
 from .types import Candidate
 
@@ -151,6 +151,46 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
     cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
                                                  "highlights": [(a, a + len(line.rstrip("…"))) for a, line in shown]})
     return "\n".join(line for _, line in shown) + " [1]", cited
+
+
+MIN_TOP_SECTIONS = 2  # fewer top-level headings is no outline (a letter, the Q&A booklet)
+
+
+def document_outline_answer(index: OpenIndex, query: Query, citation) -> tuple[str, list, list[Candidate]] | None:
+    """"Kế hoạch 205 gồm mấy phần?", "Bố cục của kế hoạch Huyện ủy …": the named document's
+    top-level heading lines, then its appendices', each cited with its section's first passage.
+    (text, citations, those passages in order), or None when the question asks no such thing, names
+    no one document, or the document has no numbered top-level sections."""
+    if query.section is not None or len(query.docs) != 1:
+        return None
+    asked = asks_document_outline(query.question)  # as typed, with its commas; else spelled out ("KH 205 gom may phan")
+    if not (asked if asked is not None else asks_document_outline(query.normalized or "")):
+        return None
+    doc_id = next(iter(query.docs))
+    try:
+        text = index.doc_text(doc_id)
+    except OSError:
+        return None
+    body, annexes = top_sections(text)
+    if len(body) < MIN_TOP_SECTIONS:
+        return None
+    chunks = [index.chunks[r] for r in index.doc_rows(doc_id)]
+    lines, cited, passages = [], [], []
+    for start, end in body + annexes:
+        first = next((c for c in chunks if c.doc_id == doc_id and c.span[1] > end), None)
+        if first is None or any(p.chunk.chunk_id == first.chunk_id for p in passages):
+            continue
+        cand = Candidate(chunk=first, doc=index.doc(doc_id), score=0.0)
+        n = len(cited) + 1
+        shown = _cut_line(text[start:end].strip())
+        prefix = "Kèm theo: " if (start, end) in annexes else ""
+        lines.append(f"{prefix}{shown} [{n}]")
+        cited.append(citation(n, cand).model_copy(update={
+            "passage": text[start:first.span[1]], "span": (start, first.span[1]),
+            "highlights": [(start, start + len(shown.rstrip("…")))]}))
+        passages.append(cand)
+    title = index.doc(doc_id).get("title", doc_id).split(":")[0]
+    return f"{title} gồm {len(body)} phần:\n" + "\n".join(lines), cited, passages
 
 
 def missing_section(index: OpenIndex, query: Query) -> str:

@@ -629,6 +629,35 @@ def test_a_numbered_sections_outline_lists_its_sub_headings(assistant):
     _quoted_parts_are_verbatim(assistant, result)
 
 
+@pytest.mark.parametrize("question", ["Kế hoạch 205 gồm mấy phần?", "KH 205 gom may phan",
+                                      "Kế hoạch 205 về học tập tác phẩm được chia thành những phần lớn nào?"])
+def test_a_documents_outline_is_its_top_level_headings(assistant, question):
+    """Asked what parts a plan has, the answer lists its Roman-numbered heading lines in order, each
+    cited from its section, then its appendix (whose own Roman sections are not the plan's)."""
+    result = assistant.answer(question)
+    lines = result.answer.split("\n")
+    assert not result.refused and "gồm 4 phần" in lines[0]
+    assert lines[1:5] == ["I. MỤC ĐÍCH, YÊU CẦU [1]", "II. NỘI DUNG SINH HOẠT [2]", "III. HÌNH THỨC, THỜI GIAN [3]",
+                          "IV. TỔ CHỨC THỰC HIỆN [4]"]
+    assert lines[5].startswith("Kèm theo: Phụ lục số 01") and len(lines) == 6
+    assert [c.doc_id for c in result.citations] == ["ke-hoach-205-thanh-uy-yen-bai"] * 5
+    assert result.citations[1].heading.startswith("II. NỘI DUNG SINH HOẠT")
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_followup_asks_the_outline_of_the_document_in_the_conversation(assistant):
+    result = assistant.answer("Kế hoạch đó gồm mấy phần?", ["Kế hoạch của Sở KH&CN Điện Biên do ai ký?"])
+    assert result.answer.split("\n")[1:] == ["I. MỤC ĐÍCH, YÊU CẦU [1]", "II. NỘI DUNG, ĐỐI TƯỢNG, HÌNH THỨC, THỜI "
+                                             "GIAN HỌC TẬP, QUÁN TRIỆT [2]", "III. TỔ CHỨC THỰC HIỆN [3]"]
+
+
+@pytest.mark.parametrize("question", ["Theo kế hoạch 205, tác phẩm gồm mấy phần?",
+                                      "Kế hoạch của Huyện ủy có những phần việc nào?",
+                                      "Mục II của kế hoạch 205 gồm những phần nào?"])
+def test_the_books_parts_tasks_and_a_sections_outline_are_no_document_outline(assistant, question):
+    assert "I. MỤC ĐÍCH, YÊU CẦU [1]" not in assistant.answer(question).answer
+
+
 def test_a_section_the_named_document_lacks_is_refused_by_name(assistant):
     result = assistant.answer("Mục IX của Kế hoạch 205 có tên là gì?")
     assert result.refused and "không có mục IX" in result.answer
@@ -1194,6 +1223,55 @@ def test_a_context_clause_about_ones_association_is_chatter():
     assert strip_chatter("Hội tôi đang lên kế hoạch tuyên truyền cả năm. Mặt trận thành phố tập trung vào những dịp nào?").core \
         == "Mặt trận thành phố tập trung vào những dịp nào?"
     assert strip_chatter("em xin hỏi, kế hoạch 205 ban hành ngày nào").core == "kế hoạch 205 ban hành ngày nào"
+
+
+@pytest.mark.parametrize("question,resolved", [
+    ("Tôi là giảng viên ở Trung tâm Chính trị của thị xã. Hướng dẫn giao cho Trung tâm những phần việc gì?",
+     "Hướng dẫn giao cho Trung tâm Chính trị của thị xã những phần việc gì?"),
+    ("Tôi ở Trung tâm Chính trị của thị xã, hướng dẫn giao chúng tôi những gì?",
+     "hướng dẫn giao Trung tâm Chính trị của thị xã những gì?"),
+    ("Chúng tôi đang chuẩn bị cuộc họp Ban Chấp hành mở rộng của Đảng bộ thành phố Yên Bái để phổ biến tác phẩm. "
+     "Hội nghị rơi vào tháng nào?",
+     "Hội nghị Ban Chấp hành mở rộng của Đảng bộ thành phố Yên Bái rơi vào tháng nào?"),
+    # a head noun with a name of its own after it, or no body in the context: nothing to resolve
+    ("Tôi ở Trung tâm Chính trị của thị xã. Trung tâm Truyền thông có nhiệm vụ gì?", "Trung tâm Truyền thông có nhiệm vụ gì?"),
+    ("Tôi là bí thư chi bộ. Chúng tôi phải sinh hoạt chuyên đề tháng nào?", "Chúng tôi phải sinh hoạt chuyên đề tháng nào?"),
+])
+def test_what_a_dropped_context_clause_introduced_is_put_back_where_the_question_refers_to_it(question, resolved):
+    from rag.normalize import resolve_context, strip_chatter
+
+    chatter = strip_chatter(question)
+    assert resolve_context(chatter.core, chatter.dropped) == resolved
+
+
+def test_a_question_referring_to_its_context_is_answered_about_it(assistant):
+    centre = assistant.answer("Tôi là giảng viên ở Trung tâm Chính trị của thị xã. Hướng dẫn giao cho Trung tâm những "
+                              "phần việc gì?")
+    assert not centre.refused and centre.citations[0].heading.endswith("6. Trung tâm Chính trị thị xã")
+    meeting = assistant.answer("Chúng tôi đang chuẩn bị cuộc họp Ban Chấp hành mở rộng của Đảng bộ thành phố Yên Bái để "
+                               "phổ biến tác phẩm. Ai sẽ là người trình bày, và hội nghị rơi vào tháng nào?")
+    assert not meeting.refused and "tháng 4/2023" in meeting.answer and "Thường trực Thành ủy" in meeting.answer
+
+
+def test_this_document_is_the_one_the_context_names(assistant):
+    """"Tôi định phát bộ hỏi - đáp …" is context (the booklet's name asks nothing), and "tài liệu này" is
+    that booklet, asked about itself."""
+    from rag.normalize import strip_chatter
+
+    question = "Tôi định phát bộ hỏi - đáp cho các báo cáo viên. Bộ tài liệu này do ai tổng hợp, và từ bao nhiêu văn bản?"
+    assert strip_chatter(question).dropped == ["Tôi định phát bộ hỏi - đáp cho các báo cáo viên."]
+    result = assistant.answer(question)
+    assert not result.refused and result.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    assert "năm văn bản" in result.answer
+
+
+def test_muon_nhat_bounds_a_deadline_like_cham_nhat(assistant):
+    from rag.query import dated_object
+
+    assert dated_object("cấp ủy cơ sở phải nộp báo cáo kết quả muộn nhất vào ngày nào") == "bao cao ket qua"
+    result = assistant.answer("Tôi là bí thư đảng ủy một xã trong huyện. Mỗi năm, cấp ủy cơ sở phải nộp báo cáo kết quả "
+                              "muộn nhất vào ngày nào?")
+    assert not result.refused and "01/11" in result.answer
 
 
 def test_where_a_named_document_is_sent_is_answered_from_its_recipients_block(assistant):
