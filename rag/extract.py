@@ -10,12 +10,12 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, list_items, mentions_date, row_cells
+from .grounding import as_typed, asks_own_number, carries_own_number, list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, terms_coverage
+from .retrieve import coverage, led_by, own_number_asked, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -62,8 +62,13 @@ _SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ“(])|\s+(?=(?:Thự
 BASIS_UNIT_BONUS = 0.3  # "căn cứ văn bản nào": the line "Thực hiện Kế hoạch số …" over one that merely mentions a plan
 
 
+OWN_NUMBER_UNIT_BONUS = 0.3  # "Kế hoạch … có ký hiệu gì": its number line ("Số: /KH-SKHCN") over a line citing others
+
+
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
     score = coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
+    if query.wants == "docnum" and any(carries_own_number(unit, index.doc(d)) for d in own_number_asked(index, query)):
+        score += OWN_NUMBER_UNIT_BONUS
     return score + (BASIS_UNIT_BONUS if query.basis and BASIS_LINE.search(unit) else 0.0)
 
 
@@ -477,6 +482,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and features.get("cited"):
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
+    if query.wants == "docnum" and asks_own_number(asked, lead.doc) and carries_own_number(lead.chunk.text, lead.doc):
+        return STRUCTURE_CONFIDENCE  # "Kế hoạch 205 mang số hiệu gì": the number line of its own heading
     if is_recipients_block(lead.chunk, asked) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
     if features.get("numbered_question"):

@@ -620,15 +620,32 @@ _OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd
                          r"\b(?:mang|co|ghi|duoc danh)? ?(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)\b")
 
 
+def asks_own_number(question: str, meta: dict) -> bool:
+    """"Kế hoạch 205 mang số hiệu gì?", "Kế hoạch của Sở … có ký hiệu văn bản là gì?": the document
+    itself is the subject and its own number (or code) is asked, not one it cites."""
+    folded = fold(question).lower().strip()
+    return bool(_OWN_NUMBER.search(folded)) and own_numbers_only(question, meta) \
+        and not about_cited_document(question, meta) and _asked_as_itself(folded, meta)
+
+
+def carries_own_number(text: str, meta: dict) -> bool:
+    """The passage writes the document's own number line ("Số 205-KH/TU", "Số: /KH-SKHCN")."""
+    number = re.sub(r"\s+", "", meta.get("number") or "")
+    return bool(number.strip("/")) and number in re.sub(r"\s+", "", text)
+
+
 def unnumbered_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:
     """When the question asks a named document's own number and none of the named documents
     carries one (in its metadata), say so rather than quote a number it cites."""
     folded = fold(question).lower().strip()
-    if not named or not _OWN_NUMBER.search(folded):
+    asked = _OWN_NUMBER.search(folded)
+    if not named or not asked:
         return []
     docs = [d for d in named if d not in derived and d in documents]
     if not docs or any(re.search(r"\d", documents[d].get("number") or "") for d in docs):  # "/KH-SKHCN": no number
         return []
+    if "ky hieu" in asked.group(0) and any((documents[d].get("number") or "").strip(" /") for d in docs):
+        return []  # its code ("/KH-SKHCN") is what "ký hiệu" asks, and it has one
     if not all(own_numbers_only(question, documents[d]) and not about_cited_document(question, documents[d]) for d in docs):
         return []
     if not all(_asked_as_itself(folded, documents[d]) for d in docs):

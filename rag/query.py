@@ -17,7 +17,7 @@ bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào 
 xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
-_SIGNER = re.compile(r"\bký\b")
+_SIGNER = re.compile(r"\bký\b(?! hiệu)")  # "ký hiệu" is a document's code, not a signature
 _SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b")
 
 
@@ -29,8 +29,9 @@ _EVERY = r"(?<!quen thuong )(?<!quen hang )(?<!quen moi )(?<!lam thuong )(?<!lam
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
-                          r"(may|nao|bao nhieu|gi)\b|\bso hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
-               DOC_NUMBER),
+                          r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
+               # a number line whose number is left blank still gives the code ("Số: /KH-SKHCN")
+               re.compile(DOC_NUMBER.pattern + r"|(?:Số|SỐ):\s*/\s*[A-ZĐ]{2,}")),
     "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay nao|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),

@@ -14,7 +14,7 @@ from hoidap.store import index_text_parts
 from hoidap.textnorm import fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
-from .grounding import cites, cited_reference, list_items, mentions_date, row_cells
+from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block
 from .sections import in_section
@@ -272,7 +272,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
-        "fact": (fact := float(_has_wanted_fact(query, chunk.text, ctx.ids))),
+        "fact": (fact := float(carries_own_number(chunk.text, doc) if _own_number_asked(query, chunk.doc_id, doc)
+                               else _has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
         "deadline": fact if query.memo.get("deadline") else 0.0,
         "focus": float(chunk.chunk_id in query.focus),
@@ -296,6 +297,22 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }
+
+
+def _own_number_asked(query: Query, doc_id: str, doc: dict) -> bool:
+    """"Kế hoạch 205 mang số hiệu gì?": the named document's own number is what answers (once per
+    document and question)."""
+    if query.wants != "docnum" or doc_id not in query.docs:
+        return False
+    key = f"own_number:{doc_id}"
+    if key not in query.memo:
+        query.memo[key] = asks_own_number(query.normalized or query.question, doc)
+    return query.memo[key]
+
+
+def own_number_asked(index, query: Query) -> list[str]:
+    """The named documents whose own number the question asks."""
+    return [d for d in query.docs if _own_number_asked(query, d, index.doc(d))]
 
 
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:

@@ -1496,6 +1496,25 @@ def test_a_named_documents_missing_own_number_is_refused_by_name(assistant):
     assert not numbered.refused and "205" in numbered.answer
 
 
+@pytest.mark.parametrize("question", ["Kế hoạch 205 mang số hiệu gì?", "Kế hoạch 205 có ký hiệu gì?"])
+def test_a_documents_own_number_is_answered_from_the_line_carrying_it(assistant, question):
+    """Asked the named plan's own number, the line that writes it answers with confidence (for Kế hoạch
+    205 only its appendix's "(kèm theo Kế hoạch số 205 - KH/TU …)" does); "ký hiệu" asks no signer."""
+    result = assistant.answer(question)
+    assert not result.refused and "205 - KH/TU" in result.answer and result.confidence >= 0.9
+    assert "Đỗ Văn Nghị" not in result.answer
+
+
+def test_a_blank_numbers_code_is_what_ky_hieu_asks(assistant):
+    """The Sở's plan leaves its number blank ("Số: /KH-SKHCN"): "số hiệu" is refused by name, but its
+    code, "ký hiệu", is there to quote."""
+    code = assistant.answer("Kế hoạch của Sở KH&CN Điện Biên có ký hiệu văn bản là gì?")
+    assert not code.refused and code.answer.startswith("Số: /KH-SKHCN")
+    assert code.citations[0].doc_id == "ke-hoach-so-khcn-dien-bien"
+    number = assistant.answer("Kế hoạch của Sở KH&CN Điện Biên mang số hiệu gì?")
+    assert number.refused and "không ghi số hiệu" in number.answer
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
