@@ -197,11 +197,11 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             n = m.group(1).replace(".", "").lstrip("0")
             if not n or re.fullmatch(r"(19|20)\d\d", n):
                 continue
-            if re.search(rf"{DOC_WORDS}\s*(?:so\s*)?$", f_exp[:m.start()]):
-                continue  # "Hướng dẫn 17, báo cáo nhanh …": a document's number, not a count of reports
+            if re.search(rf"(?:{DOC_WORDS}|phu luc|muc|phan|dieu|khoan|cau hoi|cau)\s*(?:so\s*)?$", f_exp[:m.start()]):
+                continue  # "Hướng dẫn 17, báo cáo nhanh …", "Phụ lục 01 KH 205": a label's number, not a count
             seen = lex.counted.get(m.group(2))
             if seen and n not in seen:
-                out.append(Missing("count", m.group(0)))
+                out.append(Missing("count", squash_spaces(as_typed(expanded, m.start(), m.end(), f_exp))))
     # numbered parts: "phần thứ tư" when the corpus names "phần thứ nhất/hai/ba" only
     for m in re.finditer(r"(?<!\w)(\w+) thứ (\w+)", canonical(corrected)):
         noun, ordw = m.group(1), m.group(2)

@@ -23,7 +23,8 @@ _NUMERAL = r"([IVXL]{1,5}|\d{1,2}(?:\.\d{1,2})*)"
 _ASKED_ACCENTED = re.compile(r"(?<!\w)(?i:(mục|phần|phụ lục(?: số)?))\s+" + _NUMERAL + r"\.?(?!\w)")
 _ASKED_FOLDED = re.compile(r"(?<!\w)(?i:(muc|phan|phu luc(?: so)?))\s+" + _NUMERAL + r"\.?(?!\w)")
 _OUTLINE = re.compile(r"\b(gom|co) (nhung|cac|may) (noi dung|muc|phan|y|tieu muc|diem|van de|mang|nhom|hang muc|phan viec)\b"
-                      r"|\b(nhung|cac) (muc|tieu muc|noi dung|phan) (nho|con)\b")
+                      r"|\b(nhung|cac) (muc|tieu muc|noi dung|phan) (nho|con)\b"
+                      r"|\b(?:bao )?gom (?:nhung )?gi\b")  # "Mục III … gồm gì?"
 # a heading line's own number: "VI.", "2.1.", "1)" — the same in heads() and _level()
 _HEAD_NUMBER = re.compile(r"([ivxl]{1,5}|\d{1,2}(?:\.\d{1,2})*)[.)]\s")
 
