@@ -704,7 +704,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if turns:
             prev = nfc(turns[-1].question)
             state = State(question=prev, named=list(aliases.match(prev)), docs=list(turns[-1].doc_ids))
-    content = content_words(without_question_frame(current))
+    # a table's column names are what is asked, not a topic: "Thời hạn hoàn thành ghi là ngày nào?" after
+    # a row was quoted continues with that row
+    content = [w for w in content_words(without_question_frame(current))
+               if not any(w in name.split() for name in columns)]
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
     foreign = lex is not None and len(content) >= 2 and any(

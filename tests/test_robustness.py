@@ -189,6 +189,18 @@ def test_service_accepts_strings_turns_and_dicts(corpus_index):
         service.close()
 
 
+
+def test_a_question_asking_only_a_table_column_continues_with_the_row(assistant):
+    """After a row of the appendix was quoted, "Thời hạn hoàn thành ghi là ngày nào?" names no topic of its
+    own (a column's name is what is asked): it continues with that row and gives its time cell."""
+    history = ["Phụ lục KH 205: ai phụ trách hội nghị BCH?"]
+    first = assistant.answer(history[0])
+    assert "Ban Chấp hành Đảng bộ thành phố" in first.answer
+    result = assistant.answer("Thời hạn hoàn thành ghi là ngày nào?", history)
+    assert not result.refused and "Ban Chấp hành Đảng bộ thành phố" in result.answer and "13/4" in result.answer
+    partner = assistant.answer("Cơ quan nào phối hợp?", history)
+    assert "CƠ QUAN PHỐI HỢP: Văn phòng Thành ủy" in partner.answer
+
 # --- 5. the answering unit ---------------------------------------------------------------------------
 
 def test_office_holder_is_matched_exactly(assistant):
