@@ -820,6 +820,8 @@ def _route_words_unweighed(question: str, terms: list[str], weights: dict[str, f
     return out
 
 
+_ABOUT_THE_BOOK = re.compile(r"(?:(?:thanh pho|tinh|huyen|thi xa|quan)(?: \w+){0,2}? )?ve (?:viec )?(?:(?:hoc tap|nghien cuu|quan triet|tuyen truyen|sinh hoat)(?: ve)? )?"
+                             r"(?:noi dung )?(?:tac pham|cuon sach)\b")
 NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked
 TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
 _ISSUED_BY = tuple(f"{kind} {by}" for kind in ("huong dan", "ke hoach", "van ban", "cong van", "bao cao", "tai lieu", "kh", "hd")
@@ -850,6 +852,17 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
         for i in range(len(words) - len(n) + 1):
             if words[i:i + len(n)] == n and i >= 2 and " ".join(words[max(0, i - 3):i]).endswith(_ISSUED_BY):
                 marked[i:i + len(n)] = [True] * len(n)
+    # "Kế hoạch của Mặt trận thành phố về học tập tác phẩm …": every plan here is about studying the book,
+    # so that qualifier names the plan's subject, not what is asked (a section "Tổ chức hội nghị học tập
+    # tác phẩm" covers it no better than any other)
+    for name in {n for names in named.values() for n in names}:
+        n = name.split()
+        for i in range(len(words) - len(n) + 1):
+            if words[i:i + len(n)] == n:  # the qualifier follows the document's name itself
+                m = _ABOUT_THE_BOOK.match(" ".join(words[i + len(n):]))
+                if m:  # ("… Mặt trận thành phố về …": the place that ends the name may follow the alias found)
+                    k = i + len(n)
+                    marked[k:k + len(m.group(0).split())] = [True] * len(m.group(0).split())
     restated = {w for w, m in zip(words, marked) if m}
     restated |= {f"{a} {b}" for (a, ma), (b, mb) in zip(zip(words, marked), zip(words[1:], marked[1:])) if ma and mb}
     name_terms = {t for t in terms if (t if folded else fold(t).lower()) in restated}

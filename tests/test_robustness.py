@@ -1568,6 +1568,16 @@ def test_a_blank_numbers_code_is_what_ky_hieu_asks(assistant):
     assert number.refused and "không ghi số hiệu" in number.answer
 
 
+def test_a_plan_described_as_about_the_book_is_named_not_asked_about(assistant):
+    """"Kế hoạch của Mặt trận thành phố về học tập tác phẩm căn cứ …": every plan here is about studying
+    the book, so the qualifier only names the plan: its preamble answers, not a section headed "Tổ chức
+    hội nghị học tập tác phẩm". The book as the object of what is asked stays a topic."""
+    basis = assistant.answer("Kế hoạch của Mặt trận thành phố về học tập tác phẩm căn cứ vào những văn bản nào?")
+    assert not basis.refused and basis.citations[0].heading == "Mở đầu" and "600/KH-MTTQ-BTT" in basis.answer
+    channels = assistant.answer("Kế hoạch 205 tuyên truyền thường xuyên về tác phẩm trên những kênh thông tin nào?")
+    assert channels.citations[0].heading.endswith("3. Công tác tuyên truyền")
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
