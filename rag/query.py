@@ -239,7 +239,10 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 # Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
 # passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
 # "gắn với …"). Only words the plans do not use themselves are worth listing here.
-PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"]}
+PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
+               # "qua những kênh nào": the channels plans name ("Website …", "trang thông tin điện tử", "Fanpage …")
+               "website": ["kênh"], "fanpage": ["kênh"], "trang thông": ["kênh"], "phương tiện": ["kênh"],
+               "thường xuyên": ["đều đặn"], "điện tử": ["trực tuyến"]}
 # "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
 # "áp dụng những hình thức nào", which asks for forms
 _APPLIES_TO = re.compile(r"\bap dung (?:cho|doi voi) (?:nhung |cac )?(?:ai|doi tuong)\b")

@@ -1578,6 +1578,14 @@ def test_a_plan_described_as_about_the_book_is_named_not_asked_about(assistant):
     assert channels.citations[0].heading.endswith("3. Công tác tuyên truyền")
 
 
+def test_channels_asked_in_the_askers_words_find_the_plans_media(assistant):
+    """"kênh trực tuyến … đều đặn" is the plans' "Website …, Trang thông tin điện tử, Fanpage …" and
+    "Thường xuyên"."""
+    result = assistant.answer("Tôi quản trị fanpage của một phường ở Yên Bái. Những kênh trực tuyến nào được dùng để "
+                              "đưa tin đều đặn về việc học tập tác phẩm trong Đảng bộ thành phố Yên Bái?")
+    assert not result.refused and "Fanpage Hoa Hướng dương" in result.answer
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
