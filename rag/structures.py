@@ -175,7 +175,8 @@ def about_derived(question: str, documents: dict[str, dict], derived: set[str],
     folded = " ".join(re.findall(r"\w+", fold(question).lower()))
     cited = names_cited_booklet(question, in_primary) or _OTHER_COMPILER.search(folded) is not None
     making = _ITS_MAKING.search(folded) is not None and not primary_named and not cited
-    making = making or (_NUMBERED_QUESTION.search(folded) is not None and not cited)  # "Câu hỏi số mấy … đề cập …"
+    making = making or ((_NUMBERED_QUESTION.search(folded) or PAIRS_COUNTED.search(folded)) is not None
+                        and not cited)  # "Câu hỏi số mấy … đề cập …", "câu hỏi cuối cùng …"
     out = set()
     for doc_id in derived:
         title = " ".join(re.findall(r"\w+", fold(documents.get(doc_id, {}).get("title") or "").lower()))
@@ -205,7 +206,8 @@ def names_cited_booklet(question: str, in_primary) -> bool:
 
 _NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so |thu )?(?:\d+|may|nao)\b")  # by its number, or which number
 _QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so |thu )?(\d{1,3})\b")
-PAIRS_COUNTED = re.compile(r"\b(?:bao nhieu|may) cau hoi\b")  # "… có bao nhiêu câu hỏi?"
+# "… có bao nhiêu câu hỏi?", "Câu hỏi cuối cùng của bộ hỏi - đáp là câu số mấy?": the count, and the last pair
+PAIRS_COUNTED = re.compile(r"\b(?:bao nhieu|may) cau hoi\b|\bcau(?: hoi)? cuoi(?: cung)?\b")
 
 
 def asks_pairs(question: str) -> bool:

@@ -1586,6 +1586,15 @@ def test_channels_asked_in_the_askers_words_find_the_plans_media(assistant):
     assert not result.refused and "Fanpage Hoa Hướng dương" in result.answer
 
 
+def test_the_booklets_last_question_is_its_last_pair(assistant):
+    result = assistant.answer("Câu hỏi cuối cùng của bộ hỏi - đáp là câu số mấy, và hỏi về thông điệp của phần nào trong "
+                              "tác phẩm?")
+    assert not result.refused and "Câu hỏi 12: Thông điệp rút ra từ Phần thứ hai" in result.answer
+    assert result.citations[0].doc_id == "hoi-dap-noi-dung-ke-hoach"
+    official = assistant.answer("Tài liệu Hỏi - đáp những nội dung cốt lõi của tác phẩm có bao nhiêu câu hỏi?")
+    assert "Tài liệu có 12 câu hỏi" not in official.answer  # the official booklet the plans cite is not this one
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
