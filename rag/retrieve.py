@@ -11,12 +11,12 @@ import numpy as np
 from llama_index.core.schema import QueryBundle
 
 from hoidap.store import index_text_parts
-from hoidap.textnorm import fold, has_diacritics, lexical_terms, syllables
+from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
 from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block
+from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block, is_recipients_heading
 from .sections import in_section
 from .structures import own_voice, question_number, structures
 from .types import Candidate
@@ -50,6 +50,7 @@ RERANK = {
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
+    "closing": 0.6,  # "đoạn kết của kế hoạch …": the named document's last passage before its recipients and signature
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
 }
@@ -161,7 +162,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
                              cited=cited_reference(query.normalized or query.question),
                              recipients=asks_recipients(query.normalized or query.question),
-                             question_number=question_number(query))
+                             question_number=question_number(query), closing=closing_passages(index, query))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -188,6 +189,32 @@ class _RerankContext:
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
     recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
     question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
+    closing: frozenset = frozenset()  # "đoạn kết của kế hoạch": the named documents' closing passages
+
+
+# "Đoạn kết của kế hoạch yêu cầu …", "phần cuối hướng dẫn …": the closing paragraph, where plans say who
+# must carry them out ("Trên đây là Kế hoạch …, yêu cầu các chi bộ … nghiêm túc triển khai")
+# (typed with diacritics, they must be these: "cấu kết" is collusion; typed without, "cau ket" is left out)
+_CLOSING = re.compile(r"\b(?:đoạn|phần|câu) (?:kết|cuối)(?: cùng)?\b|\bcuối (?:văn bản|kế hoạch|hướng dẫn)\b")
+_CLOSING_FOLDED = re.compile(r"\b(?:doan|phan) (?:ket|cuoi)(?: cung)?\b|\bcuoi (?:van ban|ke hoach|huong dan)\b")
+
+
+def closing_passages(index: OpenIndex, query: Query) -> frozenset:
+    """The last passage of body text of each document the question names, before its "Nơi nhận" and
+    signature, when the question asks for its closing part."""
+    asked = query.normalized or query.question
+    closing = _CLOSING.search(canonical(asked)) if has_diacritics(asked) else _CLOSING_FOLDED.search(fold(asked).lower())
+    if not query.docs or not closing:
+        return frozenset()
+    out = set()
+    for doc_id in query.docs:
+        chunks = [index.chunks[r] for r in index.doc_rows(doc_id)]
+        ends = [c.span[0] for c in chunks if c.kind == "signature" or is_recipients_heading(c.heading)]
+        body = [c for c in chunks if c.kind == "text" and not is_recipients_heading(c.heading)
+                and (not ends or c.span[1] <= min(ends))]
+        if body:
+            out.add(max(body, key=lambda c: c.span[1]).chunk_id)
+    return frozenset(out)
 
 
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
@@ -294,6 +321,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # (only in a document the question names: "phần II của tác phẩm" is the book's part, not a plan's section II)
         "numbered_question": float(chunk.kind == "qa" and ctx.question_number is not None
                                    and chunk.text.startswith(f"Câu hỏi {ctx.question_number}:")),
+        "closing": float(chunk.chunk_id in ctx.closing),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }

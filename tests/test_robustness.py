@@ -1595,6 +1595,22 @@ def test_the_booklets_last_question_is_its_last_pair(assistant):
     assert "Tài liệu có 12 câu hỏi" not in official.answer  # the official booklet the plans cite is not this one
 
 
+def test_a_plans_closing_paragraph_is_its_last_passage_before_the_recipients(assistant):
+    """"Đoạn kết của KH yêu cầu những ai …": the closing paragraph ("Trên đây là Kế hoạch …, yêu cầu …"), the
+    last body passage before "Nơi nhận" and the signature (for Kế hoạch 205, before its appendix too)."""
+    result = assistant.answer("Tôi là trưởng một phòng chuyên môn ở Sở KH&CN Điện Biên; đoạn kết của KH yêu cầu những "
+                              "ai phải nghiêm túc triển khai?")
+    assert not result.refused and result.answer.startswith("Trên đây là Kế hoạch")
+    assert "Trưởng các phòng chuyên môn" in result.citations[0].passage
+    yb = assistant.answer("Đoạn kết của Kế hoạch 205 yêu cầu gì?")
+    assert yb.answer.startswith("Trên đây là Kế hoạch") and yb.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+    from rag.query import understand
+    from rag.retrieve import closing_passages
+
+    collusion = understand("Kế hoạch 205 nêu những hành vi cấu kết nào?", index=assistant.index)
+    assert not closing_passages(assistant.index, collusion)  # "cấu kết" is collusion, no closing
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
