@@ -1,5 +1,5 @@
 """The question-set format (one JSON object per line) and the lenient text matching the
-metrics use: case, whitespace runs, Unicode form and tone-mark placement are ignored."""
+metrics use: case, whitespace runs, Unicode form, tone-mark placement and markdown emphasis are ignored."""
 from __future__ import annotations
 
 import json
@@ -47,7 +47,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def contains(text: str, needle: str) -> bool:
-    return canonical(needle) in canonical(text)
+    return _plain(needle) in _plain(text)
+
+
+def _plain(text: str) -> str:
+    """Matched leniently, and without markdown emphasis: a plan's "**trước ngày 25/4/2023**" is shown
+    (and indexed) as "trước ngày 25/4/2023", and a question set may copy either."""
+    return canonical(text.replace("**", ""))
 
 
 def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:

@@ -331,6 +331,16 @@ def test_variants_are_deterministic_and_keep_the_expectation():
     assert all(v.answer_contains == q.answer_contains for _, v in first)
 
 
+def test_evidence_matching_ignores_markdown_emphasis():
+    """A plan writes "**trước ngày 25/4/2023**"; passages are shown and indexed without the marks, and a
+    question set may copy either form."""
+    from evals.dataset import EvalQuestion, has_evidence
+
+    q = EvalQuestion(id="x-2", question="?", evidence=["gửi Kế hoạch triển khai **trước ngày 25/4/2023**"])
+    assert has_evidence(q, "- gửi Kế hoạch triển khai trước ngày 25/4/2023; gửi báo cáo …")
+    assert not has_evidence(q, "gửi Kế hoạch triển khai trước ngày 30/4/2023")
+
+
 def test_report_needs_no_matplotlib(monkeypatch, tmp_path):
     """`hoidap eval` runs on the default install: without matplotlib the report keeps its tables."""
     import sys
