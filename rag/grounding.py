@@ -511,8 +511,18 @@ _ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai l
                          r"|(?:ngay,? )?thang,? (?:va )?nam nao)")
 
 
+# "Kế hoạch 205 mang ngày ban hành nào?", "… có ngày ký là ngày nào?": the issue date named as a noun
+_ISSUE_DATE_NOUN = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b(?:(?!\b(?:yeu cau|giao|de nghi|chi dao|quy dinh"
+                              r"|phai|bao cao|cac)\b).)*?\bngay (?:ban hanh|ky)(?: la| cua no)?(?: ngay)? (?:nao|gi|bao nhieu|may)\b")
+# "Căn cứ phụ lục đi kèm, kế hoạch 205 …", "Theo tài liệu, kế hoạch …": a framing before the document asked about
+_FRAMING = re.compile(r"(?:theo|can cu|dua vao|trong)\b.*?(?=\b(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b)")
+
+
 def asks_issue_date(question: str) -> bool:
-    return _ISSUE_DATE.search(fold(question).lower().strip()) is not None
+    folded = fold(question).lower().strip()
+    framed = _FRAMING.match(folded)
+    return any(p.search(text) for p in (_ISSUE_DATE, _ISSUE_DATE_NOUN)
+               for text in ([folded, folded[framed.end():]] if framed else [folded]))
 
 
 def own_numbers_only(question: str, meta: dict) -> bool:

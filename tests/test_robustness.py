@@ -1621,6 +1621,17 @@ def test_a_plans_closing_paragraph_is_its_last_passage_before_the_recipients(ass
     assert not closing_passages(assistant.index, collusion)  # "cấu kết" is collusion, no closing
 
 
+@pytest.mark.parametrize("question", ["Căn cứ phụ lục phân công đi kèm, kế hoạch 205 của Yên Bái mang ngày ban hành nào?",
+                                      "Kế hoạch 205 có ngày ký là ngày nào?"])
+def test_an_issue_date_asked_as_a_noun_or_after_a_framing_is_the_issue_date(assistant, question):
+    from rag.grounding import asks_issue_date
+
+    assert asks_issue_date(question)
+    result = assistant.answer(question)
+    assert not result.refused and "10/4/2023" in result.answer and result.confidence >= 0.9
+    assert not asks_issue_date("Theo kế hoạch 205, các chi bộ phải báo cáo ngày nào?")
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
