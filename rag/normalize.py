@@ -52,7 +52,8 @@ _LEADING = [re.compile(p) for p in (
 _TRAILING = re.compile(r"(?: (?:a|ak|ah|vay|the|nhe|nha|nhi|voi|ha|oi|thanks|tks|thank you))+(?: (?:chi|anh|em|ad|ban|bot|nhe|a))*$")
 _QUESTION_WORDS = re.compile(
     r"\b(gi|nao|bao nhieu|may|ai|sao|dau|khi nao|bao gio|la gi|the nao|nhu the nao|ntn|ra sao|khong|chua|bn|j)\b|\?")
-_FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,2}}{_ME}\b|^chung (?:toi|em)\b")  # "em đang …", "huyện em đang …"
+# "em đang …", "huyện em đang …", "Hội Phụ nữ xã tôi …", "Phòng chúng tôi ở Sở …": the asker and their unit
+_FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,4}}{_ME}\b|^(?:\w+ ){{0,3}}chung (?:toi|em)\b")
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
 _CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")

@@ -1438,9 +1438,12 @@ def test_a_context_sentence_still_ends_before_the_question():
     "thành phố Yên Bái Buổi"."""
     from rag.normalize import strip_chatter
 
-    core = strip_chatter("Chi bộ chúng tôi trực thuộc Đảng bộ một xã của thành phố Yên Bái. Buổi sinh hoạt chuyên đề "
+    core = strip_chatter("Các chi bộ trực thuộc Đảng bộ các xã của thành phố Yên Bái. Buổi sinh hoạt chuyên đề "
                          "được ghép vào kỳ sinh hoạt chi bộ tháng nào?").core
     assert "Yên Bái. Buổi" in core
+    # the asker's own unit ("Chi bộ chúng tôi …", "Hội Phụ nữ xã tôi …") is context, dropped like "em đang …"
+    assert strip_chatter("Hội Phụ nữ xã tôi thuộc thị xã. Theo hướng dẫn của Thị ủy, các đoàn thể nên tổ chức những "
+                         "hoạt động gì?").dropped == ["Hội Phụ nữ xã tôi thuộc thị xã."]
 
 
 def test_a_context_sentence_names_no_missing_place(assistant):
