@@ -580,8 +580,10 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if not has_fact("date", lead.chunk.heading + "\n" + lead.chunk.text):
             return ["Tài liệu không nêu ngày cụ thể cho nội dung này."]  # "gửi báo cáo trước ngày nào": no date, no answer
         what = dated_object(query.normalized or query.question)
-        dated = [u for u in units(lead.chunk.text) if has_fact("date", u)]
-        if what and not any(set(what.split()) <= set(fold(u).split()) for u in dated):
+        # (a sentence, not a line: plans copied from PDF wrap "… báo cáo kết quả … về Ban Thường vụ\nHuyện ủy …
+        # chậm nhất vào ngày 01/11 hàng năm.")
+        dated = [u for u in re.split(r"(?<=[.;!?])\s+", lead.chunk.text.replace("\n", " ")) if has_fact("date", u)]
+        if what and not any(set(what.split()) <= set(re.findall(r"\w+", fold(u).lower())) for u in dated):
             # "gửi kế hoạch triển khai trước ngày nào" of a plan whose only dates are its reports'
             return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
     if query.ordinal:

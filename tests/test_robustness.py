@@ -1635,6 +1635,16 @@ def test_an_issue_date_asked_as_a_noun_or_after_a_framing_is_the_issue_date(assi
     assert not asks_issue_date("Theo kế hoạch 205, các chi bộ phải báo cáo ngày nào?")
 
 
+def test_a_deadline_sentence_wrapped_over_lines_still_dates_what_is_asked(assistant):
+    """The Huyện ủy plan wraps "… báo cáo kết quả thực hiện về Ban Thường vụ\nHuyện ủy (…) chậm nhất vào ngày
+    01/11 hàng năm.": the sentence, not the line, holds what the deadline is for ("hằng năm" is "hàng năm")."""
+    result = assistant.answer("Đảng ủy xã tôi thuộc huyện. Cấp ủy cơ sở như chúng tôi phải nộp báo cáo kết quả hằng năm "
+                              "muộn nhất ngày nào, và qua cơ quan nào?")
+    assert not result.refused and "01/11" in result.answer
+    plan = assistant.answer("Kế hoạch của Huyện ủy yêu cầu gửi kế hoạch triển khai trước ngày nào?")
+    assert plan.refused and "không nêu thời hạn" in plan.answer  # it sets none for that
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
