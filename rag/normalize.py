@@ -552,7 +552,7 @@ class Lexicon:
         without them ("trong") is probably meant as typed."""
         low = typed.lower()
         if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
-                or low in COMMON_WORDS or low in EVERYDAY_WORDS or (name and low in self.count)):
+                or low in COMMON_WORDS or (accented_input and low in EVERYDAY_WORDS) or (name and low in self.count)):
             return [(low, 0.0)]  # ("Kế hoạch Sở KH&CN": a capitalised corpus word inside the sentence is a name's)
         f = fold(low)
         accented = f != low
@@ -603,13 +603,13 @@ xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy họ ông b�
 vẫn cũng đều thì sao nhưng hay hoặc vì nên lúc giờ hôm nay mai qua tuần tháng năm ngày dạ vâng ừ ok mang
 """.split())
 
-# Everyday words typed with their diacritics that plans seldom use: real words, not typos of the corpus's
+# Everyday words, in a question typed with diacritics, that plans seldom use: real words, not typos of the corpus's
 # ("dựa trên" is no "đưa trên", "tìm hiểu" no "giới thiệu", "nguồn nào" no "người nào"). Found among the
-# dev halves' wrong corrections and filled out with their everyday neighbours.
+# dev halves' wrong corrections and filled out with their everyday neighbours ("thay mặt" is no "thấy mặt").
 EVERYDAY_WORDS = set("""
 dựa hiểu nguồn dùng lặp cổng xúc hát máy tả tóm thác dự nữ viện ví cộng mượn mua bán đọc viết nghe xem nói kể
 nhớ quên muốn thích dạy gặp chơi ăn uống ngủ nhà lớp giấy bút tiền giá rẻ đắt nhanh sớm muộn trễ dễ khó sai
-tốt xấu cũ bớt sửa gửi nhận đổi lấy mở đóng tắt bật chụp quay in kiếm tìm hỏi đáp trả lời nhờ mời
+tốt xấu cũ bớt sửa gửi nhận đổi lấy mở đóng tắt bật chụp quay in kiếm tìm hỏi đáp trả lời nhờ mời thay
 """.split())
 
 # Channel costs of the spelling decoder (log-odds units against corpus pair support,

@@ -345,6 +345,24 @@ def document_synonyms(question: str, terms: list[str], folded: bool) -> list[tup
     return out
 
 
+# A signature block's shorthand: "T/M BAN THƯỜNG VỤ" is "thay mặt", "KT. GIÁM ĐỐC" is "ký thay"
+SIGNATURE_SHORTHAND = {"t m": "thay mặt", "tm": "thay mặt", "kt": "ký thay", "tl": "thừa lệnh", "tuq": "thừa ủy quyền"}
+
+
+def signature_synonyms(signer: bool, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    """"Ai thay mặt Ban Thường vụ ký …": the block's "T/M" covers "thay mặt" (signer questions only)."""
+    if not signer:
+        return []
+    f = fold if folded else (lambda w: w)
+    said = set(terms)
+    out = []
+    for short, reading in SIGNATURE_SHORTHAND.items():
+        words = [f(w) for w in reading.split()] + [f(reading)]
+        if f(reading) in said:
+            out.append((short, [w for w in words if w in said]))
+    return out
+
+
 def restore_diacritics(text: str, restore: dict[str, str]) -> str:
     """'tac pham gom may phan' → 'tác phẩm gồm mấy phần', using the spellings of the corpus
     (syllable pairs first, then single syllables); unknown words stay as typed."""
@@ -756,6 +774,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if followup:
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
+    if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
+        for phrase in _SIGNER_ROLE_WORDS:
+            if phrase in f"{fold(current).lower()} ":
+                head = phrase.split()[0]
+                weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (phrase, head)})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if lex is not None:  # an abbreviation left as typed because its readings tie ("đc": "được" or "đồng chí"): no topic
@@ -777,7 +800,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
                  + scope_synonyms(current, terms, folded)
-                 + written_abbreviations(current, terms, folded, lex),
+                 + written_abbreviations(current, terms, folded, lex) + signature_synonyms(signer, terms, folded),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
                  basis=asks_basis(current), about_derived=itself,
                  besides=state.answer if followup and asks_besides(current) else "",
@@ -904,6 +927,7 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     return asked_columns(folded_question, columns) if columns else []
 
 
+_SIGNER_ROLE_WORDS = ("cuong vi ", "chuc vu ", "chuc danh ", "tu cach ")  # the pair and its first syllable weigh 0
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
 
 

@@ -1645,6 +1645,15 @@ def test_a_deadline_sentence_wrapped_over_lines_still_dates_what_is_asked(assist
     assert plan.refused and "không nêu thời hạn" in plan.answer  # it sets none for that
 
 
+def test_a_signer_asked_on_behalf_of_and_in_what_capacity_is_the_signature_block(assistant, lex):
+    """"Ai thay mặt Ban Thường vụ ký …, và với cương vị gì?": "thay mặt" is the block's "T/M" (and no "thấy
+    mặt"), and the office asked is what every signature block gives."""
+    assert lex.correct("Ai thay mặt Ban Thường vụ ký?") == "Ai thay mặt Ban Thường vụ ký?"
+    result = assistant.answer("Ai thay mặt Ban Thường vụ ký Kế hoạch 205-KH/TU, và với cương vị gì?")
+    assert not result.refused and "PHÓ BÍ THƯ THƯỜNG TRỰC Đỗ Văn Nghị" in result.answer
+    assert result.citations[0].heading.startswith("Chữ ký")
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
