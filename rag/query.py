@@ -156,7 +156,21 @@ def counts(text: str, noun: str) -> bool:
     return any(_counts_one(text, n) for n in nouns)
 
 
+# What plans list rather than count ("tham mưu mấy việc, gồm những gì", "có bao nhiêu nhiệm vụ"): a passage
+# listing two or more items gives the number by its list (accent-free first syllables, as counted_noun gives them)
+# ("giai" may be a prize, "hinh" a picture, "noi" a place: first syllables that name other things are left out)
+LISTED_NOUNS = {"viec", "nhiem", "buoc", "hoat", "phan viec", "van de", "bai hoc"}
+_LIST_ITEM = re.compile(r"^\s*(?:[-+•]|\(\d{1,2}\)|\d{1,2}[.)]|[a-zđ]\))\s+\S", re.M)
+MIN_LISTED = 2
+
+
+def lists_items(text: str) -> bool:
+    return len(_LIST_ITEM.findall(text)) >= MIN_LISTED or len(re.findall(r"\(\d{1,2}\)", text)) >= MIN_LISTED
+
+
 def _counts_one(text: str, noun: str) -> bool:
+    if noun in LISTED_NOUNS and lists_items(text):
+        return True
     return re.search(rf"(?<![\w/])(?:\d[\d.,]*|{_COUNT_WORDS})\s+(?:\w+\s+)?{re.escape(noun)}(?!\w)",
                      fold(text).lower()) is not None
 

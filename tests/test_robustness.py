@@ -1654,6 +1654,16 @@ def test_a_signer_asked_on_behalf_of_and_in_what_capacity_is_the_signature_block
     assert result.citations[0].heading.startswith("Chữ ký")
 
 
+def test_a_count_of_tasks_is_given_by_a_list_of_them(assistant):
+    """"… tham mưu mấy việc" is answered by the list of them (plans list tasks, they do not number them);
+    "có mấy giải" (prizes) still needs a number."""
+    from rag.query import counts
+
+    listed = "- Tham mưu thực hiện: (1) Tổ chức đợt sinh hoạt …; (2) Biên soạn và phát hành …; (3) Phổ biến …"
+    assert counts(listed, "viec") and counts(listed, "nhiem") and not counts(listed, "giai")
+    assert not counts("- Tham mưu cho Ban Chỉ đạo 35 của thị xã tổ chức các hình thức đấu tranh", "viec")
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
