@@ -11,6 +11,7 @@ from hoidap.settings import Settings, get_settings
 from .compare import compared_documents, joined, question_for
 from .parts import asked_parts, holds as part_holds, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
+from .grounding import refused_for_itself
 from .extract import extractive_answer
 from .index import OpenIndex, open_generation, open_index
 from .query import BadQuestion, understand
@@ -121,8 +122,8 @@ class Assistant:
             except BadQuestion:
                 return None
             answer = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
-            if not part_holds(part, answer):
-                return None
+            if not part_holds(part, answer) and not (answer.refused and refused_for_itself(query.missing)):
+                return None  # (a part the documents lack, "… số hiệu gì", is said so; the others still answer)
             parts.append((part, answer))
             turns.append(Turn(question=part, answer=answer.answer, doc_ids=[c.doc_id for c in answer.citations],
                               chunk_ids=[c.chunk_id for c in answer.citations]))
@@ -148,7 +149,9 @@ class Assistant:
         compared = compared_documents(query, self.index.aliases, result, structures(self.index).derived)
         if compared:
             result = self._per_document(question, compared, filters) or result
-        elif result.refused and result.confidence > 0:  # unsure, not a near-miss refused by name
+        elif result.refused and (result.confidence > 0 or refused_for_itself(query.missing)):
+            # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
+            # number); not a near-miss refused by name, whose every part is about what is not there
             result = self._per_part(question, history, filters) or result
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:

@@ -106,6 +106,18 @@ class Missing:
         return _MISSING_MESSAGES.get(self.kind, "Tài liệu không nói đến {text}.").format(text=self.text, context=self.context)
 
 
+# Missing things that are a blank in a document the corpus has (it carries no number, no date), not the
+# document, the subject or a detail it never gives: another part of the same question can still be answered.
+# (A detail no plan gives — a publisher, a venue, a budget — marks the whole question as asked outside the
+# corpus: answering its other part instead was measured and withdrawn, see README.)
+FACT_KINDS = {"issue-date", "own-number"}
+
+
+def refused_for_itself(missing: list[Missing]) -> bool:
+    """The refusal names only blanks of documents the corpus has (see FACT_KINDS)."""
+    return bool(missing) and all(m.kind in FACT_KINDS for m in missing)
+
+
 # What a refusal says of each kind of missing thing (Vietnamese, for the user)
 _MISSING_MESSAGES = {
     "place": "Kho tài liệu không có văn bản nào của {text}.",

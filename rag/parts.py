@@ -20,6 +20,7 @@ _ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra
 # Where one question ends and the next begins: a question mark, or "và" / "còn" / "rồi" / "đồng
 # thời" / a comma or semicolon before a clause that asks again
 _JOINT = re.compile(r"\?\s+|\s*[,;]?\s+(?:và|va|còn|con|rồi|roi|đồng thời|dong thoi)\s+|\s*[,;]\s+")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
 MAX_PARTS = 3  # each is one more retrieval and answer
 MIN_PART_WORDS = 2  # "ai ký", "ngày nào": shorter is no question of its own
 
@@ -30,7 +31,10 @@ def asked_parts(question: str) -> list[str]:
     "Ban Tuyên giáo và Ban Dân vận có nhiệm vụ gì" is one question."""
     pieces: list[str] = []
     pos = 0
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(question)]  # a title's commas join no questions
     for m in _JOINT.finditer(question):
+        if any(a <= m.start() < b for a, b in quoted):
+            continue
         pieces.append(question[pos:m.start()])
         pos = m.end()
     pieces.append(question[pos:])
@@ -77,8 +81,9 @@ def holds(part: str, answer: Answer) -> bool:
 
 def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
     """One answer from the parts' own: each part's question, then its answer, markers renumbered.
-    None unless every part was answered (the single answer, or its refusal, stands)."""
-    if not parts or any(a.refused for _, a in parts):
+    None unless some part was answered (the single answer, or its refusal, stands); a part refused for
+    what the documents lack keeps its refusal's first line ("… không ghi số hiệu.")."""
+    if not parts or all(a.refused for _, a in parts):
         return None
     return labelled(question, [(f"• {asked[:1].upper()}{asked[1:]}", a) for asked, a in parts])
 
@@ -92,8 +97,12 @@ def labelled(question: str, parts: list[tuple[str, Answer]]) -> Answer:
     for label, a in parts:
         offset = len(citations)
         lines.append(label)
+        if a.refused:  # only what it lacks, never the closest passages as if they answered
+            lines.append(a.answer.split("\n", 1)[0])
+            continue
         lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer))
         citations += [c.model_copy(update={"marker": c.marker + offset}) for c in a.citations]
         retrieved += a.retrieved[:5]
     return Answer(question=question, answer="\n".join(lines), refused=False,
-                  confidence=min(a.confidence for _, a in parts), citations=citations, retrieved=retrieved)
+                  confidence=min(a.confidence for _, a in parts if not a.refused), citations=citations,
+                  retrieved=retrieved)

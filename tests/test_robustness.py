@@ -1497,6 +1497,26 @@ def test_two_questions_in_one_are_answered_part_by_part(assistant):
     assert assistant.answer("Kế hoạch 205 ra đời ngày nào và kinh phí bao nhiêu?").refused
 
 
+def test_a_part_asking_a_blank_of_the_plan_is_said_so_and_the_other_part_answered(assistant):
+    """"Kế hoạch của Huyện ủy số hiệu gì và do ai ký?": the plan carries no number, which that part says; the
+    signer is still answered. A detail no plan gives, or a document the corpus lacks, still refuses it all."""
+    result = assistant.answer("Kế hoạch của Huyện ủy số hiệu gì và do ai ký?")
+    assert not result.refused
+    assert result.answer.split("\n") == ["• Kế hoạch của Huyện ủy số hiệu gì?",
+                                         "Kế hoạch của Ban Thường vụ Huyện ủy không ghi số hiệu.",
+                                         "• Do ai ký?", "T/M BAN THƯỜNG VỤ PHÓ BÍ THƯ Ung Văn Tám [1]"]
+    assert [c.doc_id for c in result.citations] == ["ke-hoach-huyen-uy"]
+    assert assistant.answer("Kế hoạch 205 do ai ký và in ở nhà xuất bản nào?").refused
+    assert assistant.answer("Kế hoạch của Tỉnh ủy Thanh Hóa số hiệu gì và do ai ký?").refused
+
+
+def test_a_quoted_titles_commas_join_no_questions():
+    from rag.parts import asked_parts
+
+    assert asked_parts("Cuốn sách “Kiên quyết, kiên trì đấu tranh phòng, chống tham nhũng, tiêu cực…” do nhà xuất "
+                       "bản nào phát hành?") == []
+
+
 def test_an_abbreviation_the_plan_writes_covers_the_words_asked(assistant):
     """The Sở KH&CN's plan writes "PCTN": asked about "phòng, chống tham nhũng", its passage covers
     those words; a question that types the abbreviation itself has it spelt out already."""
