@@ -50,6 +50,7 @@ RERANK = {
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
+    "routed": 0.2,  # "gửi về đâu, qua cơ quan nào", "đầu mối chuyển báo cáo": the line "… về A (qua B)"
     "closing": 0.6,  # "đoạn kết của kế hoạch …": the named document's last passage before its recipients and signature
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
@@ -162,7 +163,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
                              cited=cited_reference(query.normalized or query.question),
                              recipients=asks_recipients(query.normalized or query.question),
-                             question_number=question_number(query), closing=closing_passages(index, query))
+                             question_number=question_number(query), closing=closing_passages(index, query),
+                             routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None)
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -190,6 +192,12 @@ class _RerankContext:
     recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
     question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
     closing: frozenset = frozenset()  # "đoạn kết của kế hoạch": the named documents' closing passages
+    routed: bool = False  # the question asks through whom something is sent ("qua cơ quan nào", "đầu mối")
+
+
+# Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
+_ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\bdau moi\b|\bthong qua (?:co quan|don vi|ai)\b")
+_ROUTED = re.compile(r"\((?:thông )?qua\s")
 
 
 # "Đoạn kết của kế hoạch yêu cầu …", "phần cuối hướng dẫn …": the closing paragraph, where plans say who
@@ -322,6 +330,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "numbered_question": float(chunk.kind == "qa" and ctx.question_number is not None
                                    and chunk.text.startswith(f"Câu hỏi {ctx.question_number}:")),
         "closing": float(chunk.chunk_id in ctx.closing),
+        "routed": float(ctx.routed and _ROUTED.search(chunk.text) is not None),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }

@@ -1684,6 +1684,15 @@ def test_a_count_of_tasks_is_given_by_a_list_of_them(assistant):
     assert not counts("- Tham mưu cho Ban Chỉ đạo 35 của thị xã tổ chức các hình thức đấu tranh", "viec")
 
 
+@pytest.mark.parametrize("question", ["Báo cáo theo HD Thị ủy gửi về đâu, qua cơ quan nào?",
+                                      "Cơ quan nhận báo cáo triển khai và cơ quan làm đầu mối chuyển báo cáo theo hướng "
+                                      "dẫn Ban Tuyên giáo Thị ủy"])
+def test_through_whom_a_report_goes_is_the_line_sending_it_via_a_body(assistant, question):
+    """Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers."""
+    result = assistant.answer(question)
+    assert not result.refused and "(qua Ban Tuyên giáo Thị ủy)" in result.answer
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
