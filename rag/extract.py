@@ -493,6 +493,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
     noun = counted_noun(asked)
     if noun and counts(lead.chunk.heading + " " + lead.chunk.text, noun):
         return COUNT_CONFIDENCE  # "… bao nhiêu trang" of a named plan, which gives "600 trang"
+    if query.role is not None and features.get("role") == 1.0 and not query.role.deputy:
+        return STRUCTURE_CONFIDENCE  # "Ai là người đứng đầu Ban …": the passage naming the holder of that very office
     if features.get("field") == 1.0:
         return FIELD_CONFIDENCE  # "Theo kế hoạch bên huyện, sinh hoạt … ở đâu": its "1. Nơi sinh hoạt: …"
     return 0.0

@@ -88,7 +88,12 @@ class Phrases:
 _ORGANISATIONS = Phrases.of(ORGANISATIONS)
 _ATTRIBUTES = Phrases.of(ASKED_ATTRIBUTES)
 _OF_A_DOCUMENT = Phrases.of(ASKED_ATTRIBUTES + ASKED_OF_A_DOCUMENT)
-_WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai)\b")
+_WHO = re.compile(r"\b(ai|ten gi|ten la gi|dong chi nao|nguoi nao|ong nao|ba nao|la ai|ho ten)\b")
+# the office of "người đứng đầu" an organisation (accent-free; "ban" keeps its own word: "trưởng ban …")
+_HEAD_OF = [("ban", "truong ban"), ("so", "giam doc"), ("uy ban", "chu tich"), ("ubnd", "chu tich"),
+            ("mat tran", "chu tich"), ("thanh uy", "bi thu"), ("tinh uy", "bi thu"), ("huyen uy", "bi thu"),
+            ("thi uy", "bi thu"), ("dang uy", "bi thu"), ("phong", "truong phong")]
+_ORG_START = {"thanh", "tinh", "huyen", "thi", "ubnd", "uy", "so", "dang", "mat", "ban"}
 # Unaccented verbs a question may go on with right after a committee ("Huyen uy lay noi dung …"),
 # none of them the first syllable of a district's or town's name
 _QUESTION_VERBS = set("lay yeu nop gui trien thuc ban hoc giao tham lam dua ghi neu viet doc tra xay".split())
@@ -340,6 +345,11 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
     text with its diacritics, so messages name the office as the user wrote it."""
     if not _WHO.search(folded_question) or re.search(r"\bky\b", folded_question):
         return None
+    typed, typed_folded = question, folded_question
+    named_office = any(re.search(rf"(?<!\w){o}(?!\w)", folded_question) for o in OFFICES)
+    for head, office in ([] if named_office else _HEAD_OF):  # "người đứng đầu Ban Tuyên giáo …" is its "trưởng ban"
+        folded_question = re.sub(rf"\bnguoi dung dau (?:cua )?{head}\b", f"{office} {head}".replace("ban ban", "ban"),
+                                 folded_question)
     for office in OFFICES:
         m = re.search(rf"(?<!\w)(pho )?{office}(?!\w)", folded_question)
         if not m:
@@ -348,6 +358,8 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
         words = [w for w in re.findall(r"\w+", rest)]
         qual = []
         for i, w in enumerate(words):
+            if w == "cua" and qual and words[i + 1:i + 2] and words[i + 1] in _ORG_START:
+                continue  # "trưởng ban tuyên giáo của Thành ủy Yên Bái": whose office it is goes on
             # "… là đồng chí nào": "đồng chí" ends it; "chỉ" of "Ban Chỉ đạo 35" does not
             if w in _STOP or w in ("ten", "nguoi", "ong") or (w == "dong" and words[i + 1:i + 2] == ["chi"]):
                 break
@@ -361,12 +373,29 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
         head = office.removeprefix("pho ")
         text = squash_spaces(m.group(0) + " " + " ".join(qual))
         written = folded_question.find(text, m.start())
-        if len(question) == len(folded_question) and written >= 0:
-            text = question[written:written + len(text)]
-        elif team and len(question) == len(folded_question):
+        if team and len(question) == len(folded_question):
             text = f"{question[m.start():m.end()]} {question[team.start():team.end()]}"
+        elif len(typed) == len(typed_folded):  # as the user wrote it, "của" and "người đứng đầu" included
+            text = _as_written(typed, typed_folded, text, qual) or (
+                question[written:written + len(text)] if written >= 0 and folded_question == typed_folded else text)
         return RoleQuestion(office=head, deputy=deputy, qualifier=qual, text=text)
     return None
+
+
+def _as_written(typed: str, typed_folded: str, office_text: str, qual: list[str]) -> str:
+    """The piece of the typed question that names the office: from the office (or "người đứng đầu") through
+    the last word of its organisation."""
+    first = office_text.split()[0]
+    start = next((m.start() for m in re.finditer(rf"\b(?:nguoi dung dau|{re.escape(first)})\b", typed_folded)), -1)
+    if start < 0 or not qual:
+        return ""
+    pos, end = start, -1
+    for word in qual:
+        m = re.compile(rf"\b{re.escape(word)}\b").search(typed_folded, pos)
+        if not m:
+            return ""
+        pos = end = m.end()
+    return typed[start:end]
 
 
 @dataclass

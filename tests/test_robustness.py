@@ -1693,6 +1693,24 @@ def test_through_whom_a_report_goes_is_the_line_sending_it_via_a_body(assistant,
     assert not result.refused and "(qua Ban Tuyên giáo Thị ủy)" in result.answer
 
 
+@pytest.mark.parametrize("question", ["Đồng chí trưởng ban tuyên giáo của Thành ủy Yên Bái tên là gì?",
+                                      "Họ tên người đứng đầu Ban Tuyên giáo Thành ủy Yên Bái, người được phân công chủ trì"])
+def test_an_office_nobody_is_named_for_is_refused_whoever_else_holds_its_title(assistant, question):
+    """The appendix names "Đ/c Trưởng Ban Tuyên giáo Thành ủy" but no one: asked for that person (by the office
+    "của" its committee, or as "người đứng đầu" the Ban), the answer says so, as typed; the Thị ủy's Trưởng ban
+    (Nguyễn Xuân Chiến) is another office."""
+    result = assistant.answer(question)
+    assert result.refused and result.answer.startswith("Tài liệu không nêu tên người giữ chức")
+    assert "Nguyễn Xuân Chiến" not in result.answer.split("\n")[0] and "tuyên giáo" in result.answer.split("\n")[0].lower()
+
+
+def test_the_head_of_a_body_is_the_holder_of_its_office(assistant):
+    result = assistant.answer("Ai là người đứng đầu Ban Tuyên giáo Thị ủy?")
+    assert not result.refused and "Nguyễn Xuân Chiến" in result.answer
+    deputy = assistant.answer("Chủ tịch Ủy ban MTTQ thành phố, người đứng đầu Mặt trận trong kế hoạch này, tên là gì?")
+    assert deputy.refused  # the plan is signed by a Phó Chủ tịch: no Chủ tịch is named
+
+
 def test_who_a_plan_applies_to_is_its_objects_section(assistant):
     """"… áp dụng cho những ai" is the plans' "Đối tượng": the sub-heading said in the askers' words."""
     result = assistant.answer("Tôi là viên chức Sở KH&CN Điện Biên. Đợt học tập tác phẩm theo kế hoạch của Sở áp dụng "
