@@ -347,16 +347,19 @@ def document_synonyms(question: str, terms: list[str], folded: bool) -> list[tup
     if not asks_recipients(question):
         return []
     f = fold if folded else (lambda w: w)
-    said = set(terms)
-    out = []
-    for short, reading in SLASH_SHORTHAND.items():
-        words = [f(w) for w in reading.split()] + [f(reading)]
-        if f(reading) in said:
-            out.append((short, [w for w in words if w in said]))
+    out = shorthand_synonyms(SLASH_SHORTHAND, terms, folded)
     sent = [t for t in terms if t in {f(w) for w in SENT_WORDS}]
     if sent:
         out.append((f(RECIPIENTS), sent))
     return out
+
+
+def shorthand_synonyms(shorthand: dict[str, str], terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
+    """(the shorthand as a passage holds it, the question's terms its reading covers) for each reading asked."""
+    f = fold if folded else (lambda w: w)
+    said = set(terms)
+    return [(short, [w for w in [f(x) for x in reading.split()] + [f(reading)] if w in said])
+            for short, reading in shorthand.items() if f(reading) in said]
 
 
 # A signature block's shorthand: "T/M BAN THƯỜNG VỤ" is "thay mặt", "KT. GIÁM ĐỐC" is "ký thay"
@@ -365,16 +368,7 @@ SIGNATURE_SHORTHAND = {"t m": "thay mặt", "tm": "thay mặt", "kt": "ký thay"
 
 def signature_synonyms(signer: bool, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
     """"Ai thay mặt Ban Thường vụ ký …": the block's "T/M" covers "thay mặt" (signer questions only)."""
-    if not signer:
-        return []
-    f = fold if folded else (lambda w: w)
-    said = set(terms)
-    out = []
-    for short, reading in SIGNATURE_SHORTHAND.items():
-        words = [f(w) for w in reading.split()] + [f(reading)]
-        if f(reading) in said:
-            out.append((short, [w for w in words if w in said]))
-    return out
+    return shorthand_synonyms(SIGNATURE_SHORTHAND, terms, folded) if signer else []
 
 
 def restore_diacritics(text: str, restore: dict[str, str]) -> str:
