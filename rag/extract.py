@@ -10,12 +10,12 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, asks_own_number, carries_own_number, list_items, mentions_date, row_cells
+from .grounding import as_typed, carries_own_number, list_items, mentions_date, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, own_number_asked, terms_coverage
+from .retrieve import coverage, led_by, own_number_asked, own_number_asked_of, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -415,9 +415,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     outline = document_outline_answer(index, query, citation)  # "Kế hoạch 205 gồm mấy phần?" (rag.titles)
     if outline:
         text, cited, passages = outline
-        shown = {c.chunk.chunk_id for c in passages}
-        return Answer(question=query.question, answer=text, refused=False, confidence=max(conf, STRUCTURE_CONFIDENCE),
-                      citations=cited, retrieved=passages + [c for c in candidates if c.chunk.chunk_id not in shown])
+        return _answered_with(query, text, cited, max(conf, STRUCTURE_CONFIDENCE), passages, candidates)
     counted = pairs_count_answer(index, query, citation)  # "Tài liệu Hỏi - Đáp … có bao nhiêu câu hỏi?" (rag.titles)
     if counted:
         text, cited, last = counted
@@ -482,7 +480,7 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and features.get("cited"):
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
-    if query.wants == "docnum" and asks_own_number(asked, lead.doc) and carries_own_number(lead.chunk.text, lead.doc):
+    if own_number_asked_of(query, lead.chunk.doc_id, lead.doc) and carries_own_number(lead.chunk.text, lead.doc):
         return STRUCTURE_CONFIDENCE  # "Kế hoạch 205 mang số hiệu gì": the number line of its own heading
     if is_recipients_block(lead.chunk, asked) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
@@ -506,8 +504,16 @@ _LEADING_ITEM = re.compile(r"^\((\d{1,2})\)")
 
 def _answered(query: Query, text: str, cited: Citation, conf: float, lead: Candidate, candidates: list[Candidate]) -> Answer:
     """An answer of one quoted part (a heading line, a table's columns), the lead passage first."""
-    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=[cited],
-                  retrieved=[lead] + [c for c in candidates if c.chunk.chunk_id != lead.chunk.chunk_id])
+    return _answered_with(query, text, [cited], conf, [lead], candidates)
+
+
+def _answered_with(query: Query, text: str, cited: list[Citation], conf: float, passages: list[Candidate],
+                   candidates: list[Candidate]) -> Answer:
+    """An answer quoting the document's own structure, its cited passages first (a document's outline
+    cites one passage per section)."""
+    shown = {c.chunk.chunk_id for c in passages}
+    return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=cited,
+                  retrieved=passages + [c for c in candidates if c.chunk.chunk_id not in shown])
 
 
 def _list_siblings(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:

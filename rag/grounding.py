@@ -697,9 +697,7 @@ def unnumbered_documents(question: str, named: dict, documents: dict[str, dict],
         return []
     if "ky hieu" in asked.group(0) and any((documents[d].get("number") or "").strip(" /") for d in docs):
         return []  # its code ("/KH-SKHCN") is what "ký hiệu" asks, and it has one
-    if not all(own_numbers_only(question, documents[d]) and not about_cited_document(question, documents[d]) for d in docs):
-        return []
-    if not all(_asked_as_itself(folded, documents[d]) for d in docs):
+    if not all(asks_own_number(question, documents[d]) for d in docs):
         return []  # "Kế hoạch của MTTQ tỉnh số mấy", "kế hoạch … về đợt … Giữ trọn lời thề số mấy": a plan it cites
     return [Missing("own-number", documents[docs[0]].get("title", docs[0]).split(":")[0].strip())]
 

@@ -160,12 +160,13 @@ def counts(text: str, noun: str) -> bool:
 # listing two or more items gives the number by its list (accent-free first syllables, as counted_noun gives them)
 # ("giai" may be a prize, "hinh" a picture, "noi" a place: first syllables that name other things are left out)
 LISTED_NOUNS = {"viec", "nhiem", "buoc", "hoat", "phan viec", "van de", "bai hoc"}
-_LIST_ITEM = re.compile(r"^\s*(?:[-+•]|\(\d{1,2}\)|\d{1,2}[.)]|[a-zđ]\))\s+\S", re.M)
+_LIST_ITEM = re.compile(r"^\s*(?:[-+•]|\d{1,2}[.)]|[a-zđ]\))\s+\S", re.M)  # a line opening an item
+_INLINE_ITEM = re.compile(r"\(\d{1,2}\)")  # "(1) …; (2) …" inside a line
 MIN_LISTED = 2
 
 
 def lists_items(text: str) -> bool:
-    return len(_LIST_ITEM.findall(text)) >= MIN_LISTED or len(re.findall(r"\(\d{1,2}\)", text)) >= MIN_LISTED
+    return len(_LIST_ITEM.findall(text)) >= MIN_LISTED or len(_INLINE_ITEM.findall(text)) >= MIN_LISTED
 
 
 def _counts_one(text: str, noun: str) -> bool:
@@ -783,10 +784,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
-        for phrase in _SIGNER_ROLE_WORDS:
-            if phrase in f"{fold(current).lower()} ":
-                head = phrase.split()[0]
-                weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (phrase, head)})
+        for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its first syllable weigh 0
+            weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), m.group(0).split()[0])})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if lex is not None:  # an abbreviation left as typed because its readings tie ("đc": "được" or "đồng chí"): no topic
@@ -935,7 +934,7 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     return asked_columns(folded_question, columns) if columns else []
 
 
-_SIGNER_ROLE_WORDS = ("cuong vi ", "chuc vu ", "chuc danh ", "tu cach ")  # the pair and its first syllable weigh 0
+_SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
 
 

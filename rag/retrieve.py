@@ -307,7 +307,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
-        "fact": (fact := float(carries_own_number(chunk.text, doc) if _own_number_asked(query, chunk.doc_id, doc)
+        "fact": (fact := float(carries_own_number(chunk.text, doc) if own_number_asked_of(query, chunk.doc_id, doc)
                                else _has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
         "deadline": fact if query.memo.get("deadline") else 0.0,
@@ -336,7 +336,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
     }
 
 
-def _own_number_asked(query: Query, doc_id: str, doc: dict) -> bool:
+def own_number_asked_of(query: Query, doc_id: str, doc: dict) -> bool:
     """"Kế hoạch 205 mang số hiệu gì?": the named document's own number is what answers (once per
     document and question)."""
     if query.wants != "docnum" or doc_id not in query.docs:
@@ -349,7 +349,7 @@ def _own_number_asked(query: Query, doc_id: str, doc: dict) -> bool:
 
 def own_number_asked(index, query: Query) -> list[str]:
     """The named documents whose own number the question asks."""
-    return [d for d in query.docs if _own_number_asked(query, d, index.doc(d))]
+    return [d for d in query.docs if own_number_asked_of(query, d, index.doc(d))]
 
 
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
