@@ -3,6 +3,7 @@ metrics use: case, whitespace runs, Unicode form, tone-mark placement and markdo
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,10 +51,15 @@ def contains(text: str, needle: str) -> bool:
     return _plain(needle) in _plain(text)
 
 
+_JOINER_SPACES = re.compile(r"\s*([-/])\s*")
+
+
 def _plain(text: str) -> str:
     """Matched leniently, and without markdown emphasis: a plan's "**trước ngày 25/4/2023**" is shown
-    (and indexed) as "trước ngày 25/4/2023", and a question set may copy either."""
-    return canonical(text.replace("**", ""))
+    (and indexed) as "trước ngày 25/4/2023", and a question set may copy either. Spaces around a hyphen
+    or slash are typing, not wording: one plan writes "Hướng dẫn số 33 -HD/BTG" where another line of it
+    has "33-HD/BTG"."""
+    return _JOINER_SPACES.sub(r"\1", canonical(text.replace("**", "")))
 
 
 def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:

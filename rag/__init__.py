@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hoidap.settings import Settings, get_settings
 
-from .compare import compared_documents, joined, question_for
+from .compare import asks_to_compare, compared_documents, joined, question_for
 from .parts import asked_parts, holds as part_holds, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
 from .grounding import refused_for_itself
@@ -92,7 +92,7 @@ class Assistant:
                 said = "" if previous.refused else previous.answer
         return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
                      named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer,
-                     wants=q.wants, answer=said)
+                     wants=q.wants, answer=said, about=sorted(q.about_derived))
 
     def _per_document(self, question: str, doc_ids: list[str], filters: dict | None) -> Answer | None:
         """A question about several named documents, asked of each on its own (rag.compare)."""
@@ -148,7 +148,13 @@ class Assistant:
         result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
         compared = compared_documents(query, self.index.aliases, result, structures(self.index).derived)
         if compared:
-            result = self._per_document(question, compared, filters) or result
+            joined_answer = self._per_document(question, compared, filters)
+            if joined_answer is not None:
+                if result.refused and not asks_to_compare(question, self.index.aliases):
+                    # unsure, not a comparison: the whole question's ranking found the passages (it covered too
+                    # little of the question in one) and stays the ranking; each document's part is what is quoted
+                    joined_answer.retrieved = result.retrieved
+                result = joined_answer
         elif result.refused and (result.confidence > 0 or refused_for_itself(query.missing)):
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there

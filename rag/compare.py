@@ -37,19 +37,27 @@ MAX_DOCUMENTS = 4  # each is one more retrieval and answer
 def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived: set[str]) -> list[str]:
     """The documents to answer one by one: the question itself names two or more (not a
     follow-up inheriting them, at most MAX_DOCUMENTS), and it compares them ("so sánh", "khác
-    nhau thế nào", "lần lượt"), or the single answer cites fewer of them. A refusal of anything
-    else ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?") stands."""
+    nhau thế nào", "lần lượt"), or the single answer cites fewer of them or was unsure (each document
+    holds half of the answer, and one passage covers too little of the question). A refusal by rule
+    (confidence 0: something named that the documents lack) stands, and so does the joined answer's
+    need for every document to answer ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?" stays refused)."""
     if query.followup:
         return []
     matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
         return []
-    as_well_as = any(aliases.match(m.group(1)) for m in _AS_WELL_AS.finditer(query.question))
-    if _FRAME.search(query.question) or _BOTH.search(query.question) or as_well_as:  # one passage cannot answer for each: always apart
+    if asks_to_compare(query.question, aliases):  # one passage cannot answer for each: always apart
         return list(matched)
-    if whole.refused:
+    if whole.refused and whole.confidence <= 0:
         return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
+
+
+def asks_to_compare(question: str, aliases: DocAliases) -> bool:
+    """The question says it compares ("so sánh", "khác nhau thế nào", "lần lượt", "cả A và B đều …",
+    "cả A lẫn B")."""
+    as_well_as = any(aliases.match(m.group(1)) for m in _AS_WELL_AS.finditer(question))
+    return bool(_FRAME.search(question) or _BOTH.search(question) or as_well_as)
 
 
 # (accent-free: "lan" of "lẫn", "con" of "còn" between two names)

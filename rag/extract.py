@@ -12,8 +12,8 @@ from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, has_fact, is_recipients_block, topic_terms)
+from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
+                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
 from .retrieve import coverage, led_by, own_number_asked, own_number_asked_of, terms_coverage
 from .structures import own_voice
@@ -594,6 +594,8 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if what and not any(set(what.split()) <= set(re.findall(r"\w+", fold(u).lower())) for u in dated):
             # "gửi kế hoạch triển khai trước ngày nào" of a plan whose only dates are its reports'
             return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
+    if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
+        return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
     if query.ordinal:
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):

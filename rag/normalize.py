@@ -156,13 +156,20 @@ def resolve_context(core: str, dropped: list[str]) -> str:
 # question it stands for, so question type, grounding and confidence see what they see in a question.
 # (head, accent-free; the question's frame around the rest, with and without diacritics)
 _DOC = r"(?:ke hoach|huong dan|van ban|cong van|kh|hd)\b"
+_ON = r"(?:cua |ghi tren |tren )?"  # "ngày ban hành (ghi trên) kế hoạch …"
 _TERSE = [
-    (re.compile(rf"^(?:ngay|thoi diem) (?:ban hanh|ky|ra doi) (?:cua )?({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
+    (re.compile(rf"^so hieu(?: van ban)? va (?:ngay|thoi diem) (?:ban hanh|ky)(?: van ban)? {_ON}({_DOC}.*)$"),
+     "{} mang số hiệu gì và ban hành ngày nào?", "{} mang so hieu gi va ban hanh ngay nao?"),
+    (re.compile(rf"^(?:so ky hieu|ky hieu)(?: van ban)? va (?:ngay|thoi diem) (?:ban hanh|ky)(?: van ban)? {_ON}({_DOC}.*)$"),
+     "{} có ký hiệu văn bản là gì và ban hành ngày nào?", "{} co ky hieu van ban la gi va ban hanh ngay nao?"),
+    (re.compile(rf"^(?:ngay|thoi diem) (?:ban hanh|ky|ra doi) {_ON}({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
     (re.compile(rf"^ngay (?:cua )?({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
     (re.compile(r"^(?:nguoi|ai) ky (.+)$"), "Ai ký {}?", "ai ky {}?"),
     (re.compile(r"^(?:ho ten|ten) ((?:pho )?(?:bi thu|chu tich|giam doc|truong ban|truong phong|chanh van phong)\b.*)$"),
      "{} là ai?", "{} la ai?"),
-    (re.compile(rf"^(?:so hieu|so ky hieu|ky hieu) (?:cua )?({_DOC}.*)$"), "{} mang số hiệu gì?", "{} mang so hieu gi?"),
+    (re.compile(rf"^so hieu(?: van ban)? {_ON}({_DOC}.*)$"), "{} mang số hiệu gì?", "{} mang so hieu gi?"),
+    (re.compile(rf"^(?:so ky hieu|ky hieu)(?: van ban)? {_ON}({_DOC}.*)$"), "{} có ký hiệu văn bản là gì?",
+     "{} co ky hieu van ban la gi?"),  # (a blank number's code, "Số: /KH-SKHCN", answers "ký hiệu")
     (re.compile(rf"^can cu (?:xay dung |ban hanh )?(?:cua )?({_DOC}.*)$"), "{} căn cứ vào văn bản nào?", "{} can cu vao van ban nao?"),
     (re.compile(r"^nhiem vu (?:cua )?(.+)$"), "{} có nhiệm vụ gì?", "{} co nhiem vu gi?"),
     (re.compile(r"^((?:thoi han|han chot|han|thoi gian) .+)$"), "{} là khi nào?", "{} la khi nao?"),
@@ -186,6 +193,51 @@ def terse_question(text: str) -> str:
         if m and len(folded) == len(text):  # (the groups are sliced from the text as typed)
             return (bare if plain else accented).format(*(text[m.start(g):m.end(g)] for g in range(1, pattern.groups + 1)))
     return text
+
+
+# A confirmation question states a claim and asks whether it holds ("Có phải kế hoạch … được ban hành vào
+# tháng 5/2023?", "… chậm nhất ngày 01/11, đúng không?"). The documents answer the open question behind it,
+# with the claimed value as the slot asked ("… được ban hành vào tháng nào?"): a claimed value that is wrong
+# ("07 nhiệm vụ" where the guidance lists 05) must not be a word the passage has to contain.
+_CLAIM_LEAD = re.compile(r"^(?:co (?:dung|phai|that) (?:la |rang )?|phai chang (?:la )?|lieu co phai (?:la )?)")
+_CLAIM_TAIL = re.compile(r"(?:,?\s*(?:co )?(?:dung|phai) (?:khong|ko|k|chu|chua)(?: a)?|\s+(?:khong|ko|hay khong|chu|chua))\s*[?.!]*\s*$")
+_CLAIMED_VALUES = [  # (accent-free pattern, the slot it becomes: accented, accent-free)
+    (re.compile(r"(?:\bngay )?(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "ngày nào", "ngay nao"),
+    (re.compile(r"\bthang \d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "tháng nào", "thang nao"),
+    (re.compile(r"\b(?:cuoi|dau|giua) nam \d{4}\b"), "khi nào", "khi nao"),
+    (re.compile(r"\bnam \d{4}\b"), "năm nào", "nam nao"),
+    # a count ("07 nhiệm vụ"), not a document's number ("Kế hoạch 205", "Ban Chỉ đạo 35", "câu hỏi 4")
+    (re.compile(r"(?<!\bke hoach )(?<!\bhuong dan )(?<!\bso )(?<!\bcong van )(?<!\bket luan )(?<!\bchi thi )"
+                r"(?<!\bquyet dinh )(?<!\bnghi quyet )(?<!\bdao )(?<!\bcau hoi )(?<!\bcau )(?<!\bphan )(?<!\bmuc )"
+                r"(?<!\bphu luc )(?<!\bthu )(?<!\bkh )(?<!\bhd )(?<![\w/.-])\d{1,3}(?= [^\W\d])"), "mấy", "may"),
+]
+
+
+def claim_question(text: str) -> str:
+    """The open question a confirmation question checks ("Có đúng là Huyện ủy yêu cầu báo cáo chậm nhất vào
+    ngày 01/11 hằng năm không?" → "Huyện ủy yêu cầu báo cáo chậm nhất vào ngày nào hằng năm?"); the text
+    itself when it is not one."""
+    folded = fold(text).lower()
+    if len(folded) != len(text):
+        return text
+    lead = _CLAIM_LEAD.match(folded)
+    tail = _CLAIM_TAIL.search(folded)
+    if not lead and not (tail and re.search(r"\b(?:dung|phai)\b", tail.group(0))):
+        return text
+    start, end = (lead.end() if lead else 0), (tail.start() if tail else len(text.rstrip(" ?.!")))
+    if end - start < 8:
+        return text
+    body, body_folded = text[start:end], folded[start:end]
+    plain = not has_diacritics(text)
+    spans: list[tuple[int, int, str]] = []
+    for pattern, accented, bare in _CLAIMED_VALUES:
+        for m in pattern.finditer(body_folded):
+            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), bare if plain else accented))
+    for a, b, slot in sorted(spans, reverse=True):
+        body = body[:a] + slot + body[b:]
+    body = squash_spaces(body).strip(" ,")
+    return (body[:1].upper() + body[1:] + "?") if body else text
 
 
 def _strip_request(clause: str) -> str:

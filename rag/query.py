@@ -32,7 +32,7 @@ _WANTS = {
                           r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
                # a number line whose number is left blank still gives the code ("Số: /KH-SKHCN")
                re.compile(DOC_NUMBER.pattern + r"|(?:Số|SỐ):\s*/\s*[A-ZĐ]{2,}")),
-    "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay nao|ngay (?:ban hanh|ky) (?:la )?(?:nao|gi)|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
+    "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay (?:cu the )?nao|ngay (?:ban hanh|ky) (?:la )?(?:nao|gi)|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
                         r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
@@ -80,11 +80,25 @@ def wanted_fact(question: str) -> str | None:
 
 # "trước ngày nào", "ngày mấy": a day, which a passage with no date at all cannot give ("khi nào" or
 # "thời gian nào" may be answered by "hằng năm" or "dịp kỷ niệm các ngày lễ lớn")
-_ASKS_DAY = re.compile(rf"\b{_EVERY}ngay (nao|may|bao nhieu|bn|thang nao)\b")
+_ASKS_DAY = re.compile(rf"\b{_EVERY}ngay (?:cu the )?(nao|may|bao nhieu|bn|thang nao)\b")
 
 
 def asks_day(question: str) -> bool:
     return _ASKS_DAY.search(fold(question)) is not None
+
+
+# "phát sóng vào khung giờ nào", "mấy giờ": a time of day, which only a passage giving one ("19h30",
+# "8 giờ") can answer
+_ASKS_HOUR = re.compile(r"\b(?:khung gio|may gio|gio nao|bao nhieu gio|luc may gio)\b")
+_HOUR = re.compile(r"(?<![\w/])\d{1,2}\s*(?:h|giờ|g)(?:\s*\d{2})?(?!\w)", re.I)
+
+
+def asks_hour(question: str) -> bool:
+    return _ASKS_HOUR.search(fold(question).lower()) is not None
+
+
+def gives_hour(text: str) -> bool:
+    return _HOUR.search(text) is not None
 
 
 # "gửi kế hoạch triển khai (của mình) về huyện trước ngày nào": what has the deadline (accent-free)
@@ -165,8 +179,16 @@ _INLINE_ITEM = re.compile(r"\(\d{1,2}\)")  # "(1) …; (2) …" inside a line
 MIN_LISTED = 2
 
 
+_NUMBERED_ITEM = re.compile(r"^\s*\d{1,2}[.)]\s+\S", re.M)  # "1. …", "2) …": a line opening a numbered item
+
+
 def lists_items(text: str) -> bool:
     return len(_LIST_ITEM.findall(text)) >= MIN_LISTED or len(_INLINE_ITEM.findall(text)) >= MIN_LISTED
+
+
+def numbers_items(text: str) -> bool:
+    """The passage numbers two or more items ("(1) …; (2) …", "1. … 2. …"): its list says how many."""
+    return len(_NUMBERED_ITEM.findall(text)) >= MIN_LISTED or len(_INLINE_ITEM.findall(text)) >= MIN_LISTED
 
 
 def _counts_one(text: str, noun: str) -> bool:
@@ -257,7 +279,8 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
                # "qua những kênh nào": the channels plans name ("Website …", "trang thông tin điện tử", "Fanpage …")
                "website": ["kênh"], "fanpage": ["kênh"], "trang thông": ["kênh"], "phương tiện": ["kênh"],
-               "thường xuyên": ["đều đặn"], "điện tử": ["trực tuyến"]}
+               "thường xuyên": ["đều đặn"], "điện tử": ["trực tuyến"],
+               "thời gian": ["kéo dài"]}  # "đợt học kéo dài tới lúc nào": the plan's "Thời gian tổ chức"
 # "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
 # "áp dụng những hình thức nào", which asks for forms
 _APPLIES_TO = re.compile(r"\bap dung (?:cho|doi voi) (?:nhung |cac )?(?:ai|doi tuong)\b")
@@ -328,7 +351,7 @@ def is_recipients_block(chunk, question: str = "") -> bool:
 _ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b"
                               r"(?:(?!báo cáo|yêu cầu|đề nghị|giao|quy định|chỉ đạo)[^?]){0,60}"
                               r"(\bgửi\b(?! (?:báo cáo|bc) (?:kết quả|kq|định kỳ|sơ kết|tổng kết|hằng|hàng|tiến độ|việc))"
-                              r"|\bđược gửi\b)[^?]{0,30}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
+                              r"|\bđược gửi\b)[^?]{0,45}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
 
 
 def asks_recipients(question: str) -> bool:
@@ -679,10 +702,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
-    from .normalize import resolve_context, strip_chatter, terse_question
+    from .normalize import claim_question, resolve_context, strip_chatter, terse_question
 
     chatter = strip_chatter(question)
-    core = terse_question(_context_document(resolve_context(chatter.core, chatter.dropped), chatter.dropped, aliases))
+    core = claim_question(terse_question(_context_document(resolve_context(chatter.core, chatter.dropped),
+                                                           chatter.dropped, aliases)))
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:
@@ -708,6 +732,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).in_primary,
                                primary_named=any(d not in _st(index).derived for d in named))
+        if (not itself and state is not None and state.about and asks_pairs(current)
+                and not any(d in _st(index).derived for d in named)):
+            itself = set(state.about)  # "Câu cuối cùng trong đó …", "câu nào hỏi về kế hoạch …" after a question about the booklet itself
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
         if itself and asks_pairs(current):  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị
             named = {d: n for d, n in named.items() if d in itself}  # ủy": its pairs are asked for; the plans, their topic
@@ -786,6 +813,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
         for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its first syllable weigh 0
             weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), m.group(0).split()[0])})
+    code = _CODE.search(f_current)
+    if code and not signer:  # "ký hiệu (văn bản)", a document's code, is no "ký" (signing) of a "văn bản": only "ký hiệu" is the topic
+        said = code.group(0).split()
+        said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
+        weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said - {"ky hieu"}})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if lex is not None:  # an abbreviation left as typed because its readings tie ("đc": "được" or "đồng chí"): no topic
@@ -817,6 +849,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
+_CODE = re.compile(r"\bky hieu(?: van ban)?\b")
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
 # đáp?"), not as where the asker read it ("Theo tài liệu hỏi đáp, …")
 _BOOKLET_ASKED = re.compile(r"\b(?:dung|su dung|pho bien|cap phat|phat hanh|bien soan|in|mua|gioi thieu)\s+(?:cac |nhung )?"

@@ -16,7 +16,7 @@ from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syll
 from .book import BookQuestion, page_rows
 from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, has_fact, is_recipients_block, is_recipients_heading
+from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, counted_noun, LISTED_NOUNS, lists_items, numbers_items, has_fact, is_recipients_block, is_recipients_heading
 from .sections import in_section
 from .structures import own_voice, question_number, structures
 from .types import Candidate
@@ -51,6 +51,10 @@ RERANK = {
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
     "routed": 0.2,  # "gửi về đâu, qua cơ quan nào", "đầu mối chuyển báo cáo": the line "… về A (qua B)"
+    # "mấy việc, gồm những gì": the passage lists the tasks (query.LISTED_NOUNS). Only for what plans list: a
+    # count of people or pages elsewhere ("500 đại biểu" of another meeting) would outrank the passage
+    # that, lacking the count, shows the question is a near-miss
+    "listed": 0.2,
     "closing": 0.6,  # "đoạn kết của kế hoạch …": the named document's last passage before its recipients and signature
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
@@ -164,6 +168,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
                              cited=cited_reference(query.normalized or query.question),
                              recipients=asks_recipients(query.normalized or query.question),
                              question_number=question_number(query), closing=closing_passages(index, query),
+                             listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,
                              routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None)
     for row, rrf in fused.items():
         chunk = index.chunks[row]
@@ -191,6 +196,7 @@ class _RerankContext:
     cited: tuple[str, str] | None = None  # (kind, issuer) of a cited document asked for (grounding.cited_reference)
     recipients: bool = False  # the question asks where the document is sent (query.asks_recipients)
     question_number: str | None = None  # "câu hỏi số 11": a booklet's pair asked for by its number
+    listed: bool = False  # a "mấy việc / bao nhiêu nhiệm vụ" question: what plans list is counted (query.LISTED_NOUNS)
     closing: frozenset = frozenset()  # "đoạn kết của kế hoạch": the named documents' closing passages
     routed: bool = False  # the question asks through whom something is sent ("qua cơ quan nào", "đầu mối")
 
@@ -329,6 +335,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # (only in a document the question names: "phần II của tác phẩm" is the book's part, not a plan's section II)
         "numbered_question": float(chunk.kind == "qa" and ctx.question_number is not None
                                    and chunk.text.startswith(f"Câu hỏi {ctx.question_number}:")),
+        # a numbered list says how many; a list of dashes, only by counting its lines
+        "listed": 0.0 if not ctx.listed else 1.0 if numbers_items(chunk.text) else 0.5 if lists_items(chunk.text) else 0.0,
         "closing": float(chunk.chunk_id in ctx.closing),
         "routed": float(ctx.routed and _ROUTED.search(chunk.text) is not None),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),

@@ -204,8 +204,10 @@ def names_cited_booklet(question: str, in_primary) -> bool:
     return False
 
 
-_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so |thu )?(?:\d+|may|nao)\b")  # by its number, or which number
+# by its number, or which number ("câu nào hỏi về …": only ever read of a booklet asked about as such)
+_NUMBERED_QUESTION = re.compile(r"\bcau hoi (?:so |thu )?(?:\d+|may|nao)\b|\bcau(?: hoi)? dau tien\b|\bcau nao\b")
 _QUESTION_NUMBER = re.compile(r"\bcau hoi (?:so |thu )?(\d{1,3})\b")
+_FIRST_QUESTION = re.compile(r"\bcau(?: hoi)? dau tien\b")  # "câu hỏi đầu tiên": number 1
 # "… có bao nhiêu câu hỏi?", "Câu hỏi cuối cùng của bộ hỏi - đáp là câu số mấy?": the count, and the last pair
 PAIRS_COUNTED = re.compile(r"\b(?:bao nhieu|may) cau hoi\b|\bcau(?: hoi)? cuoi(?: cung)?\b")
 
@@ -219,8 +221,10 @@ def asks_pairs(question: str) -> bool:
 def question_number(query) -> str | None:
     """The number of a booklet's pair asked about ("câu hỏi số 11 hỏi về gì"), when the question is
     about the booklet itself (`about_derived`)."""
-    m = _QUESTION_NUMBER.search(fold(query.normalized or query.question).lower())
-    return m.group(1).lstrip("0") if m and query.about_derived else None
+    folded = fold(query.normalized or query.question).lower()
+    m = _QUESTION_NUMBER.search(folded)
+    number = m.group(1).lstrip("0") if m else "1" if _FIRST_QUESTION.search(folded) else None
+    return number if query.about_derived else None
 
 
 def own_voice(chunk, query) -> bool:

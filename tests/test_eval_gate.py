@@ -56,6 +56,16 @@ def test_a_passage_is_scored_with_the_heading_it_is_shown_with():
     assert not second["hit@1"] and second["hit@3"] and not second["citation_hit"] and not second["correct"]
 
 
+def test_evidence_matching_ignores_typing_not_wording():
+    from evals.dataset import contains
+
+    assert contains("Hướng dẫn số 33 -HD/BTG ngày 25/4/2023 của Ban Tuyên giáo Thành uỷ",
+                    "Hướng dẫn số 33-HD/BTG ngày 25/4/2023 của Ban Tuyên giáo Thành ủy")
+    assert contains("trước **ngày 25/4/2023**", "trước ngày 25/4/2023")
+    assert not contains("Hướng dẫn số 35-HD/BTG ngày 25/4/2023", "Hướng dẫn số 33-HD/BTG")
+    assert not contains("Kế hoạch số 182-KH/TU", "Kế hoạch số 18-2KH/TU")
+
+
 def test_phone_set_is_complete_and_split_once():
     dev, test = (load_questions(p) for p in PHONE.values())
     both = dev + test

@@ -522,9 +522,18 @@ def test_one_name_made_of_two_documents_names_is_not_a_comparison(assistant):
     assert _named_apart("báo cáo ở Huyện ủy và ở Điện Biên khi nào",
                         {"ke-hoach-huyen-uy": ["huyen uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
     assert assistant.answer("Huyện ủy Điện Biên Đông yêu cầu báo cáo khi nào").refused
-    # a refusal about two documents stands unless the question compares them: each document's half
-    # of the question alone would clear the threshold with a passage that does not answer it
+    # a refusal about two documents stands when a document's half is not answered either
     assert assistant.answer("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?").refused
+
+
+def test_an_unsure_answer_about_two_documents_is_asked_of_each(assistant):
+    """Each plan holds half of the answer, so no one passage covers the question and the single answer is
+    unsure: asked of each document, each part answers from its own plan."""
+    result = assistant.answer("Kế hoạch 205 của Thành ủy Yên Bái và kế hoạch của Huyện ủy: mỗi bên giao ban nào làm "
+                              "đầu mối nhận báo cáo kết quả của cơ sở?")
+    assert not result.refused
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-205-thanh-uy-yen-bai", "ke-hoach-huyen-uy"}
+    assert "qua Ban Tuyên giáo Thành ủy" in result.answer and "Ban Tuyên giáo Huyện ủy" in result.answer
 
 
 @pytest.mark.parametrize("history", [
@@ -1628,6 +1637,20 @@ def test_the_booklets_last_question_is_its_last_pair(assistant):
     assert "Tài liệu có 12 câu hỏi" not in official.answer  # the official booklet the plans cite is not this one
 
 
+def test_a_follow_up_keeps_the_booklet_asked_about(assistant):
+    """After a question about the booklet itself, "câu cuối cùng trong đó" and "câu đầu tiên" are its pairs
+    (a derived document asked about as such stays in the conversation)."""
+    first = _turn(assistant, "Tập hỏi - đáp tổng hợp các kế hoạch học sách có tất cả bao nhiêu câu hỏi?")
+    assert "Tài liệu có 12 câu hỏi" in first.answer
+    last = assistant.answer("Câu cuối cùng trong đó hỏi về chuyện gì?", [first])
+    assert not last.refused and "Câu hỏi 12: Thông điệp rút ra từ Phần thứ hai" in last.answer
+    opening = assistant.answer("Còn câu đầu tiên thì sao?", [first])
+    assert not opening.refused and opening.answer.startswith("Câu hỏi 1:")
+    assert opening.citations[0].chunk_id == "hoi-dap-noi-dung-ke-hoach#1"
+    plain = _turn(assistant, "Kế hoạch 205 có mấy phụ lục?")  # no booklet asked about: no pair is meant
+    assert "Câu hỏi 12" not in assistant.answer("Câu cuối cùng trong đó nói gì?", [plain]).answer
+
+
 def test_a_plans_closing_paragraph_is_its_last_passage_before_the_recipients(assistant):
     """"Đoạn kết của KH yêu cầu những ai …": the closing paragraph ("Trên đây là Kế hoạch …, yêu cầu …"), the
     last body passage before "Nơi nhận" and the signature (for Kế hoạch 205, before its appendix too)."""
@@ -1853,3 +1876,47 @@ def test_a_report_sent_is_answered_by_a_recipients_block_only_when_it_marks_repo
 def test_a_body_heading_is_prefixed_only_when_who_is_given_the_task(assistant):
     made = assistant.answer("Theo Hướng dẫn của Thị ủy, tài liệu hỏi đáp do ai biên soạn?")
     assert not made.answer.startswith("1. Ban Tuyên giáo Thị ủy:")
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("Có phải Kế hoạch 205 được ban hành ngày 14/4/2023 không?", "Kế hoạch 205 được ban hành ngày nào?"),
+    ("Có đúng là hướng dẫn chỉ ra 07 nhiệm vụ, giải pháp căn bản?", "Hướng dẫn chỉ ra mấy nhiệm vụ, giải pháp căn bản?"),
+    ("han bc cua HU la 01/11 dung ko", "Han bc cua HU la ngay nao?"),
+    ("Có phải Sở ban hành kế hoạch vào tháng 5/2023?", "Sở ban hành kế hoạch vào tháng nào?"),
+    # a document's number is no claimed count, and a plain yes/no question is no confirmation
+    ("Có phải Kế hoạch 205 giao Ban Chỉ đạo 35 chủ trì?", "Kế hoạch 205 giao Ban Chỉ đạo 35 chủ trì?"),
+    ("Kế hoạch 205 có gửi lên cấp tỉnh không?", "Kế hoạch 205 có gửi lên cấp tỉnh không?"),
+])
+def test_a_confirmation_question_asks_the_value_it_claims(typed, meant):
+    from rag.normalize import claim_question
+
+    assert claim_question(typed) == meant
+
+
+def test_a_wrong_claim_is_answered_with_the_documents_value(assistant):
+    """"Có phải … ngày 14/4/2023 không?": the claimed date is what is checked, not a word the passage must
+    hold; the answer quotes the plan's own date."""
+    dated = assistant.answer("Có phải Kế hoạch 205 được ban hành ngày 14/4/2023 không?")
+    assert not dated.refused and "10/4/2023" in dated.answer
+    deadline = assistant.answer("Kế hoạch của Huyện ủy yêu cầu báo cáo kết quả chậm nhất ngày 15/11 hằng năm, đúng không?")
+    assert not deadline.refused and "01/11" in deadline.answer
+    assert deadline.citations[0].doc_id == "ke-hoach-huyen-uy"
+
+
+def test_a_specific_day_asked_of_a_plan_that_sets_none_is_refused(assistant):
+    """"trước ngày cụ thể nào" asks a day like "trước ngày nào": the Sở's plan reports with the periodic
+    reports and sets no day, so it says so instead of quoting its requirements."""
+    result = assistant.answer("Sở KH&CN Điện Biên yêu cầu các chi bộ nộp báo cáo kết quả trước ngày cụ thể nào?")
+    assert result.refused and "Tài liệu không nêu ngày cụ thể" in result.answer
+    dated = assistant.answer("Huyện ủy yêu cầu các cấp ủy cơ sở báo cáo kết quả hằng năm trước ngày cụ thể nào?")
+    assert not dated.refused and "01/11" in dated.answer
+
+
+def test_a_time_of_day_is_answered_only_by_a_passage_giving_one(assistant):
+    from rag.query import asks_hour, gives_hour
+
+    assert asks_hour("Chuyên mục được phát sóng vào khung giờ nào?") and asks_hour("hoi nghi bat dau luc may gio")
+    assert not asks_hour("Hội nghị tổ chức vào ngày nào?")
+    assert gives_hour("Khai mạc lúc 7h30 ngày 12/5") and gives_hour("bắt đầu 8 giờ sáng") and not gives_hour("ngày 10/4/2023")
+    result = assistant.answer("Chuyên mục về tác phẩm trên đài truyền thanh thị xã phát sóng vào khung giờ nào?")
+    assert result.refused and "Tài liệu không nêu giờ cụ thể" in result.answer
