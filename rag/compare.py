@@ -48,9 +48,24 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
         return []
     if asks_to_compare(query.question, aliases):  # one passage cannot answer for each: always apart
         return list(matched)
-    if whole.refused and whole.confidence <= 0:
+    if whole.refused and (whole.confidence <= 0 or not _named_as_documents(query.question, matched)):
         return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
+
+
+_KIND = re.compile(r"\b(?:ke hoach|kh|huong dan|hd|van ban|cong van)\b")
+NAMED_AFTER_KIND = 40  # characters from a document kind to the name it is followed by ("kế hoạch của Ban Thường vụ Huyện ủy")
+
+
+def _named_as_documents(question: str, matched: dict[str, list[str]]) -> bool:
+    """Every document is named as a document ("Kế hoạch 205 … và kế hoạch của Huyện ủy", "hướng dẫn Thị
+    ủy"), not only as a body the question is about ("Mặt trận và các đoàn thể huyện phải làm gì theo KH của
+    Huyện ủy" names the Front as who acts, in the Huyện ủy's plan)."""
+    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question).lower())) + " "
+    kinds = [m.end() for m in _KIND.finditer(folded)]
+    return all(any(0 <= m.start() - k <= NAMED_AFTER_KIND for name in names
+                   for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded) for k in kinds)
+               for names in matched.values())
 
 
 def asks_to_compare(question: str, aliases: DocAliases) -> bool:

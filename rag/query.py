@@ -46,7 +46,7 @@ _DOC_KINDS_ASKED = r"(văn bản|kế hoạch|hướng dẫn|chỉ thị|kết l
 _ASKS_BASIS = re.compile(r"\b(căn cứ (vào |theo )?(những |các )?" + _DOC_KINDS_ASKED + r"|(trên|làm) cơ sở (của )?(những |các )?"
                          + _DOC_KINDS_ASKED + r" (nào|gì)|" + _DOC_KINDS_ASKED + r" nào (làm|là) (cơ sở|căn cứ)"
                          r"|căn cứ (để|của|nào)|là căn cứ|dựa (vào|trên|theo)|(để|nhằm) thực hiện"
-                         r"|(?<!việc )(?<!tục )thực hiện (theo )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
+                         r"|(?<!việc )(?<!tục )thực hiện (theo )?(những |các )?(kế hoạch|hướng dẫn|chỉ thị|kết luận|nghị quyết|công văn|văn bản) (số )?(nào|mấy|gì))\b")
 # (case-sensitive: a sentence that opens with it; the chunker may join it to the title line above)
 BASIS_LINE = re.compile(r"\b(?:Thực hiện|Căn cứ)(?: theo)? (?:[^\n.;]{0,60}?\b)?(?:[Ss]ố \d|Kế hoạch|Hướng dẫn|Chỉ thị|Kết luận"
                         r"|Nghị quyết|[Cc]ông văn|Quy định|Quyết định)\b")

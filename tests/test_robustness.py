@@ -1920,3 +1920,26 @@ def test_a_time_of_day_is_answered_only_by_a_passage_giving_one(assistant):
     assert gives_hour("Khai mạc lúc 7h30 ngày 12/5") and gives_hour("bắt đầu 8 giờ sáng") and not gives_hour("ngày 10/4/2023")
     result = assistant.answer("Chuyên mục về tác phẩm trên đài truyền thanh thị xã phát sóng vào khung giờ nào?")
     assert result.refused and "Tài liệu không nêu giờ cụ thể" in result.answer
+
+
+def test_a_body_named_as_who_acts_is_no_second_document(assistant):
+    """"Mặt trận và các đoàn thể huyện phải làm gì theo KH của Huyện ủy": the Front is who acts in the Huyện
+    ủy's plan, not the Front's own plan; an unsure answer is not split into one part per plan."""
+    from rag.compare import _named_as_documents
+
+    assert not _named_as_documents("Mặt trận và các đoàn thể huyện phải làm gì theo KH của Huyện ủy?",
+                                   {"ke-hoach-mttq-thanh-pho": ["mat tran"], "ke-hoach-huyen-uy": ["huyen uy"]})
+    assert _named_as_documents("Hướng dẫn Thị ủy và kế hoạch của Sở KH&CN Điện Biên gắn với kết luận nào?",
+                               {"huong-dan-ban-tuyen-giao-thi-uy": ["thi uy"], "ke-hoach-so-khcn-dien-bien": ["dien bien"]})
+    result = assistant.answer("Mặt trận và các đoàn thể huyện phải làm gì theo KH của Huyện ủy?")
+    assert "Kế hoạch của Ban Thường trực Ủy ban MTTQ" not in result.answer.split("\n")[0]
+
+
+def test_the_documents_a_plan_follows_are_its_basis(assistant):
+    from rag.query import asks_basis
+
+    assert asks_basis("Hướng dẫn của Thị ủy thực hiện theo những văn bản nào?")
+    assert asks_basis("kế hoạch này thực hiện theo các văn bản nào")
+    result = assistant.answer("Hướng dẫn của Ban Tuyên giáo Thị ủy về đợt sinh hoạt chính trị này thực hiện theo "
+                              "những văn bản nào?")
+    assert not result.refused and "66-HD/BTGTU" in result.answer
