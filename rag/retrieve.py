@@ -42,6 +42,9 @@ RERANK = {
     "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
     "role": 0.6,  # the passage where the holder of the office asked for appears with that office
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
+    # … and when none is, nor the table, a tie between a table row and the body text saying the same goes to the
+    # text (the appendix table summarises the body: "tuyên truyền trên những kênh nào" is the body's "+ Hình thức: …")
+    "unasked_row": -0.02,
     "subject": 0.15,  # "X có nhiệm vụ gì": the passage that opens with X (X's own item of the plan)
     "issue_date": 0.3,  # "Kế hoạch 205 ban hành ngày nào?": the named document's passage giving its own date
     "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
@@ -231,6 +234,7 @@ def closing_passages(index: OpenIndex, query: Query) -> frozenset:
     return frozenset(out)
 
 
+_TABLE_NAMED = re.compile(r" (?:bang|phu luc|phan cong|cot|dong|hang) ")
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
 NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says …
@@ -251,9 +255,21 @@ def _names_heading(query: Query, leaf: str) -> bool:
     n = len(words)
     if any(" ".join(words) == said and terms for said, terms in query.synonyms):
         return True  # said in the askers' words: "… áp dụng cho những ai" names "2.1. Đối tượng" (query.PARAPHRASES)
-    at = [i for i in range(len(asked.words) - n + 1) if asked.words[i:i + n] == words]
+    at = [i for i in range(len(asked.words) - n + 1) if asked.words[i:i + n] == words
+          and not _said_as_verb(words, asked.words[i + n:i + n + 1], asked.accented)]
     # a longer heading counts when the question calls it a part ("Trong phần giá trị của tác phẩm, …")
     return any(n <= NAMED_HEADING_WORDS or fold(" ".join(asked.words[max(0, i - 1):i])) in _PART_WORDS for i in at)
+
+
+# Headings that are also verbs: "Kế hoạch 205 yêu cầu tuyên truyền …" requires something, it does not name
+# the section "2. Yêu cầu"; said as the section, the heading ends the phrase or is followed by what it is asked
+VERB_HEADINGS = {"yeu cau"}
+_AFTER_NOUN = {"gi", "nao", "gom", "la", "cua", "doi", "dat", "chung", "cu", "trong", "the", "thu", "ra", "duoc", "co", "nhu"}
+
+
+def _said_as_verb(words: list[str], after: list[str], accented: bool) -> bool:
+    said = " ".join(fold(w) for w in words).lower()
+    return said in VERB_HEADINGS and bool(after) and fold(after[0]).lower() not in _AFTER_NOUN
 
 
 @dataclass(frozen=True)
@@ -263,6 +279,7 @@ class _AskedWords:
     accented: bool  # typed with diacritics
     folded: str  # " a b c ": its accent-free syllables, space-padded for phrase lookups
     where: bool  # "… ở đâu", "tại đâu", "nơi nào"
+    table: bool  # "theo bảng phân công", "trong phụ lục": the table is what the question reads
 
 
 def _asked(query: Query) -> _AskedWords:
@@ -270,7 +287,7 @@ def _asked(query: Query) -> _AskedWords:
         words = syllables(query.normalized or query.question)
         folded = " " + " ".join(fold(w) for w in words) + " "
         query.memo["asked_words"] = _AskedWords(words, has_diacritics(" ".join(words)), folded,
-                                                _ASKS_WHERE.search(folded) is not None)
+                                                _ASKS_WHERE.search(folded) is not None, _TABLE_NAMED.search(folded) is not None)
     return query.memo["asked_words"]
 
 
@@ -320,6 +337,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "focus": float(chunk.chunk_id in query.focus),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
+        "unasked_row": float(chunk.kind == "row" and not query.columns and not _asked(query).table),
         "subject": float(bool(query.subject) and led_by(chunk, query.subject)),
         "issue_date": float(query.issue_date and chunk.doc_id in query.docs
                             and mentions_date(chunk.text, doc.get("date") or "")),

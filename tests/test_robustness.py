@@ -1943,3 +1943,23 @@ def test_the_documents_a_plan_follows_are_its_basis(assistant):
     result = assistant.answer("Hướng dẫn của Ban Tuyên giáo Thị ủy về đợt sinh hoạt chính trị này thực hiện theo "
                               "những văn bản nào?")
     assert not result.refused and "66-HD/BTGTU" in result.answer
+
+
+def test_a_heading_that_is_also_a_verb_is_not_named_by_the_verb(assistant):
+    """"Kế hoạch 205 yêu cầu tuyên truyền …" requires something; it does not name the section "2. Yêu cầu"
+    ("Yêu cầu của Kế hoạch 205 là gì?" does)."""
+    required = assistant.answer("Kế hoạch 205 yêu cầu tuyên truyền về tình hình triển khai đợt sinh hoạt trên những kênh nào?")
+    assert "Yêu cầu" not in required.citations[0].heading and "Trang thông tin điện tử thành phố" in required.answer
+    section = assistant.answer("Yêu cầu của Kế hoạch 205 là gì?")
+    assert section.citations[0].heading.endswith("2. Yêu cầu")
+
+
+def test_the_body_text_wins_a_tie_with_the_table_row_summarising_it(assistant):
+    """The appendix table repeats the body in short; asked no column of it, the body's fuller line answers,
+    and asked through the table ("theo bảng phân công"), the row."""
+    body = assistant.answer("Theo Kế hoạch 205, việc tuyên truyền về tình hình triển khai đợt sinh hoạt được thực hiện "
+                            "trên những kênh nào?")
+    assert "Công tác tuyên truyền" in body.citations[0].heading and "Phụ lục" not in body.citations[0].heading
+    row = assistant.answer("Theo bảng phân công của Kế hoạch 205, ai phụ trách tuyên truyền trên website Bản tin Đảng bộ "
+                           "thành phố?")
+    assert "Phụ lục" in row.citations[0].heading and "Đỗ Văn Nghị" in row.answer
