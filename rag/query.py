@@ -283,14 +283,19 @@ PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "tr
                "thời gian": ["kéo dài"]}  # "đợt học kéo dài tới lúc nào": the plan's "Thời gian tổ chức"
 # "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
 # "áp dụng những hình thức nào", which asks for forms
-_APPLIES_TO = re.compile(r"\bap dung (?:cho|doi voi) (?:nhung |cac )?(?:ai|doi tuong)\b")
+# ("… những ai thuộc diện phải học": the plan's "Đối tượng" too)
+_APPLIES_TO = [(re.compile(r"\bap dung (?:cho|doi voi) (?:nhung |cac )?(?:ai|doi tuong)\b"), ("ap", "dung", "ap dung")),
+               (re.compile(r"\b(?:ai|doi tuong nao) thuoc dien\b|\bthuoc dien (?:phai |duoc )?(?:hoc|nghien cuu|quan triet)"),
+                ("thuoc", "dien", "thuoc dien"))]
 
 
 def scope_synonyms(question: str, terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
-    if not _APPLIES_TO.search(fold(question).lower()):
-        return []
-    asked = [t for t in terms if (t if folded else fold(t)) in ("ap", "dung", "ap dung")]
-    return [("doi tuong" if folded else "đối tượng", asked)] if asked else []
+    out = []
+    for pattern, words in _APPLIES_TO:
+        if pattern.search(fold(question).lower()):
+            asked = [t for t in terms if (t if folded else fold(t)) in words]
+            out += [("doi tuong" if folded else "đối tượng", asked)] if asked else []
+    return out
 
 
 def written_abbreviations(question: str, terms: list[str], folded: bool, lex) -> list[tuple[str, list[str]]]:

@@ -1963,3 +1963,13 @@ def test_the_body_text_wins_a_tie_with_the_table_row_summarising_it(assistant):
     row = assistant.answer("Theo bảng phân công của Kế hoạch 205, ai phụ trách tuyên truyền trên website Bản tin Đảng bộ "
                            "thành phố?")
     assert "Phụ lục" in row.citations[0].heading and "Đỗ Văn Nghị" in row.answer
+
+
+def test_who_must_study_is_the_plans_audience():
+    """"những ai thuộc diện phải học" asks the plan's "Đối tượng", as "áp dụng cho những ai" does."""
+    from rag.query import scope_synonyms
+
+    assert scope_synonyms("Theo kế hoạch của Sở, những ai thuộc diện phải học cuốn sách?", ["thuộc", "diện", "thuộc diện"],
+                          False) == [("đối tượng", ["thuộc", "diện", "thuộc diện"])]
+    assert scope_synonyms("kế hoạch áp dụng cho những ai", ["ap", "dung", "ap dung"], True) == [("doi tuong", ["ap", "dung", "ap dung"])]
+    assert scope_synonyms("Xã thuộc diện khó khăn được hỗ trợ gì?", ["thuộc", "diện"], False) == []
