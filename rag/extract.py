@@ -65,10 +65,15 @@ BASIS_UNIT_BONUS = 0.3  # "căn cứ văn bản nào": the line "Thực hiện K
 OWN_NUMBER_UNIT_BONUS = 0.3  # "Kế hoạch … có ký hiệu gì": its number line ("Số: /KH-SKHCN") over a line citing others
 
 
+ISSUE_DATE_UNIT_BONUS = 0.3  # "… ban hành ngày nào": the line with the named document's own date ("Điện Biên, ngày tháng 4 năm 2023")
+
+
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
     score = coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
     if query.wants == "docnum" and any(carries_own_number(unit, index.doc(d)) for d in own_number_asked(index, query)):
         score += OWN_NUMBER_UNIT_BONUS
+    if query.issue_date and any(mentions_date(unit, index.doc(d).get("date") or "") for d in query.docs):
+        score += ISSUE_DATE_UNIT_BONUS
     return score + (BASIS_UNIT_BONUS if query.basis and BASIS_LINE.search(unit) else 0.0)
 
 

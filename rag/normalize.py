@@ -179,12 +179,21 @@ _TERSE = [
      "{} nào {}?", "{} nao {}?"),
 ]
 TERSE_MIN_WORDS = 3  # "hạn nộp?" and other short follow-ups are conversation, not a search
+# "Kế hoạch của Sở ghi số hiệu và ngày tháng ban hành thế nào?": its two facts asked as one "how", each asked
+# as what it is, so that each is answered (and one the plan leaves blank is said to be missing)
+_NUMBER_AND_DATE = re.compile(rf"^({_DOC}.*?) (?:ghi|co|mang|duoc ghi) (so hieu|ky hieu)(?: van ban)? va "
+                              r"(?:ngay|ngay thang(?: nam)?|thoi diem) (?:ban hanh|ky) (?:the nao|ra sao|nhu the nao|la gi)\s*\??$")
 
 
 def terse_question(text: str) -> str:
     """The question a terse query stands for ("người ký kế hoạch Huyện ủy" → "Ai ký kế hoạch Huyện
     ủy?"); the text itself when it asks already (a question word, a question mark) or has no head."""
     folded = fold(text).lower()
+    joined = _NUMBER_AND_DATE.match(folded)
+    if joined and len(folded) == len(text):  # (how the number is written: its line, a blank one included)
+        doc = text[joined.start(1):joined.end(1)]
+        asked = f"{doc} ban hành ngày nào và có ký hiệu văn bản là gì?"
+        return asked if has_diacritics(text) else fold(asked)
     if "?" in text or _QUESTION_WORDS.search(folded) or len(folded.split()) < TERSE_MIN_WORDS:
         return text
     plain = not has_diacritics(text)

@@ -1973,3 +1973,14 @@ def test_who_must_study_is_the_plans_audience():
                           False) == [("đối tượng", ["thuộc", "diện", "thuộc diện"])]
     assert scope_synonyms("kế hoạch áp dụng cho những ai", ["ap", "dung", "ap dung"], True) == [("doi tuong", ["ap", "dung", "ap dung"])]
     assert scope_synonyms("Xã thuộc diện khó khăn được hỗ trợ gì?", ["thuộc", "diện"], False) == []
+
+
+def test_a_plans_number_and_date_asked_as_one_how_are_both_quoted(assistant):
+    """"… ghi số hiệu và ngày tháng ban hành thế nào?": how the number line is written (a blank number's code
+    included) and the line with the plan's own date."""
+    from rag.normalize import terse_question
+
+    assert terse_question("Kế hoạch 205 ghi số hiệu và ngày ban hành ra sao?") == \
+        "Kế hoạch 205 ban hành ngày nào và có ký hiệu văn bản là gì?"
+    result = assistant.answer("Kế hoạch Sở KHCN Điện Biên ghi ký hiệu và ngày ban hành như thế nào?")
+    assert not result.refused and "/KH-SKHCN" in result.answer and "tháng 4 năm 2023" in result.answer
