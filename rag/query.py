@@ -571,7 +571,7 @@ _ORDINAL_TERMS = re.compile(r"^(thứ|thu|\d{1,2}|nhất|hai|ba|tư|bốn|năm|s
 _TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co trach nhiem|chiu trach nhiem|phai lam"
                    r"|co vai tro|thuc hien nhiem vu|duoc phan cong|phu trach viec)\b")
 _WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao|lanh dao nao)\b")
-_LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?: \w+)? (?:gi|nao)|la nhung|liet ke|gom gi)\b")
+_LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?:,? \w+){0,5} (?:gi|nao)|la nhung|liet ke|gom gi)\b")
 _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
 
 

@@ -1984,3 +1984,23 @@ def test_a_plans_number_and_date_asked_as_one_how_are_both_quoted(assistant):
         "Kế hoạch 205 ban hành ngày nào và có ký hiệu văn bản là gì?"
     result = assistant.answer("Kế hoạch Sở KHCN Điện Biên ghi ký hiệu và ngày ban hành như thế nào?")
     assert not result.refused and "/KH-SKHCN" in result.answer and "tháng 4 năm 2023" in result.answer
+
+
+def test_a_list_named_by_its_heading_in_a_long_question_is_quoted_whole(assistant):
+    """A long question says the list's sub-heading ("tài liệu sinh hoạt, tuyên truyền") among many other
+    words: every item of that list is quoted, the last one too."""
+    result = assistant.answer("Ngoài tác phẩm của đồng chí Tổng Bí thư, Kế hoạch 205 của Thành ủy Yên Bái nêu những tài "
+                              "liệu sinh hoạt, tuyên truyền nào?")
+    assert not result.refused and "Tài liệu Hỏi - Đáp" in result.answer and "Bản tin Thông báo nội bộ" in result.answer
+
+
+def test_a_table_column_is_asked_by_its_verb_after_who():
+    """"đồng chí nào phụ trách" asks the column LÃNH ĐẠO PHỤ TRÁCH; "phải hoàn thành trước ngày nào" is a
+    deadline, not the column THỜI GIAN HOÀN THÀNH."""
+    from rag.grounding import asked_columns
+
+    columns = {"thoi gian hoan thanh": "THỜI GIAN HOÀN THÀNH", "lanh dao phu trach": "LÃNH ĐẠO PHỤ TRÁCH",
+               "chu tri": "CƠ QUAN CHỦ TRÌ"}
+    assert asked_columns("viec nay do dong chi nao phu trach, co quan nao chu tri", columns) == \
+        ["LÃNH ĐẠO PHỤ TRÁCH", "CƠ QUAN CHỦ TRÌ"]
+    assert asked_columns("hoi nghi phai hoan thanh truoc ngay nao", columns) == []
