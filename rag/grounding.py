@@ -490,20 +490,13 @@ def table_columns(chunks) -> dict[str, str]:
     return out
 
 
-_WHO_BEFORE = r"(?:ai|dong chi nao|nguoi nao|lanh dao nao|co quan nao|don vi nao)\s+(?:se\s+|duoc giao\s+)?"
-
-
 def asked_columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     """The table columns a question asks for, in the order it names them ("ai chủ trì … và lãnh
     đạo nào phụ trách" asks two); longer names first, each stretch of the question read once."""
     taken: list[tuple[int, int, str]] = []
-    # a long name is also asked by its last two words after who ("đồng chí nào phụ trách": LÃNH ĐẠO PHỤ TRÁCH;
-    # not "phải hoàn thành trước ngày nào", a deadline of the body text)
-    said = [(words, name, "") for words, name in columns.items()]
-    said += [(" ".join(words.split()[-2:]), name, _WHO_BEFORE) for words, name in columns.items() if len(words.split()) >= 4]
-    for words, name, before in sorted(said, key=lambda kv: -len(kv[0])):
+    for words, name in sorted(columns.items(), key=lambda kv: -len(kv[0])):
         # a question word may stand inside the column's name: "lãnh đạo nào phụ trách"
-        pattern = before + r"\s+(?:(?:nao|gi|ai)\s+)?".join(map(re.escape, words.split()))
+        pattern = r"\s+(?:(?:nao|gi|ai)\s+)?".join(map(re.escape, words.split()))
         for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded_question):
             if not any(a < m.end() and m.start() < b for a, b, _ in taken):
                 taken.append((m.start(), m.end(), name))

@@ -1993,14 +1993,3 @@ def test_a_list_named_by_its_heading_in_a_long_question_is_quoted_whole(assistan
                               "liệu sinh hoạt, tuyên truyền nào?")
     assert not result.refused and "Tài liệu Hỏi - Đáp" in result.answer and "Bản tin Thông báo nội bộ" in result.answer
 
-
-def test_a_table_column_is_asked_by_its_verb_after_who():
-    """"đồng chí nào phụ trách" asks the column LÃNH ĐẠO PHỤ TRÁCH; "phải hoàn thành trước ngày nào" is a
-    deadline, not the column THỜI GIAN HOÀN THÀNH."""
-    from rag.grounding import asked_columns
-
-    columns = {"thoi gian hoan thanh": "THỜI GIAN HOÀN THÀNH", "lanh dao phu trach": "LÃNH ĐẠO PHỤ TRÁCH",
-               "chu tri": "CƠ QUAN CHỦ TRÌ"}
-    assert asked_columns("viec nay do dong chi nao phu trach, co quan nao chu tri", columns) == \
-        ["LÃNH ĐẠO PHỤ TRÁCH", "CƠ QUAN CHỦ TRÌ"]
-    assert asked_columns("hoi nghi phai hoan thanh truoc ngay nao", columns) == []
