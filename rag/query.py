@@ -854,7 +854,6 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
-_CODE = re.compile(r"\bky hieu(?: van ban)?\b")
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
 # đáp?"), not as where the asker read it ("Theo tài liệu hỏi đáp, …")
 _BOOKLET_ASKED = re.compile(r"\b(?:dung|su dung|pho bien|cap phat|phat hanh|bien soan|in|mua|gioi thieu)\s+(?:cac |nhung )?"
@@ -972,6 +971,7 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     return asked_columns(folded_question, columns) if columns else []
 
 
+_CODE = re.compile(r"\bky hieu(?: van ban)?\b")  # a document's code ("ký hiệu văn bản"): no signing, no "văn bản" as a topic
 _SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
 

@@ -16,7 +16,8 @@ from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syll
 from .book import BookQuestion, page_rows
 from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import BASIS_LINE, DOC_NUMBER, Query, asks_recipients, counted_noun, LISTED_NOUNS, lists_items, numbers_items, has_fact, is_recipients_block, is_recipients_heading
+from .query import (BASIS_LINE, DOC_NUMBER, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact, is_recipients_block,
+                    is_recipients_heading, lists_items, numbers_items)
 from .sections import in_section
 from .structures import own_voice, question_number, structures
 from .types import Candidate
@@ -256,7 +257,7 @@ def _names_heading(query: Query, leaf: str) -> bool:
     if any(" ".join(words) == said and terms for said, terms in query.synonyms):
         return True  # said in the askers' words: "… áp dụng cho những ai" names "2.1. Đối tượng" (query.PARAPHRASES)
     at = [i for i in range(len(asked.words) - n + 1) if asked.words[i:i + n] == words
-          and not _said_as_verb(words, asked.words[i + n:i + n + 1], asked.accented)]
+          and not _said_as_verb(words, asked.words[i + n:i + n + 1])]
     # a longer heading counts when the question calls it a part ("Trong phần giá trị của tác phẩm, …")
     return any(n <= NAMED_HEADING_WORDS or fold(" ".join(asked.words[max(0, i - 1):i])) in _PART_WORDS for i in at)
 
@@ -267,7 +268,7 @@ VERB_HEADINGS = {"yeu cau"}
 _AFTER_NOUN = {"gi", "nao", "gom", "la", "cua", "doi", "dat", "chung", "cu", "trong", "the", "thu", "ra", "duoc", "co", "nhu"}
 
 
-def _said_as_verb(words: list[str], after: list[str], accented: bool) -> bool:
+def _said_as_verb(words: list[str], after: list[str]) -> bool:
     said = " ".join(fold(w) for w in words).lower()
     return said in VERB_HEADINGS and bool(after) and fold(after[0]).lower() not in _AFTER_NOUN
 
