@@ -61,11 +61,10 @@ def _named_as_documents(question: str, matched: dict[str, list[str]]) -> bool:
     """Every document is named as a document ("Kế hoạch 205 … và kế hoạch của Huyện ủy", "hướng dẫn Thị
     ủy"), not only as a body the question is about ("Mặt trận và các đoàn thể huyện phải làm gì theo KH của
     Huyện ủy" names the Front as who acts, in the Huyện ủy's plan)."""
-    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question).lower())) + " "
+    folded, spans = _name_spans(question, matched)
     kinds = [m.end() for m in _KIND.finditer(folded)]
-    return all(any(0 <= m.start() - k <= NAMED_AFTER_KIND for name in names
-                   for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded) for k in kinds)
-               for names in matched.values())
+    return all(any(0 <= start - k <= NAMED_AFTER_KIND for start, _, named in spans if named == doc for k in kinds)
+               for doc in matched)
 
 
 def asks_to_compare(question: str, aliases: DocAliases) -> bool:
@@ -79,13 +78,18 @@ def asks_to_compare(question: str, aliases: DocAliases) -> bool:
 _COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan|con)\b")
 
 
+def _name_spans(question: str, matched: dict[str, list[str]]) -> tuple[str, list[tuple[int, int, str]]]:
+    """The question accent-free, space-padded, and where in it each document's names stand (start, end, doc)."""
+    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question))) + " "
+    return folded, sorted((m.start(), m.end(), doc) for doc, names in matched.items() for name in names
+                          for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded))
+
+
 def _named_apart(question: str, matched: dict[str, list[str]]) -> bool:
     """The documents are named as separate things ("của Huyện ủy và của Sở KH&CN"), not as parts
     of one name the corpus lacks ("Huyện ủy Điện Biên Đông" holds one document's name and
     another's place): a conjunction or comma stands between each name and the next."""
-    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question))) + " "
-    spans = sorted((m.start(), m.end(), doc) for doc, names in matched.items() for name in names
-                   for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded))
+    folded, spans = _name_spans(question, matched)
     return all(_COORDINATOR.search(folded[a_end:b_start])
                for (_, a_end, a), (b_start, _, b) in zip(spans, spans[1:]) if a != b)
 

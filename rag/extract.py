@@ -15,7 +15,7 @@ from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, own_number_asked, own_number_asked_of, terms_coverage
+from .retrieve import coverage, led_by, own_number_asked, own_number_asked_of, says_heading, terms_coverage
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -327,23 +327,11 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     items = [i for i, p in enumerate(parts) if p.startswith("- ")]
     if len(items) < 2 or sum(1 for p in parts if p.startswith("- ") or _is_detail(p)) < 0.8 * len(parts):
         return []
-    if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE and not _says_heading(query, chunk.leaf_heading):
+    if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE and not says_heading(query, chunk.leaf_heading):
         return []
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
         parts = [p for p in parts if not _already_said(p, query)]
     return _each_shortened(parts, budget)
-
-
-HEADING_SAID = 0.75  # share of a sub-heading's words the question says for it to name that list ("tài liệu sinh hoạt, tuyên truyền")
-
-
-def _says_heading(query: Query, heading: str) -> bool:
-    """The question says the sub-heading's words (most of them): a long question naming a plan and more
-    covers little of it by share, yet asks for exactly that list."""
-    words = [fold(w).lower() for w in syllables(re.sub(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s*", "", heading))]
-    words = [w for w in words if w not in FOLDED_STOPWORDS]
-    asked = {fold(w).lower() for w in syllables(query.normalized or query.question)}
-    return len(words) >= 2 and sum(w in asked for w in words) >= HEADING_SAID * len(words)
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote

@@ -16,8 +16,8 @@ from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syll
 from .book import BookQuestion, page_rows
 from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
 from .index import OpenIndex
-from .query import (BASIS_LINE, DOC_NUMBER, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact, is_recipients_block,
-                    is_recipients_heading, lists_items, numbers_items)
+from .query import (BASIS_LINE, DOC_NUMBER, FOLDED_STOPWORDS, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact,
+                    is_recipients_block, is_recipients_heading, lists_items, numbers_items)
 from .sections import in_section
 from .structures import own_voice, question_number, structures
 from .types import Candidate
@@ -243,11 +243,27 @@ SECTION_NAMED_WORDS = 8  # … unless the question calls them a part ("phần", 
 _PART_WORDS = {"phan", "muc", "doan"}  # ("tiểu mục" ends in "mục")
 
 
+def _heading_words(leaf: str) -> list[str]:
+    """A sub-heading's syllables without its numbering ("2. Về đối tượng" names "đối tượng")."""
+    words = syllables(_HEADING_NUMBER.sub("", leaf))
+    return words[1:] if words[:1] == ["về"] else words
+
+
+HEADING_SAID = 0.75  # share of a sub-heading's words the question says for it to name that list ("tài liệu sinh hoạt, tuyên truyền")
+
+
+def says_heading(query: Query, leaf: str) -> bool:
+    """The question says most of the sub-heading's words, anywhere: a long question naming a plan and more
+    covers little of the heading by share, yet asks for exactly that list ("những tài liệu sinh hoạt, tuyên
+    truyền nào")."""
+    words = [w for w in (fold(w).lower() for w in _heading_words(leaf)) if w not in FOLDED_STOPWORDS]
+    said = set(_asked(query).folded.split())
+    return len(words) >= 2 and sum(w in said for w in words) >= HEADING_SAID * len(words)
+
+
 def _names_heading(query: Query, leaf: str) -> bool:
     """The question contains the sub-heading's words as they stand (numbering and case aside)."""
-    words = syllables(_HEADING_NUMBER.sub("", leaf))
-    if words[:1] == ["về"]:  # "2. Về đối tượng" names "đối tượng"
-        words = words[1:]
+    words = _heading_words(leaf)
     if not words or len(words) > SECTION_NAMED_WORDS:
         return False
     asked = _asked(query)
