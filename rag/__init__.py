@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hoidap.settings import Settings, get_settings
 
+from .choices import chosen_option
 from .compare import asks_to_compare, compared_documents, joined, question_for
 from .parts import asked_parts, holds as part_holds, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
@@ -158,7 +159,12 @@ class Assistant:
         elif result.refused and (result.confidence > 0 or refused_for_itself(query.missing)):
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
-            result = self._per_part(question, history, filters) or result
+            result = self._per_part(query.question if query.choices.options else question, history, filters) or result
+        if query.choices.options:  # a quiz sheet's question: its stem was answered
+            chosen = None if result.refused else chosen_option(query.choices, [c.passage for c in result.citations])
+            if chosen:  # read off the quoted passages: the option they write (or, asked which is not there, lack)
+                result.answer = f"{chosen}\n{result.answer}"
+            result.question = question
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:
             from .generate import stream_answer

@@ -18,7 +18,8 @@ from .types import Answer
 # còn B … tháng nào"):
 # left out of each document's question, where they would only dilute its coverage.
 _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
-                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai)\b"
+                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai|vs"
+                    r"|(?:mỗi|từng|moi|tung) (?:cái|cai|bên|ben|văn bản|van ban|kế hoạch|ke hoach|kh))\b"
                     r"|,\s*còn\b(?= [^?]*\b(?:nào|gì|ai|bao giờ|đâu|mấy|bao nhiêu)\b)", re.I)
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
 _BOTH = re.compile(r"(?<!tất )(?<!tat )\b(?:cả|ca)\s+((?:kế hoạch|hướng dẫn|văn bản|hai|ke hoach|huong dan|van ban|kh|hd)\b.+?)"
@@ -75,7 +76,7 @@ def asks_to_compare(question: str, aliases: DocAliases) -> bool:
 
 
 # (accent-free: "lan" of "lẫn", "con" of "còn" between two names)
-_COORDINATOR = re.compile(r",|\b(va|voi|hay|hoac|cung|so voi|lan|con)\b")
+_COORDINATOR = re.compile(r",|\b(va|voi|vs|hay|hoac|cung|so voi|lan|con)\b")
 
 
 def _name_spans(question: str, matched: dict[str, list[str]]) -> tuple[str, list[tuple[int, int, str]]]:

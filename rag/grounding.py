@@ -103,7 +103,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | own-number | cited | attribute | absent | organisation
+    kind: str  # place | body | number | count | part | person | issue-date | issue-day | own-number | cited | attribute | absent | organisation
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it; absent: the document asked about
 
@@ -115,7 +115,7 @@ class Missing:
 # document, the subject or a detail it never gives: another part of the same question can still be answered.
 # (A detail no plan gives — a publisher, a venue, a budget — marks the whole question as asked outside the
 # corpus: answering its other part instead was measured and withdrawn, see README.)
-FACT_KINDS = {"issue-date", "own-number"}
+FACT_KINDS = {"issue-date", "issue-day", "own-number"}
 
 
 def refused_for_itself(missing: list[Missing]) -> bool:
@@ -135,6 +135,7 @@ _MISSING_MESSAGES = {
     "organisation": "Các tài liệu trong kho không nhắc đến {text}.",
     "attribute": "Các tài liệu trong kho không nói đến {text}.",
     "issue-date": "{text} không ghi ngày ban hành.",
+    "issue-day": "{text} chỉ ghi {context}, không ghi ngày cụ thể.",
     "own-number": "{text} không ghi số hiệu.",
 }
 
@@ -668,7 +669,8 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
 _OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
                          r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap"
                          r"|co so|cong van|ke hoach|huong dan|ket luan|nghi quyet|quyet dinh|chi thi|thong bao)\b).)*?"
-                         r"\b(?:mang|co|ghi|duoc danh)? ?(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)\b")
+                         r"\b(?:mang|co|ghi|duoc danh)? ?(?:(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)"
+                         r"|(?:so hieu|so ky hieu|ky hieu) (?:van ban )?(?:ghi )?(?:the nao|ra sao|nhu the nao))\b")
 
 
 def asks_own_number(question: str, meta: dict) -> bool:
@@ -699,7 +701,12 @@ def unnumbered_documents(question: str, named: dict, documents: dict[str, dict],
         return []  # its code ("/KH-SKHCN") is what "ký hiệu" asks, and it has one
     if not all(asks_own_number(question, documents[d]) for d in docs):
         return []  # "Kế hoạch của MTTQ tỉnh số mấy", "kế hoạch … về đợt … Giữ trọn lời thề số mấy": a plan it cites
+    if _ALSO_DATED.search(folded) and all((documents[d].get("date") or "").strip() for d in docs):
+        return []  # "số hiệu KH Sở KHCN, ngày tháng": the number line, blank number and date, answers both
     return [Missing("own-number", documents[docs[0]].get("title", docs[0]).split(":")[0].strip())]
+
+
+_ALSO_DATED = re.compile(r"\b(?:ngay|thang|thoi diem|ban hanh)\b")
 
 
 # "kế hoạch … về / mà / gắn với <topic> …": what the asked plan is about, to hold against the document's title
@@ -737,3 +744,24 @@ def undated_documents(question: str, named: dict, documents: dict[str, dict], de
         return []  # "Kế hoạch 143-KH/TU … ban hành ngày nào": a plan it cites, whose date it may well give
     meta = documents[docs[0]]
     return [Missing("issue-date", meta.get("title", docs[0]).split(":")[0].strip())]
+
+
+# "… ký ngày mấy tháng 4?", "ngày cụ thể nào": the day itself asked, its month already known or not wanted
+_ASKS_DAY_OF_MONTH = re.compile(r"\bngay (?:may|nao|bao nhieu|cu the nao|cu the) (?:cua )?thang\b|\bngay cu the\b")
+
+
+def dayless_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:
+    """When the question asks on which day a named document was signed or issued and its date
+    gives only the month ("ngày   tháng 4 năm 2023"), say so rather than quote the month."""
+    folded = fold(question).lower().strip()
+    if not named or not _ASKS_DAY_OF_MONTH.search(folded) or not re.search(r"\b(?:ky|ban hanh|de ngay)\b", folded):
+        return []
+    docs = [d for d in named if d not in derived and d in documents]
+    dates = [(documents[d].get("date") or "").strip() for d in docs]
+    if not docs or not all(dates) or any(re.match(r"\d{1,2}/\d{1,2}/", date) for date in dates):
+        return []
+    undated = re.sub(r"(?i)\b(?:tháng|thang|năm|nam)\s+\d+", " ", question)  # "tháng 4" is no document's number
+    if not all(own_numbers_only(undated, documents[d]) and not about_cited_document(undated, documents[d]) for d in docs):
+        return []
+    meta = documents[docs[0]]
+    return [Missing("issue-day", meta.get("title", docs[0]).split(":")[0].strip(), dates[0])]

@@ -37,7 +37,7 @@ tran trong loi lam phien quy co quan nhieu lam rat ak vay the chut ti xiu nhanh 
 """.split())
 # Request and address phrases in front of the question ("cho em hỏi", "nhờ bot tra giúp",
 # "chị ơi"), matched on the accent-free words, removed repeatedly.
-_ADDRESS = r"(?:anh|chi|em|e|ad|admin|bot|ban|co|thay|moi nguoi|ca nha|ong|ba|bac)"
+_ADDRESS = r"(?:anh|chi|em|e|ad|admin|bot|ban|co|thay|moi nguoi|ca nha|ong|ba|bac|dong chi|cac dong chi)"
 _ME = r"(?:em|e|minh|toi|chau|tui)"
 _LEADING = [re.compile(p) for p in (
     r"^(?:da|vang|thua|xin chao|chao|hi|hello|helo|alo|kinh gui|good morning|uh|um)\b",
@@ -48,6 +48,8 @@ _LEADING = [re.compile(p) for p in (
     rf"^{_ME} (?:muon |can |xin |dang can |muon duoc )?(?:hoi|biet|tra|tim hieu)\b",
     r"^(?:muon hoi|muon biet|xin hoi|cho hoi|tra giup|tra|hoi chut|hoi ti|xin|can so lieu|can thong tin)\b",
     r"^(?:chut|ti|xiu|la|rang|ve viec|ve)\b",
+    r"^(?:cac )?dong chi(?: oi)?$",  # "Kính gửi đồng chí,", "Xin hỏi đồng chí,": the address alone
+    r"^(?:ke|noi|chi|tra loi|giai dap|giai thich|xem) (?:giup|dum|ho)\b",  # "Nhờ đồng chí kể giúp."
 )]
 _TRAILING = re.compile(r"(?: (?:a|ak|ah|vay|the|nhe|nha|nhi|voi|ha|oi|thanks|tks|thank you))+(?: (?:chi|anh|em|ad|ban|bot|nhe|a))*$")
 _QUESTION_WORDS = re.compile(
@@ -74,6 +76,7 @@ def _asks(clause: str) -> bool:
 class Chatter:
     core: str  # the question without wrapper
     dropped: list[str] = field(default_factory=list)  # clauses removed (context, greetings, thanks)
+    lead: str = ""  # a lead-in before a colon saying who asks ("Mặt trận xã tôi cần biết"): kept, but nothing it names is asked
 
 
 def _words(text: str) -> list[tuple[re.Match, str]]:
@@ -95,25 +98,56 @@ def strip_chatter(text: str) -> Chatter:
     if remark and len(re.findall(r"\w+", text[:remark.start()])) >= 2:
         inner = strip_chatter(text[:remark.start() + 1])
         return Chatter(inner.core, inner.dropped + [remark.group(1)])
+    lead = _LEAD_IN.match(fold(text).lower()) if len(fold(text)) == len(text) else None
+    if lead and _asks(text[lead.end():]) and not _QUESTION_WORDS.search(lead.group(1)):
+        # "Mặt trận xã tôi cần biết: …": who asks stays a hint for retrieval ("Mặt trận … xã")
+        inner = strip_chatter(text[lead.end():])
+        said = text[:lead.end(1)]
+        rest = _strip_request(said)
+        if not rest or _is_chat_only(fold(rest)):  # "Em muốn hỏi: …": a request, nothing more
+            return Chatter(inner.core, [said] + inner.dropped)
+        return Chatter(f"{rest}: {inner.core}", inner.dropped, lead=rest)
     clauses = [c for c in _CLAUSE.findall(text) if re.search(r"\w", c)]
     if not clauses:
         return Chatter(text)
     stripped = [_strip_request(c) for c in clauses]
     asking = [_asks(c) for c in clauses]
+    # "… thấy dòng tổ chức hội nghị BCH. Theo bảng đó thì …": the question points at what the message told
+    pointing = any(_POINTS_BACK.search(fold(c).lower()) for c, asks in zip(clauses, asking) if asks)
     kept, dropped = [], []
+    about_me = False  # the sentence so far told the asker's situation
     for clause, rest, asks in zip(clauses, stripped, asking):
         f = fold(rest)
         if not rest or _is_chat_only(f):
             dropped.append(clause)
-        elif not asks and _FIRST_PERSON.search(f) and any(asking):
-            dropped.append(clause)  # "em đang chuẩn bị bài thu hoạch", "để em phổ biến cho các đồng chí"
+        elif (not asks and _FIRST_PERSON.search(f) or about_me and not pointing and (not asks or clause.rstrip().endswith("."))) \
+                and any(asking):
+            # "em đang chuẩn bị bài thu hoạch", "để em phổ biến cho các đồng chí", and what the same
+            # sentence goes on to say ("tôi mới được bầu …, chưa quen việc báo cáo.": "chưa" asks nothing there)
+            dropped.append(clause)
+            about_me = True
         else:  # a sentence kept before the question still ends there ("… thành phố Yên Bái. Buổi …")
             ends = re.search(r"[.;!]\s*$", clause) and not re.search(r"[.;!?]$", rest)
             kept.append(rest + ("." if ends else ""))
+            about_me = False
+        if re.search(r"[.!?\n]\s*$", clause):
+            about_me = False
     core = squash_spaces(" ".join(kept)).strip(" ,;:")
     if len(re.findall(r"\w+", core)) < 2:
         return Chatter(text)
     return Chatter(core, dropped)
+
+
+# a lead-in before a colon telling who asks and why ("Ban tổ chức … bọn mình cần biết:", "Mình là đoàn viên ở
+# huyện:", "Em hỏi:"), matched accent-free: a pronoun and what it says of the asker, or a need to know
+_LEAD_IN = re.compile(r"^((?:[^:?.!;,\n]{0,120}?\b(?:toi|em|minh|chung toi|chung em|tui)\s+(?:la|dang|can|muon|hoi|o|lam"
+                      r"|phu trach|duoc|moi|vua|co)\b[^:?.!;,\n]{0,80})|[^:?.!;,\n]{0,120}?\b(?:can biet|muon biet|muon hoi|xin hoi"
+                      r"|hoi giup))\s*:\s+")
+
+
+# the question points back at what the message said before it ("theo bảng đó", "việc này", "văn bản ấy")
+_POINTS_BACK = re.compile(r"\b(?:bang|dong|viec|van ban|ke hoach|huong dan|hoi nghi|cuoc hop|noi dung|muc|phan|tai lieu)"
+                          r" (?:do|ay|nay|tren)\b")
 
 
 # A context clause often introduces what the question then refers to by a pronoun or a bare head noun:
@@ -122,7 +156,9 @@ def strip_chatter(text: str) -> Chatter:
 # …. Hội nghị rơi vào tháng nào?". The dropped clause is chatter for retrieval, but its referent is not.
 _BODY_HEADS = (r"trung tâm|ban|sở|phòng|đảng ủy|đảng uỷ|đảng bộ|chi bộ|mặt trận|ủy ban|uỷ ban|hội|đoàn|huyện ủy|"
                r"thành ủy|thị ủy|tỉnh ủy|văn phòng|trường")
-_CONTEXT_BODY = re.compile(rf"(?i)\b(?:ở|tại|của|thuộc|trong)\s+((?:{_BODY_HEADS})\s+[^,.;:!?()]+)")
+# the body's name ends where the clause goes on to say something of it ("ở Sở KH&CN Điện Biên có mấy anh em …")
+_PREDICATE = r"có|là|đang|được|mới|vừa|sẽ|cần|muốn|định|phải|làm|thì|nên|chưa|không|nhưng|mà"
+_CONTEXT_BODY = re.compile(rf"(?i)\b(?:ở|tại|của|thuộc|trong)\s+((?:{_BODY_HEADS})\s+[^,.;:!?()]+?)(?=\s+(?:{_PREDICATE})\b|[,.;:!?()]|$)")
 _CONTEXT_EVENT = re.compile(r"(?i)\b(?:cuộc họp|hội nghị)\s+([^,.;:!?()]+?)(?=\s+(?:để|nhằm|về|vào)\b|[,.;:!?()]|$)")
 _OUR_BODY = re.compile(r"(?i)\b(?:chúng tôi|chúng em|đơn vị (?:tôi|em|mình)|cơ quan (?:tôi|em|mình)|bên (?:tôi|em))\b")
 _CAPITAL = r"(?-i:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝ])"  # a name goes on after the head noun
@@ -162,6 +198,10 @@ _TERSE = [
      "{} mang số hiệu gì và ban hành ngày nào?", "{} mang so hieu gi va ban hanh ngay nao?"),
     (re.compile(rf"^(?:so ky hieu|ky hieu)(?: van ban)? va (?:ngay|thoi diem) (?:ban hanh|ky)(?: van ban)? {_ON}({_DOC}.*)$"),
      "{} có ký hiệu văn bản là gì và ban hành ngày nào?", "{} co ky hieu van ban la gi va ban hanh ngay nao?"),
+    # the same two asked after the document ("số hiệu KH Sở KHCN, ngày tháng")
+    (re.compile(rf"^(?:so hieu|so ky hieu|ky hieu)(?: van ban)? {_ON}({_DOC}.*?),? (?:va )?(?:ngay thang|ngay ban hanh|ngay ky"
+                r"|thoi diem ban hanh)(?: ban hanh)?$"),
+     "{} mang số hiệu gì và ban hành ngày nào?", "{} mang so hieu gi va ban hanh ngay nao?"),
     (re.compile(rf"^(?:ngay|thoi diem) (?:ban hanh|ky|ra doi) {_ON}({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
     (re.compile(rf"^ngay (?:cua )?({_DOC}.*)$"), "{} ban hành ngày nào?", "{} ban hanh ngay nao?"),
     (re.compile(r"^(?:nguoi|ai) ky (.+)$"), "Ai ký {}?", "ai ky {}?"),
@@ -208,7 +248,8 @@ def terse_question(text: str) -> str:
 # tháng 5/2023?", "… chậm nhất ngày 01/11, đúng không?"). The documents answer the open question behind it,
 # with the claimed value as the slot asked ("… được ban hành vào tháng nào?"): a claimed value that is wrong
 # ("07 nhiệm vụ" where the guidance lists 05) must not be a word the passage has to contain.
-_CLAIM_LEAD = re.compile(r"^(?:co (?:dung|phai|that) (?:la |rang )?|phai chang (?:la )?|lieu co phai (?:la )?)")
+_CLAIM_LEAD = re.compile(r"^(?:co (?:dung|phai|that) (?:la |rang )?|phai chang (?:la )?|lieu co phai (?:la )?"
+                         r"|(?:nhan dinh sau )?dung hay sai\s*[:?,.-]?\s*)")  # a quiz's "Đúng hay sai: …"
 _CLAIM_TAIL = re.compile(r"(?:,?\s*(?:co )?(?:dung|phai) (?:khong|ko|k|chu|chua)(?: a)?|\s+(?:khong|ko|hay khong|chu|chua))\s*[?.!]*\s*$")
 _CLAIMED_VALUES = [  # (accent-free pattern, the slot it becomes: accented, accent-free)
     (re.compile(r"(?:\bngay )?(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "ngày nào", "ngay nao"),
@@ -299,6 +340,7 @@ CURATED: dict[str, list[str]] = {
     "k": ["không"], "kg": ["không"], "hok": ["không"], "j": ["gì"], "bn": ["bao nhiêu"], "ntn": ["như thế nào"],
     "vs": ["với"], "dk": ["được"], "đk": ["được"], "vd": ["ví dụ"], "sl": ["số lượng"], "ks": ["kiểm soát"],
     "tn": ["tham nhũng"], "tc": ["tiêu cực"], "ttin": ["thông tin"], "bd": ["bồi dưỡng"], "dbieu": ["đại biểu"],
+    "tl": ["tài liệu", "trả lời"],
 }
 _ABBR_TOKEN = re.compile(r"[\w/&]+")
 _INITIAL_SKIP = {"và", "và các"}
@@ -399,7 +441,7 @@ class Lexicon:
         for w, _ in count.most_common():
             by_fold[fold(w)].append(w)
         abbreviations = {k: list(v) for k, v in CURATED.items()}
-        mined = _mine_initials(lines_all, {fold(t).lower() for t in caps})
+        mined = {**_mine_place_initials(lines_all), **_mine_initials(lines_all, {fold(t).lower() for t in caps})}
         for abbr, readings in {**mined, **{k: [p for p, _ in v.most_common()] for k, v in defined.items()}}.items():
             if abbr not in abbreviations:
                 abbreviations[abbr] = readings
@@ -529,7 +571,10 @@ class Lexicon:
         return readings[best]
 
     def _pair_folded(self, a: str, b: str) -> float:
-        return math.log1p(sum(self.pairs.get(f"{x} {y}", 0) for x in self.by_fold.get(a, [a]) for y in self.by_fold.get(b, [b])))
+        n = sum(self.pairs.get(f"{x} {y}", 0) for x in self.by_fold.get(a, [a]) for y in self.by_fold.get(b, [b]))
+        if not n and f"{a} {b}" in self.folded_pairs:
+            return 0.5  # side by side in the text, next to a function word the pair counts leave out ("tài liệu Hỏi")
+        return math.log1p(n)
 
     # -- 3. spelling
     def ordinal_spelled(self, text: str) -> str:
@@ -671,6 +716,7 @@ EVERYDAY_WORDS = set("""
 dựa hiểu nguồn dùng lặp cổng xúc hát máy tả tóm thác dự nữ viện ví cộng mượn mua bán đọc viết nghe xem nói kể
 nhớ quên muốn thích dạy gặp chơi ăn uống ngủ nhà lớp giấy bút tiền giá rẻ đắt nhanh sớm muộn trễ dễ khó sai
 tốt xấu cũ bớt sửa gửi nhận đổi lấy mở đóng tắt bật chụp quay in kiếm tìm hỏi đáp trả lời nhờ mời thay
+dòng bảng cột trang góc chụp sổ
 """.split())
 
 # Channel costs of the spelling decoder (log-odds units against corpus pair support,
@@ -712,6 +758,23 @@ def _join(words: list[str], source: str) -> str:
     """The phrase as written in the source (keeps its punctuation, e.g. 'công chức, viên chức')."""
     m = re.search(r"\W+".join(re.escape(w) for w in words), source)
     return m.group(0) if m else " ".join(words)
+
+
+# A place is named after the word for its level ("Thành ủy Yên Bái", "tỉnh Điện Biên"); people
+# type it by its initials ("thanh uy YB", "So KHCN DB"), which the corpus itself never writes.
+_PLACE = re.compile(r"(?i:tỉnh ủy|tỉnh uỷ|thành ủy|thành uỷ|huyện ủy|huyện uỷ|thị ủy|thị uỷ|quận ủy|quận uỷ|tỉnh|"
+                    r"thành phố|huyện|quận|thị xã|thị trấn|xã|phường) +((?:[A-ZĐ][^\W\d_A-ZĐ]* +){1,2}[A-ZĐ][^\W\d_A-ZĐ]*)")
+
+
+def _mine_place_initials(lines: list[str]) -> dict[str, list[str]]:
+    """Readings of a place's initials ("yb" → "Yên Bái"): capitalised names of two or three
+    words written after a level ("tỉnh", "Thành ủy") at least twice."""
+    seen: Counter = Counter(m.group(1) for line in lines for m in _PLACE.finditer(nfc(line)))
+    out: dict[str, list[str]] = defaultdict(list)
+    for name, n in seen.most_common():
+        if n >= 2:
+            out[_initials(name.split())].append(name)
+    return dict(out)
 
 
 def _mine_initials(lines: list[str], wanted: set[str]) -> dict[str, list[str]]:

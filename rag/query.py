@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from hoidap.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
+from .choices import Choices, split_choices
+
 MAX_CHARS = 2000
 
 # Function and question words: they carry no topic.
@@ -112,7 +114,7 @@ def dated_object(question: str) -> str:
     if not m:
         return ""
     words = [w for w in m.group(1).split() if w not in ("cac", "nhung", "mot", "cai") and not w.isdigit()]
-    if len(words) < 2 or {"ngay", "nao", "gio", "nhieu"} & set(words):
+    if len(words) < 2 or {"ngay", "nao", "gio", "nhieu", "may"} & set(words):  # "nộp mấy lần, vào những ngày nào": a count
         return ""  # nothing named between the verb and the deadline ("nộp chậm nhất ngày nào")
     return " ".join(words)
 
@@ -353,10 +355,10 @@ def is_recipients_block(chunk, question: str = "") -> bool:
 # the document is what is sent ("Kế hoạch … được gửi tới những cơ quan nào", "Kế hoạch của MTTQ gửi báo
 # cáo tới những ban nào": its "Nơi nhận" marks them "(b/c)"), not a report it asks for ("… yêu cầu gửi
 # báo cáo về đơn vị nào", "… gửi báo cáo kết quả về đâu")
-_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b"
+_ASKS_RECIPIENTS = re.compile(r"\bnơi nhận\b|\bbản lưu\b|\blưu (?:ở|tại) đâu\b|\b(kế hoạch|văn bản|hướng dẫn|công văn)\b"
                               r"(?:(?!báo cáo|yêu cầu|đề nghị|giao|quy định|chỉ đạo)[^?]){0,60}"
                               r"(\bgửi\b(?! (?:báo cáo|bc) (?:kết quả|kq|định kỳ|sơ kết|tổng kết|hằng|hàng|tiến độ|việc))"
-                              r"|\bđược gửi\b)[^?]{0,45}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban) nào)")
+                              r"|\bđược gửi\b)[^?]{0,45}\b(những |các )?(ai|(cơ quan|nơi|đơn vị|ban)(?: cấp \w+)? nào)")
 
 
 def asks_recipients(question: str) -> bool:
@@ -532,6 +534,7 @@ class Query:
     section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
+    choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -699,6 +702,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .sections import asked_section
 
     question = validate(question)
+    choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
+    question = choices.stem
     aliases = aliases if aliases is not None else index.aliases
     lex = None
     columns: dict[str, str] = {}
@@ -723,13 +728,18 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
             current = lex.ordinal_spelled(current)
         missing = missing_entities(core, expanded, current, lex)
+        if chatter.lead:  # "Ban tổ chức hội thi … bọn mình cần biết: …": how the asker names themselves is not asked
+            missing = [m for m in missing if fold(m.text).lower() not in fold(chatter.lead).lower()]
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
         missing = []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
-        missing = cited_document(current, named, index.manifest.documents)
+        asked = current
+        if state is not None and state.question and not _OWN_QUESTION.search(fold(current).lower()):
+            asked = f"{current} {state.question}"  # "Còn KH 182?" asks what the turn before asked ("… ngày nào?")
+        missing = cited_document(asked, named, index.manifest.documents)
     itself: set[str] = set()  # derived documents asked about as such (structures.about_derived)
     through: dict[str, list[str]] = {}
     if index is not None:
@@ -737,9 +747,12 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         itself = about_derived(current, index.manifest.documents, _st(index).derived, _st(index).in_primary,
                                primary_named=any(d not in _st(index).derived for d in named))
-        if (not itself and state is not None and state.about and asks_pairs(current)
-                and not any(d in _st(index).derived for d in named)):
-            itself = set(state.about)  # "Câu cuối cùng trong đó …", "câu nào hỏi về kế hoạch …" after a question about the booklet itself
+        if (not itself and state is not None and state.about and not any(d in _st(index).derived for d in named)
+                and (asks_pairs(current) or not named and is_followup(current, len(content_words(without_question_frame(current)))))):
+            # "Câu cuối cùng trong đó …", "câu nào hỏi về kế hoạch …", "ai biên soạn" after a question about the booklet itself
+            itself = set(state.about)
+        if itself and state is not None and not state.about and _BOOKLET_NAME.search(state.answer):
+            itself = set()  # "tài liệu hỏi đáp (đó) do ai biên soạn": the official booklet the last answer quoted a plan citing
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
         if itself and asks_pairs(current):  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị
             named = {d: n for d, n in named.items() if d in itself}  # ủy": its pairs are asked for; the plans, their topic
@@ -751,10 +764,12 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:
-        from .grounding import undated_documents, unnumbered_documents
+        from .grounding import dayless_documents, undated_documents, unnumbered_documents
 
-        missing = (undated_documents(current, named, index.manifest.documents, _st(index).derived - itself)
-                   or unnumbered_documents(current, named, index.manifest.documents, _st(index).derived - itself))
+        primary = _st(index).derived - itself
+        missing = (undated_documents(current, named, index.manifest.documents, primary)
+                   or dayless_documents(current, named, index.manifest.documents, primary)
+                   or unnumbered_documents(current, named, index.manifest.documents, primary))
     if index is not None and not missing and lex is not None:
         from .grounding import absent_from_documents
 
@@ -795,6 +810,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if not _OWN_QUESTION.search(fold(stripped)):
             wants = wants or state.wants
             signer = signer or state.asked_signer
+        elif state.asked_signer and _SIGNER_ROLE.search(fold(stripped).lower()):
+            signer = True  # "Người ký …?" then "chức vụ gì": the signer's office, in the same signature block
         wants = wants or wanted_fact(previous)
     elif state and not named:
         context_docs = list(state.named or state.docs)
@@ -816,8 +833,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
-        for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its first syllable weigh 0
-            weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), m.group(0).split()[0])})
+        for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its syllables weigh 0
+            weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), *m.group(0).split())})
     code = _CODE.search(f_current)
     if code and not signer:  # "ký hiệu (văn bản)", a document's code, is no "ký" (signing) of a "văn bản": only "ký hiệu" is the topic
         said = code.group(0).split()
@@ -849,11 +866,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself,
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
+                 choices=choices,
                  issue_date=asks_issue_date(current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
+_BOOKLET_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
 # đáp?"), not as where the asker read it ("Theo tài liệu hỏi đáp, …")
 _BOOKLET_ASKED = re.compile(r"\b(?:dung|su dung|pho bien|cap phat|phat hanh|bien soan|in|mua|gioi thieu)\s+(?:cac |nhung )?"
@@ -995,4 +1014,5 @@ def drop_name(text: str, folded_name: str) -> str:
 
 
 def _strip_followup(question: str) -> str:
+    question = re.sub(r"^\s*(?:the |vay )?con\b", " ", question, flags=re.IGNORECASE)  # "con KH 182": "còn" typed plain
     return re.sub(r"\b(thì sao|thi sao|thế còn|vậy còn|còn)\b|\?", " ", question, flags=re.IGNORECASE)

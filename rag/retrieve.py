@@ -235,6 +235,7 @@ def closing_passages(index: OpenIndex, query: Query) -> frozenset:
     return frozenset(out)
 
 
+_IN_TABLE = re.compile(r" (?:trong|theo|o|tai|tren) (?:bang|phu luc) ")
 _TABLE_NAMED = re.compile(r" (?:bang|phu luc|phan cong|cot|dong|hang) ")
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
@@ -351,7 +352,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
                                else _has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
         "deadline": fact if query.memo.get("deadline") else 0.0,
-        "focus": float(chunk.chunk_id in query.focus),
+        # … unless the question reads the table and that passage is no row ("trong phụ lục ai phụ trách việc đó")
+        "focus": float(chunk.chunk_id in query.focus and (chunk.kind == "row" or not _IN_TABLE.search(_asked(query).folded))),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
         "unasked_row": float(chunk.kind == "row" and not query.columns and not _asked(query).table),

@@ -18,7 +18,8 @@ from .sections import asks_document_outline, asks_outline, locate, top_sections
 from .structures import PAIRS_COUNTED, question_number, structures
 from .types import Candidate
 
-_ASKS_TITLE = re.compile(r"\b(co ten|mang ten|ten (la gi|goi|day du|cua (no|muc|phan|phu luc))|tieu de|ten la)\b")
+_ASKS_TITLE = re.compile(r"\b(co ten|mang ten|ten (la gi|goi|day du|cua (no|muc|phan|phu luc))|tieu de|ten la"
+                         r"|la (?:muc|phan) (?:gi|nao))\b")  # "mục III là mục gì"
 MAX_DISTANCE = 400  # characters between the heading line and the passage it heads (a lead-in line or two)
 
 
