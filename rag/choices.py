@@ -25,6 +25,24 @@ class Choices:
     negated: bool = False  # the stem asks which option is not there
 
 
+# "vậy B hay C?", "chọn A hả", "đáp án là gì": the last quiz question asked again, among the letters named
+_PICK = re.compile(r"^(?:(?:vay|the|vay thi|the thi|the con|con|the rut cuoc|rut cuoc) )?(?:(?:chon|dap an|phuong an|cau) )?"
+                   r"(?:(?:la )?(?P<letters>[a-h](?:\s*(?:hay|hoac|voi|va|,)\s*[a-h])*)"
+                   r"|(?:chon|dap an|phuong an) (?:nao|gi)(?: dung)?|(?:dap an|chon) (?:la )?gi)"
+                   r"(?: (?:vay|a|nhi|nhe|day|ha|ak|dung khong|dung ko))?\s*[?.!]*$")
+
+
+def picked(question: str, previous: Choices) -> Choices | None:
+    """`previous` asked again when the question only picks among its options; the options named
+    ("B hay C"), or all of them ("đáp án là gì")."""
+    m = _PICK.match(squash_spaces(fold(question).lower().strip()))
+    if not m or not previous.options:
+        return None
+    named = set(re.findall(r"\b[a-h]\b", m.group("letters") or ""))
+    options = [(letter, body) for letter, body in previous.options if not named or letter.lower() in named]
+    return Choices(previous.stem, options or previous.options, previous.negated)
+
+
 def split_choices(text: str) -> Choices:
     """The stem and its options, when the text ends with a run of at least two options lettered
     A, B, … in order; otherwise the text itself with none."""

@@ -489,6 +489,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return STRUCTURE_CONFIDENCE  # "Kế hoạch 205 mang số hiệu gì": the number line of its own heading
     if is_recipients_block(lead.chunk, asked) and asks_recipients(asked):
         return STRUCTURE_CONFIDENCE  # "… được gửi tới những nơi nào": the document's "Nơi nhận"
+    if query.defines and features.get("defined"):
+        return STRUCTURE_CONFIDENCE  # "CCVC là viết tắt của gì": the passage writing "… viên chức (CCVC)"
     if features.get("numbered_question"):
         return STRUCTURE_CONFIDENCE  # "câu hỏi số 11 (của tài liệu Hỏi - Đáp) hỏi về gì": the pair numbered so
     if query.basis and features.get("basis") == 1.0:

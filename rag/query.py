@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from hoidap.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
-from .choices import Choices, split_choices
+from .choices import Choices, picked, split_choices
 
 MAX_CHARS = 2000
 
@@ -320,6 +320,23 @@ def written_abbreviations(question: str, terms: list[str], folded: bool, lex) ->
     return out
 
 
+_ASKS_EXPANSION = re.compile(r"\bviet tat\b|\b(?:nghia la|co nghia|la tu|la cum tu|doc day du|ten day du) (?:gi|nao|the nao)\b")
+
+
+def asked_abbreviation(question: str) -> str:
+    """"Chữ viết tắt CCVC là viết tắt của cụm từ gì?", "CCVC nghĩa là gì": the capital abbreviation
+    asked to be spelled out, as typed; "" when none is."""
+    asked = _ASKS_EXPANSION.search(fold(question).lower())
+    if not asked:
+        return ""
+    caps = list(re.finditer(r"(?<![\w/-])([A-ZĐ][A-ZĐ&]{1,9})(?![\w/-])", question))
+    if not caps:
+        return ""
+    # the one said next to "viết tắt" ("Trong KH của Sở KHCN, chữ viết tắt CCVC là …": not "KH", "KHCN")
+    nearest = min(caps, key=lambda m: min(abs(m.start() - asked.end()), abs(asked.start() - m.end())))
+    return nearest.group(1)
+
+
 def paraphrase_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]:
     out = []
     for plans, askers in PARAPHRASES.items():
@@ -534,6 +551,7 @@ class Query:
     section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
+    defines: str = ""  # "CCVC là viết tắt của cụm từ gì": the abbreviation whose definition "… (CCVC)" answers
     choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -703,6 +721,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
     question = validate(question)
     choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
+    again = picked(question, state.choices) if state is not None and state.choices else None
+    if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
+        choices, state = again, None
     question = choices.stem
     aliases = aliases if aliases is not None else index.aliases
     lex = None
@@ -863,7 +884,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  + scope_synonyms(current, terms, folded)
                  + written_abbreviations(current, terms, folded, lex) + signature_synonyms(signer, terms, folded),
                  subject=_subject(f_current), all_tasks=asks_all_tasks(f_current), section=asked_section(question),
-                 basis=asks_basis(current), about_derived=itself,
+                 basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  choices=choices,

@@ -54,6 +54,7 @@ RERANK = {
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
+    "defined": 0.6,  # "CCVC là viết tắt của gì": the passage that spells it out, "công chức, viên chức (CCVC)"
     "routed": 0.2,  # "gửi về đâu, qua cơ quan nào", "đầu mối chuyển báo cáo": the line "… về A (qua B)"
     # "mấy việc, gồm những gì": the passage lists the tasks (query.LISTED_NOUNS). Only for what plans list: a
     # count of people or pages elsewhere ("500 đại biểu" of another meeting) would outrank the passage
@@ -262,6 +263,11 @@ def says_heading(query: Query, leaf: str) -> bool:
     return len(words) >= 2 and sum(w in said for w in words) >= HEADING_SAID * len(words)
 
 
+def defines(text: str, abbreviation: str) -> bool:
+    """The text spells the abbreviation out, writing it in brackets after its words ("… viên chức (CCVC)")."""
+    return re.search(rf"\w\s*\(\s*{re.escape(abbreviation)}\s*\)", text) is not None
+
+
 def _names_heading(query: Query, leaf: str) -> bool:
     """The question contains the sub-heading's words as they stand (numbering and case aside)."""
     words = _heading_words(leaf)
@@ -376,6 +382,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "listed": 0.0 if not ctx.listed else 1.0 if numbers_items(chunk.text) else 0.5 if lists_items(chunk.text) else 0.0,
         "closing": float(chunk.chunk_id in ctx.closing),
         "routed": float(ctx.routed and _ROUTED.search(chunk.text) is not None),
+        "defined": float(bool(query.defines) and defines(chunk.text, query.defines)),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }

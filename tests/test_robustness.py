@@ -2175,3 +2175,26 @@ def test_who_asks_before_a_colon_is_no_part_of_what_is_asked(assistant):
     assert not result.refused and "Dịp kỷ niệm các ngày lễ lớn" in result.answer
     front = assistant.answer("Mặt trận xã tôi cần biết: khi quán triệt cuốn sách thì phối hợp với ai?")
     assert not front.refused and "Ban Tuyên giáo cùng cấp" in front.answer
+
+
+def test_picking_among_the_last_quiz_questions_options_asks_it_again(assistant):
+    from rag.choices import Choices, picked
+
+    sheet = Choices("Ngày nào?", [("A", "20/4/2023"), ("B", "25/4/2023"), ("C", "28/4/2023")])
+    assert [letter for letter, _ in picked("vậy B hay C?", sheet).options] == ["B", "C"]
+    assert [letter for letter, _ in picked("đáp án là gì", sheet).options] == ["A", "B", "C"]
+    assert picked("vậy còn Huyện ủy thì sao?", sheet) is None
+    first = _turn(assistant, "Theo KH của MTTQ thành phố, Hướng dẫn số 33-HD/BTG của Ban Tuyên giáo Thành ủy ban hành ngày "
+                             "nào? A. 20/4/2023 B. 25/4/2023 C. 28/4/2023")
+    follow = assistant.answer("vậy B hay C?", [first])
+    assert not follow.refused and "25/4/2023" in follow.answer and follow.citations[0].chunk_id == first.chunk_ids[0]
+
+
+def test_what_an_abbreviation_stands_for_is_where_the_document_spells_it_out(assistant):
+    from rag.query import asked_abbreviation
+
+    assert asked_abbreviation("Trong KH của Sở KHCN, chữ viết tắt CCVC là viết tắt của cụm từ gì?") == "CCVC"
+    assert asked_abbreviation("KH&CN nghĩa là gì?") == "KH&CN"
+    assert asked_abbreviation("Ai ký KH 205?") == ""
+    result = assistant.answer("Trong KH của Sở KHCN, chữ viết tắt CCVC là viết tắt của cụm từ gì?")
+    assert not result.refused and "công chức, viên chức (CCVC)" in result.answer
