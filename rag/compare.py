@@ -32,6 +32,12 @@ _DOUBLED = re.compile(r"\b(của|cua|ở|o|tại|tai)\s+(?:và|va)\s+\1\b", re.I
 _TRAILING = re.compile(r"\s+(?:và|va)(?:\s+(?:của|cua|ở|o|tại|tai))?\s*(?=[?.,;]|$|\s(?:là|la|thế|the|như|nhu|có|co)\b)", re.I)
 
 
+# A document kind left with no name once another document's name is taken out, and the level that stood after
+# the name: "KH huyện ủy vs KH MTTQ tp ai ký" asked of the Huyện ủy plan is "KH huyện ủy ai ký", not "… KH tp ai ký"
+_ORPHAN_KIND = re.compile(r"(?i)(?<=\s)(?:kh|hd|kế hoạch|ke hoach|hướng dẫn|huong dan|văn bản|van ban)"
+                          r"(?:\s+(?:của|cua))?(?:\s+(?:tp|thành phố|thanh pho|tỉnh|tinh|huyện|huyen|thị xã|thi xa))?"
+                          r"(?=\s+(?:ai|gì|gi|nào|nao|khi|bao|ngày|ngay|thì|thi|có|co|kh|hd|kế hoạch|ke hoach)\b|\s*[?,.]|\s*$)")
+
 MAX_DOCUMENTS = 4  # each is one more retrieval and answer
 
 
@@ -110,6 +116,7 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
                 text = drop_name(text, name)
                 dropped.append(name)
     text = squash_spaces(_FRAME.sub(" ", _BOTH.sub(r"\1", text)))
+    text = _ORPHAN_KIND.sub(" ", text)
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
 
 

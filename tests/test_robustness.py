@@ -2083,8 +2083,14 @@ def test_a_count_of_reports_is_no_dated_object():
 def test_a_comparison_typed_in_chat_is_answered_per_document(assistant):
     from rag.compare import asks_to_compare
 
+    from rag.compare import question_for
+
     aliases = assistant.index.aliases
     assert asks_to_compare("KH huyen uy vs KH MTTQ tp ai ky moi cai", aliases)
+    # the other plan's kind and level go with its name: "KH huyen uy ai ky", not "KH huyen uy KH tp ai ky"
+    assert question_for("KH huyen uy vs KH MTTQ tp ai ky moi cai", aliases, "ke-hoach-huyen-uy") == "KH huyen uy ai ky"
+    signers = assistant.answer("KH huyen uy vs KH MTTQ tp ai ky moi cai")
+    assert not signers.refused and "Ung Văn Tám" in signers.answer and "Trịnh Quang Huy" in signers.answer
     result = assistant.answer("bc kq hang nam: huyen uy vs thi uy han khi nao")
     assert not result.refused and "01/11" in result.answer and "tháng 11 hằng năm" in result.answer
     assert {c.doc_id for c in result.citations} >= {"ke-hoach-huyen-uy", "huong-dan-ban-tuyen-giao-thi-uy"}
