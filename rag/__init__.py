@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hoidap.settings import Settings, get_settings
 
-from .choices import Choices, chosen_option, picked
+from .choices import chosen_option
 from .compare import asks_to_compare, compared_documents, joined, question_for
 from .parts import asked_parts, holds as part_holds, joined as joined_parts
 from .conversation import State, Turn, as_turns, asks_besides
@@ -94,8 +94,7 @@ class Assistant:
         return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
                      named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer,
                      wants=q.wants, answer=said, about=sorted(q.about_derived),
-                     choices=q.choices if q.choices.options else (earlier.choices if earlier and picked(last.question, earlier.choices
-                                                                                                        or Choices("")) else None))
+                     choices=q.choices if q.choices.options else None)  # ("vậy B hay C?" carries the options it picked)
 
     def _per_document(self, question: str, doc_ids: list[str], filters: dict | None) -> Answer | None:
         """A question about several named documents, asked of each on its own (rag.compare)."""

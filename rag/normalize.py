@@ -59,13 +59,13 @@ _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,4}}{_ME}\b|^(?:\w+ ){{0,3}}chung (?:t
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
 _CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
-_QA_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")
+BOOKLET_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")  # "Hỏi - Đáp", "hoi dap"
 
 
 def _asks(clause: str) -> bool:
     """The clause asks something: a question word, or a request verb (with its diacritics, when
     typed with them: "Hội tôi đang lên kế hoạch" holds no "hỏi")."""
-    clause = _QA_NAME.sub(" ", clause)  # "bộ hỏi - đáp": the booklet's name asks nothing
+    clause = BOOKLET_NAME.sub(" ", clause)  # "bộ hỏi - đáp": the booklet's name asks nothing
     folded = fold(clause)
     if _QUESTION_WORDS.search(folded):
         return True

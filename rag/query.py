@@ -733,7 +733,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
-    from .normalize import claim_question, resolve_context, strip_chatter, terse_question
+    from .normalize import BOOKLET_NAME, claim_question, resolve_context, strip_chatter, terse_question
 
     chatter = strip_chatter(question)
     core = claim_question(terse_question(_context_document(resolve_context(chatter.core, chatter.dropped),
@@ -772,7 +772,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                 and (asks_pairs(current) or not named and is_followup(current, len(content_words(without_question_frame(current)))))):
             # "Câu cuối cùng trong đó …", "câu nào hỏi về kế hoạch …", "ai biên soạn" after a question about the booklet itself
             itself = set(state.about)
-        if itself and state is not None and not state.about and _BOOKLET_NAME.search(state.answer):
+        if itself and state is not None and not state.about and BOOKLET_NAME.search(state.answer):
             itself = set()  # "tài liệu hỏi đáp (đó) do ai biên soạn": the official booklet the last answer quoted a plan citing
         named = {**named, **{d: named.get(d, []) or ["hoi dap"] for d in itself}}
         if itself and asks_pairs(current):  # "Câu hỏi số mấy trong tài liệu Hỏi - Đáp đề cập … Ban Tuyên giáo Thị
@@ -893,7 +893,6 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
-_BOOKLET_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
 # đáp?"), not as where the asker read it ("Theo tài liệu hỏi đáp, …")
 _BOOKLET_ASKED = re.compile(r"\b(?:dung|su dung|pho bien|cap phat|phat hanh|bien soan|in|mua|gioi thieu)\s+(?:cac |nhung )?"
