@@ -160,7 +160,7 @@ class Assistant:
         elif result.refused and (result.confidence > 0 or refused_for_itself(query.missing)):
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
-            result = self._per_part(query.question if query.choices.options else question, history, filters) or result
+            result = self._per_part(query.question, history, filters) or result  # (a quiz question's stem)
         if query.choices.options:  # a quiz sheet's question: its stem was answered
             chosen = None if result.refused else chosen_option(query.choices, [c.passage for c in result.citations])
             if chosen:  # read off the quoted passages: the option they write (or, asked which is not there, lack)

@@ -236,8 +236,11 @@ def closing_passages(index: OpenIndex, query: Query) -> frozenset:
     return frozenset(out)
 
 
+# the table is what the question reads ("theo bảng phân công", "trong phụ lục", "cột", "dòng": accented only, as
+# accent-free "dong" is also "đồng chí"; "hàng" is "hàng năm" too), and reads it as where to look ("trong phụ lục …")
+_TABLE_NAMED = re.compile(r" (?:bang|phu luc|phan cong|cot) ")
+_ROW_WORD = re.compile(r"(?<!\w)dòng(?!\w)")
 _IN_TABLE = re.compile(r" (?:trong|theo|o|tai|tren) (?:bang|phu luc) ")
-_TABLE_NAMED = re.compile(r" (?:bang|phu luc|phan cong|cot|dong|hang) ")
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
 NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says …
@@ -304,14 +307,17 @@ class _AskedWords:
     folded: str  # " a b c ": its accent-free syllables, space-padded for phrase lookups
     where: bool  # "… ở đâu", "tại đâu", "nơi nào"
     table: bool  # "theo bảng phân công", "trong phụ lục": the table is what the question reads
+    in_table: bool  # … as where to look ("trong phụ lục ai phụ trách việc đó")
 
 
 def _asked(query: Query) -> _AskedWords:
     if "asked_words" not in query.memo:
         words = syllables(query.normalized or query.question)
         folded = " " + " ".join(fold(w) for w in words) + " "
+        table = _TABLE_NAMED.search(folded) is not None or _ROW_WORD.search(" ".join(words).lower()) is not None
         query.memo["asked_words"] = _AskedWords(words, has_diacritics(" ".join(words)), folded,
-                                                _ASKS_WHERE.search(folded) is not None, _TABLE_NAMED.search(folded) is not None)
+                                                _ASKS_WHERE.search(folded) is not None, table,
+                                                _IN_TABLE.search(folded) is not None)
     return query.memo["asked_words"]
 
 
@@ -359,7 +365,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "docnum": fact if query.wants == "docnum" else 0.0,
         "deadline": fact if query.memo.get("deadline") else 0.0,
         # … unless the question reads the table and that passage is no row ("trong phụ lục ai phụ trách việc đó")
-        "focus": float(chunk.chunk_id in query.focus and (chunk.kind == "row" or not _IN_TABLE.search(_asked(query).folded))),
+        "focus": float(chunk.chunk_id in query.focus and (chunk.kind == "row" or not _asked(query).in_table)),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
         "unasked_row": float(chunk.kind == "row" and not query.columns and not _asked(query).table),

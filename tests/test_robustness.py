@@ -2204,3 +2204,16 @@ def test_what_an_abbreviation_stands_for_is_where_the_document_spells_it_out(ass
     assert asked_abbreviation("Ai ký KH 205?") == ""
     result = assistant.answer("Trong KH của Sở KHCN, chữ viết tắt CCVC là viết tắt của cụm từ gì?")
     assert not result.refused and "công chức, viên chức (CCVC)" in result.answer
+
+
+def test_a_comrade_or_a_yearly_report_is_no_table_read(assistant):
+    """Accent-free "dong" is "đồng chí" as often as "dòng", and "hàng" is "hàng năm": only the words that can
+    only name a table ("bảng", "phụ lục", "cột", an accented "dòng") say the question reads it."""
+    from rag.query import understand
+    from rag.retrieve import _asked
+
+    def reads(question):
+        return _asked(understand(question, aliases=assistant.index.aliases, index=assistant.index)).table
+
+    assert not reads("dong chi nao phu trach bao cao hang nam")
+    assert reads("Theo bảng phân công, ai phụ trách?") and reads("dòng thứ hai của phụ lục ghi gì")
