@@ -35,13 +35,16 @@ UNANSWERABLE_WEIGHT = 3.0
 
 def collect(settings: Settings, paths: list[Path], with_variants: bool = False) -> tuple[list[dict], list[int], list[bool]]:
     from rag import Assistant, Turn
+    from rag.compare import compared_documents
     from rag.extract import answer_features, extractive_answer
     from rag.query import understand
     from rag.retrieve import retrieve
+    from rag.structures import structures
 
     from .variants import variants
 
     bot = Assistant(settings)
+    derived = structures(bot.index).derived
     rows, labels, answerable = [], [], []
     questions = [q for p in paths for q in load_questions(p)]
     if with_variants:
@@ -56,6 +59,8 @@ def collect(settings: Settings, paths: list[Path], with_variants: bool = False) 
         ans = extractive_answer(bot.index, query, candidates, threshold=-1.0)
         if ans.refused:  # refused by rule (a named thing missing, no holder of the office, injection)
             continue
+        if compared_documents(query, bot.index.aliases, ans, derived):
+            continue  # answered document by document (rag.compare): the whole question's confidence decides nothing
         lead = ans.retrieved[0]
         rows.append(answer_features(bot.index, query, candidates, lead))
         labels.append(int(answer_correct(q, ans.answer, False)))

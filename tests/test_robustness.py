@@ -3,6 +3,7 @@ wrappers, follow-ups with a conversation state, the right unit of the right pass
 confidence, honest near-miss refusals, derived material never the only source."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -258,6 +259,22 @@ def test_sign_constrained_fit_holds_a_reversed_feature_at_zero():
     free = fit(rows, labels, ["a", "b"])
     held = fit(rows, labels, ["a", "b"], signs={"b": 1})
     assert free["b"] < 0 and held["b"] == 0.0 and held["a"] > 0
+
+
+def test_fitting_data_leaves_out_questions_answered_document_by_document(corpus_index, tmp_path):
+    """A comparison is answered per document (rag.compare): the whole question's single answer, and
+    so its confidence, decides nothing, and its features must not teach the model."""
+    from evals.calibrate import collect
+
+    lines = [{"id": "a", "question": "Kế hoạch 205 của Thành ủy Yên Bái do ai ký?", "answer_contains": [["Đỗ Văn Nghị"]],
+              "evidence": ["Đỗ Văn Nghị"]},
+             {"id": "b", "question": "Kế hoạch của Huyện ủy và kế hoạch của MTTQ thành phố lần lượt do ai ký?",
+              "answer_contains": [["Ung Văn Tám"], ["Trịnh Quang Huy"]], "evidence": ["Ung Văn Tám"]}]
+    both, single = tmp_path / "both.jsonl", tmp_path / "single.jsonl"
+    both.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in lines), encoding="utf-8")
+    single.write_text(json.dumps(lines[0], ensure_ascii=False), encoding="utf-8")
+    rows, labels, answerable = collect(corpus_index, [both])
+    assert (rows, labels) == collect(corpus_index, [single])[:2] and labels == [1] and answerable == [True]
 
 
 # --- 7. near-misses ----------------------------------------------------------------------------------
