@@ -4,6 +4,7 @@ or an honest refusal when the passages do not cover the question."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from hoidap.schema import Citation, OtherDocument
 from hoidap.textnorm import canonical, fold, syllables
@@ -572,8 +573,47 @@ def _is_derived(index: OpenIndex, cand: Candidate, query: Query | None = None) -
 
 def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candidate | None:
     """The passage the answer quotes first: the best one of a primary document (a derived
-    document's passage leads to its primary passage, which retrieval ranked above it)."""
-    return next((c for c in candidates if not _is_derived(index, c, query)), None)
+    document's passage leads to its primary passage, which retrieval ranked above it), or a
+    passage of its section ranked just below whose best line answers better (`_section_rival`)."""
+    lead = next((c for c in candidates if not _is_derived(index, c, query)), None)
+    return _section_rival(index, candidates, query, lead) or lead if lead is not None else None
+
+
+SECTION_RIVAL_MARGIN = 0.1  # retrieval scores this close, in one section: the passages tie on what they share
+SECTION_RIVAL_GAIN = 0.1  # … and a line of the runner-up must cover this much more of what is asked
+
+
+def _section_rival(index: OpenIndex, candidates: list[Candidate], query: Query, lead: Candidate) -> Candidate | None:
+    """A section cut into passages shares its heading, so retrieval ranks them by a few words. "Ai tổ
+    chức thực hiện kế hoạch Sở KH&CN": the passage ending the section with the plan's closing formula
+    ("Trên đây là Kế hoạch … của Sở Khoa học và Công nghệ") ranked above the one whose first line
+    answers ("Các chi bộ Đảng, … tổ chức thực hiện …"), on the document's own name. The answer quotes a
+    line: the passage whose best line covers most of what is asked, the names of the asked documents
+    left out (every line of that document is equally its own), leads."""
+    if lead.chunk.kind != "text" or query.role is not None or query.section is not None or query.columns:
+        return None
+    asked = _without_document_names(index, query)
+    if asked is query:  # no document named: nothing of the kind to discount
+        return None
+    rivals = [c for c in candidates[:3] if c is not lead and c.chunk.doc_id == lead.chunk.doc_id and c.chunk.kind == "text"
+              and c.chunk.heading == lead.chunk.heading and lead.score - c.score <= SECTION_RIVAL_MARGIN]
+    if not rivals:
+        return None
+    best_line = {id(c): max((unit_score(index, asked, u) for u in units(c.chunk.text) or [c.chunk.text]), default=0.0)
+                 for c in [lead] + rivals}
+    rival = max(rivals, key=lambda c: best_line[id(c)])
+    return rival if best_line[id(rival)] >= best_line[id(lead)] + SECTION_RIVAL_GAIN else None
+
+
+def _without_document_names(index: OpenIndex, query: Query) -> Query:
+    """The query with the words naming the documents it asks about weighing 0 ("Sở KH&CN Điện Biên")."""
+    if "without_names" not in query.memo:
+        aliases = getattr(index, "aliases", None)
+        found = aliases.match((query.normalized or query.question).lower()) if aliases and query.docs else {}
+        words = {w for d, names in found.items() if d in query.docs for n in names for w in n.split()}
+        named = [t for t in query.terms if set(fold(t).lower().split()) <= words]
+        query.memo["without_names"] = replace(query, weights={**query.weights, **dict.fromkeys(named, 0.0)}) if named else query
+    return query.memo["without_names"]
 
 
 def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]:

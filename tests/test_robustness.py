@@ -226,6 +226,17 @@ def test_numbered_item_is_quoted_not_its_neighbours(assistant):
     _quoted_parts_are_verbatim(assistant, result)
 
 
+@pytest.mark.parametrize("question", ["Ai to chuc thuc hien ke hoach cua So Khoa hoc va Cong nghe Dien Bien",
+                                      "đơn vị tổ chức thực hiện kế hoạch Sở KH&CN Điện Biên"])
+def test_a_section_passage_leads_by_its_line_not_the_plans_own_name(assistant, question):
+    # the closing formula "Trên đây là Kế hoạch … của Sở Khoa học và Công nghệ" shares the section and restates
+    # the plan's name; the passage whose line answers ("… tổ chức thực hiện theo nội dung …") is quoted and cited
+    result = assistant.answer(question)
+    line = "Các chi bộ Đảng, Trưởng các phòng chuyên môn, các đơn vị trực thuộc Sở tổ chức thực hiện"
+    assert not result.refused and line in result.answer and line in result.citations[0].passage
+    assert not result.answer.startswith("Trên đây")
+
+
 def test_a_count_is_not_list_numbering(assistant):
     result = assistant.answer("4 không là gì")
     assert all(w in result.answer for w in ("không thể", "không dám", "không muốn", "không cần"))
