@@ -580,7 +580,7 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
 
 
 SECTION_RIVAL_MARGIN = 0.1  # retrieval scores this close, in one section: the passages tie on what they share
-SECTION_RIVAL_GAIN = 0.1  # … and a line of the runner-up must cover this much more of what is asked
+SECTION_RIVAL_GAIN = 0.05  # … and a line of the runner-up must cover this much more of what is asked
 
 
 def _section_rival(index: OpenIndex, candidates: list[Candidate], query: Query, lead: Candidate) -> Candidate | None:
