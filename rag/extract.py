@@ -106,8 +106,7 @@ def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float
 
     text = (query.normalized or query.question).lower()
     folded = fold(text)
-    aliases = getattr(index, "aliases", None)
-    names = [n for found in (aliases.match(text).values() if aliases else []) for n in found]
+    names = [n for found in _named_documents(index, query).values() for n in found]
     names += [fold(p).lower() for p in person_names(query.normalized or query.question)]
     keep = list(text) if len(folded) == len(text) else list(folded)
     for name in sorted(names, key=len, reverse=True):
@@ -576,7 +575,9 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
     document's passage leads to its primary passage, which retrieval ranked above it), or a
     passage of its section ranked just below whose best line answers better (`_section_rival`)."""
     lead = next((c for c in candidates if not _is_derived(index, c, query)), None)
-    return _section_rival(index, candidates, query, lead) or lead if lead is not None else None
+    if lead is None:
+        return None
+    return _section_rival(index, candidates, query, lead) or lead
 
 
 SECTION_RIVAL_MARGIN = 0.1  # retrieval scores this close, in one section: the passages tie on what they share
@@ -592,28 +593,34 @@ def _section_rival(index: OpenIndex, candidates: list[Candidate], query: Query, 
     left out (every line of that document is equally its own), leads."""
     if lead.chunk.kind != "text" or query.role is not None or query.section is not None or query.columns:
         return None
-    asked = _without_document_names(index, query)
-    if asked is query:  # no document named: nothing of the kind to discount
-        return None
     rivals = [c for c in candidates[:3] if c is not lead and c.chunk.doc_id == lead.chunk.doc_id and c.chunk.kind == "text"
               and c.chunk.heading == lead.chunk.heading and lead.score - c.score <= SECTION_RIVAL_MARGIN]
-    if not rivals:
+    asked = _without_document_names(index, query) if rivals else query
+    if asked is query:  # no rival, or no document named: nothing of the kind to discount
         return None
-    best_line = {id(c): max((unit_score(index, asked, u) for u in units(c.chunk.text) or [c.chunk.text]), default=0.0)
-                 for c in [lead] + rivals}
-    rival = max(rivals, key=lambda c: best_line[id(c)])
-    return rival if best_line[id(rival)] >= best_line[id(lead)] + SECTION_RIVAL_GAIN else None
+
+    def best_line(cand: Candidate) -> float:
+        return max(unit_score(index, asked, u) for u in units(cand.chunk.text) or [cand.chunk.text])
+
+    rival = max(rivals, key=best_line)
+    return rival if best_line(rival) >= best_line(lead) + SECTION_RIVAL_GAIN else None
 
 
 def _without_document_names(index: OpenIndex, query: Query) -> Query:
     """The query with the words naming the documents it asks about weighing 0 ("Sở KH&CN Điện Biên")."""
     if "without_names" not in query.memo:
-        aliases = getattr(index, "aliases", None)
-        found = aliases.match((query.normalized or query.question).lower()) if aliases and query.docs else {}
-        words = {w for d, names in found.items() if d in query.docs for n in names for w in n.split()}
+        words = {w for d, names in _named_documents(index, query).items() if d in query.docs for n in names for w in n.split()}
         named = [t for t in query.terms if set(fold(t).lower().split()) <= words]
         query.memo["without_names"] = replace(query, weights={**query.weights, **dict.fromkeys(named, 0.0)}) if named else query
     return query.memo["without_names"]
+
+
+def _named_documents(index: OpenIndex, query: Query) -> dict[str, list[str]]:
+    """The documents this turn's question names, each with the (accent-free) names found: once per question."""
+    if "named_documents" not in query.memo:
+        aliases = getattr(index, "aliases", None)
+        query.memo["named_documents"] = aliases.match((query.normalized or query.question).lower()) if aliases else {}
+    return query.memo["named_documents"]
 
 
 def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]:
