@@ -11,7 +11,7 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, carries_own_number, list_items, mentions_date, row_cells
+from .grounding import as_typed, asked_levels, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
@@ -69,8 +69,15 @@ OWN_NUMBER_UNIT_BONUS = 0.3  # "Kế hoạch … có ký hiệu gì": its number
 ISSUE_DATE_UNIT_BONUS = 0.3  # "… ban hành ngày nào": the line with the named document's own date ("Điện Biên, ngày tháng 4 năm 2023")
 
 
+PLACE_UNIT_BONUS = 0.3  # "Sở … thuộc tỉnh nào": the line naming the place of that level ("UBND tỉnh Điện Biên")
+
+
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
     score = coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
+    if "levels" not in query.memo:  # once per question
+        query.memo["levels"] = asked_levels(query.normalized or query.question)
+    if query.memo["levels"] and set(query.memo["levels"]) & named_levels(unit):
+        score += PLACE_UNIT_BONUS
     if query.wants == "docnum" and any(carries_own_number(unit, index.doc(d)) for d in own_number_asked(index, query)):
         score += OWN_NUMBER_UNIT_BONUS
     if query.issue_date and any(mentions_date(unit, index.doc(d).get("date") or "") for d in query.docs):
@@ -112,7 +119,9 @@ def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float
     for name in sorted(names, key=len, reverse=True):
         for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
             keep[m.start():m.end()] = " " * (m.end() - m.start())
-    terms = topic_terms("".join(keep), query.folded)
+    # terms the question's reading weighs 0 are not what it asks ("chức vụ gì" after "ai ký": the
+    # signature block gives the office without naming it)
+    terms = [t for t in topic_terms("".join(keep), query.folded) if query.weights.get(t, 1.0) > 0]
     if not terms:
         return 1.0
     lead_text = lead.chunk.heading + " " + lead.chunk.text

@@ -103,7 +103,7 @@ _STOP = set("la gi ai nao bao nhieu khi may thi sao con co khong cua va cac nhun
 
 @dataclass
 class Missing:
-    kind: str  # place | body | number | count | part | person | issue-date | issue-day | own-number | cited | attribute | absent | organisation
+    kind: str  # place | body | number | count | part | person | issue-date | issue-day | own-number | unplaced | cited | attribute | absent | organisation
     text: str  # as the user wrote it
     context: str = ""  # cited: the documents that cite it; absent: the document asked about
 
@@ -115,7 +115,7 @@ class Missing:
 # document, the subject or a detail it never gives: another part of the same question can still be answered.
 # (A detail no plan gives — a publisher, a venue, a budget — marks the whole question as asked outside the
 # corpus: answering its other part instead was measured and withdrawn, see README.)
-FACT_KINDS = {"issue-date", "issue-day", "own-number"}
+FACT_KINDS = {"issue-date", "issue-day", "own-number", "unplaced"}
 
 
 def refused_for_itself(missing: list[Missing]) -> bool:
@@ -137,6 +137,7 @@ _MISSING_MESSAGES = {
     "issue-date": "{text} không ghi ngày ban hành.",
     "issue-day": "{text} chỉ ghi {context}, không ghi ngày cụ thể.",
     "own-number": "{text} không ghi số hiệu.",
+    "unplaced": "{text} không nêu tên {context}.",
 }
 
 
@@ -666,10 +667,11 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
 
 # "Hướng dẫn của Ban Tuyên giáo Thị ủy … mang số hiệu bao nhiêu?": the document itself is the subject and
 # its own number is asked (not one of a plan it implements, cites or asks for)
+# ("… là kế hoạch số bao nhiêu": the same document again, after the copula)
 _OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
                          r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap"
                          r"|co so|cong van|ke hoach|huong dan|ket luan|nghi quyet|quyet dinh|chi thi|thong bao)\b).)*?"
-                         r"\b(?:mang|co|ghi|duoc danh)? ?(?:(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)"
+                         r"\b(?:mang|co|ghi|duoc danh)? ?(?:(?<=\bla )(?:van ban|ke hoach|huong dan|kh|hd) )?(?:(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)"
                          r"|(?:so hieu|so ky hieu|ky hieu) (?:van ban )?(?:ghi )?(?:the nao|ra sao|nhu the nao))\b")
 
 
@@ -744,6 +746,50 @@ def undated_documents(question: str, named: dict, documents: dict[str, dict], de
         return []  # "Kế hoạch 143-KH/TU … ban hành ngày nào": a plan it cites, whose date it may well give
     meta = documents[docs[0]]
     return [Missing("issue-date", meta.get("title", docs[0]).split(":")[0].strip())]
+
+
+# A level of administration and its place name after it, on one line: "Thành ủy Yên Bái", "tỉnh Điện Biên".
+# The name is one to three capitalised words, not a body or a word starting the next item ("Thành ủy Ban
+# Tuyên giáo", "thành phố Các …" in running text).
+_LEVEL_WORDS = {"tinh": "tinh", "tinh uy": "tinh", "thanh pho": "thanh pho", "thanh uy": "thanh pho", "huyen": "huyen",
+                "huyen uy": "huyen", "thi xa": "thi xa", "thi uy": "thi xa"}
+_PLACE_NAME = re.compile(r"(?<!\w)((?i:tỉnh ủy|tỉnh uỷ|tỉnh|thành ủy|thành uỷ|thành phố|huyện ủy|huyện uỷ|huyện|thị ủy|thị uỷ"
+                         r"|thị xã))[ \t]+([A-ZĐ][a-zà-ỹđ]+)(?!\w)")
+_LEVEL_SPELLED = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "thi xa": "thị xã"}
+_NOT_PLACE = set("ban các văn phòng thường trung hướng tham cấp tăng đẩy sở đảng ủy uỷ mặt hội chi kế báo tổ thực xây chủ "
+                 "phối trên những nơi lưu đồng bí phó trưởng chánh giám ủy".split())
+# "Huyện ủy trong KH là huyện nào, thuộc tỉnh nào?": the document's own place asked, by its level (not "quận":
+# accent-free, it is the "quan" of "cơ quan nào")
+_ASKS_PLACE = re.compile(r"\b(?:la|cua|thuoc|o|tai|ben|o tai)(?: \w+){0,2}? (tinh|thanh pho|huyen|thi xa) nao\b")
+
+
+def asked_levels(question: str) -> list[str]:
+    """The levels whose place the question asks ("… là của huyện nào, tỉnh nào": huyen, tinh)."""
+    folded = fold(question).lower()
+    if not _ASKS_PLACE.search(folded):
+        return []
+    return list(dict.fromkeys(re.findall(r"\b(tinh|thanh pho|huyen|thi xa) nao\b", folded)))
+
+
+def named_levels(text: str) -> set[str]:
+    """The levels ("tinh", "huyen", …) whose place the text names by a proper name."""
+    return {_LEVEL_WORDS[fold(m.group(1)).lower()] for m in _PLACE_NAME.finditer(text)
+            if m.group(2).lower() not in _NOT_PLACE}
+
+
+def unplaced_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str],
+                       places: dict[str, set[str]]) -> list[Missing]:
+    """When the question asks which province, district or town a named document is of ("Huyện ủy trong KH là
+    huyện nào?") and the document never names a place of that level, say so rather than quote any line."""
+    asked = asked_levels(question)
+    docs = [d for d in named if d not in derived and d in documents]
+    if not asked or len(docs) != 1:
+        return []
+    unnamed = [level for level in asked if level not in places.get(docs[0], set())]
+    if not unnamed:
+        return []
+    spelled = " hay ".join(_LEVEL_SPELLED[level] for level in unnamed)
+    return [Missing("unplaced", documents[docs[0]].get("title", docs[0]).split(":")[0].strip(), spelled)]
 
 
 # "… ký ngày mấy tháng 4?", "ngày cụ thể nào": the day itself asked, its month already known or not wanted

@@ -51,6 +51,9 @@ _LEADING = [re.compile(p) for p in (
     r"^(?:cac )?dong chi(?: oi)?$",  # "Kính gửi đồng chí,", "Xin hỏi đồng chí,": the address alone
     r"^(?:ke|noi|chi|tra loi|giai dap|giai thich|xem) (?:giup|dum|ho)\b",  # "Nhờ đồng chí kể giúp."
 )]
+# hesitations of a question said aloud ("à cho tôi hỏi là ờ kế hoạch …"), told apart by their accents
+# (typed plain, "a" and "o" are as often "anh" or "ở")
+_SPOKEN_FILLERS = {"à", "ờ", "ừ", "ừm", "ờm", "ơ", "ồ", "ừa"}
 _TRAILING = re.compile(r"(?: (?:a|ak|ah|vay|the|nhe|nha|nhi|voi|ha|oi|thanks|tks|thank you))+(?: (?:chi|anh|em|ad|ban|bot|nhe|a))*$")
 _QUESTION_WORDS = re.compile(
     r"\b(gi|nao|bao nhieu|may|ai|sao|dau|khi nao|bao gio|la gi|the nao|nhu the nao|ntn|ra sao|khong|chua|bn|j)\b|\?")
@@ -296,6 +299,9 @@ def _strip_request(clause: str) -> str:
     words = _words(clause)
     start = 0
     while start < len(words):
+        if words[start][0].group(0).lower() in _SPOKEN_FILLERS:
+            start += 1
+            continue
         joined = " ".join(f for _, f in words[start:])
         for pattern in _LEADING:
             m = pattern.match(joined)
@@ -696,7 +702,7 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 |những gì|cái gì|ở đâu|về đâu|bao giờ|vì sao|tại sao|có không|được không|thì sao|tên gì|tên là gì|đồng chí nào
 |người nào|cơ quan nào|hình thức nào|nội dung gì|nhiệm vụ gì|làm gì|gồm những|thời hạn|hạn chót|lúc nào|đến khi nào
 |bao lâu|chậm nhất|trước ngày|ai ký|người ký|ký văn bản|văn bản đó|người đó|kế hoạch đó|ở đó|còn ở|thế còn|vậy còn
-|chức vụ|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
+|chức vụ|chức danh|cương vị|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the
 # decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.

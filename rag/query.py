@@ -718,8 +718,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .grounding import (about_cited_document, asks_issue_date, missing_entities, ordinal as ordinal_of,
                             own_numbers_only, role_question)
     from .sections import asked_section
+    from .spoken import spoken_numbers
 
-    question = validate(question)
+    question = spoken_numbers(validate(question))  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
     choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
     again = picked(question, state.choices) if state is not None and state.choices else None
     if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
@@ -785,12 +786,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:
-        from .grounding import dayless_documents, undated_documents, unnumbered_documents
+        from .grounding import dayless_documents, undated_documents, unnumbered_documents, unplaced_documents
 
         primary = _st(index).derived - itself
         missing = (undated_documents(current, named, index.manifest.documents, primary)
                    or dayless_documents(current, named, index.manifest.documents, primary)
-                   or unnumbered_documents(current, named, index.manifest.documents, primary))
+                   or unnumbered_documents(current, named, index.manifest.documents, primary)
+                   or unplaced_documents(current, named, index.manifest.documents, primary, _st(index).places))
     if index is not None and not missing and lex is not None:
         from .grounding import absent_from_documents
 
@@ -1019,8 +1021,11 @@ def _asks_signer(text: str) -> bool:
     """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
     a date, not who signed."""
     folded = fold(text)
-    if _SIGNED_WHEN.search(folded) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded):
+    who = re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded) or _SIGNER_ROLE.search(folded.lower())
+    if _SIGNED_WHEN.search(folded) and not who:
         return False
+    if wanted_fact(text) in ("date", "number") and not who:
+        return False  # a date or count asked of a document described by its signer ("… do đồng chí Phó Bí thư ký")
     return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(folded))
 
 

@@ -14,7 +14,8 @@ from hoidap.store import index_text_parts
 from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
-from .grounding import asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date, row_cells
+from .grounding import (asked_levels, asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date,
+                        named_levels, row_cells)
 from .index import OpenIndex
 from .query import (BASIS_LINE, DOC_NUMBER, FOLDED_STOPWORDS, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact,
                     is_recipients_block, is_recipients_heading, lists_items, numbers_items)
@@ -37,9 +38,13 @@ RERANK = {
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
     "signer": 0.6,  # "Ai ký …?": the signature block
+    # … which gives no date or count: asked one, a document described by its signer ("văn bản … do đồng chí Phó
+    # Bí thư ký, … duy trì tới thời điểm nào") or its signing ("được ký ban hành trước mốc nào") is not answered there
+    "unasked_signature": -0.6,
     "fact": 0.1,  # the passage holds the kind of fact asked for (a date, a number)
     "docnum": 0.2,  # … a document number asked for ("thực hiện kế hoạch số mấy"): without one a passage cannot answer
     "deadline": 0.2,  # … a deadline asked for ("trước ngày nào", "thời hạn"): likewise
+    "place": 0.2,  # … a place asked for by its level ("thuộc tỉnh nào"): the passage names one ("UBND tỉnh Điện Biên")
     "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
     "role": 0.6,  # the passage where the holder of the office asked for appears with that office
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
@@ -174,7 +179,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
                              recipients=asks_recipients(query.normalized or query.question),
                              question_number=question_number(query), closing=closing_passages(index, query),
                              listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,
-                             routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None)
+                             routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None,
+                             levels=tuple(asked_levels(query.normalized or query.question)))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -204,6 +210,7 @@ class _RerankContext:
     listed: bool = False  # a "mấy việc / bao nhiêu nhiệm vụ" question: what plans list is counted (query.LISTED_NOUNS)
     closing: frozenset = frozenset()  # "đoạn kết của kế hoạch": the named documents' closing passages
     routed: bool = False  # the question asks through whom something is sent ("qua cơ quan nào", "đầu mối")
+    levels: tuple = ()  # the levels whose place the question asks ("thuộc tỉnh nào": grounding.asked_levels)
 
 
 # Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
@@ -360,10 +367,12 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
+        "unasked_signature": float(chunk.kind == "signature" and not query.asks_signer and query.wants in ("date", "number")),
         "fact": (fact := float(carries_own_number(chunk.text, doc) if own_number_asked_of(query, chunk.doc_id, doc)
                                else _has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
         "deadline": fact if query.memo.get("deadline") else 0.0,
+        "place": float(bool(ctx.levels) and bool(set(ctx.levels) & named_levels(chunk.text))),
         # … unless the question reads the table and that passage is no row ("trong phụ lục ai phụ trách việc đó")
         "focus": float(chunk.chunk_id in query.focus and (chunk.kind == "row" or not _asked(query).in_table)),
         "role": float(chunk.chunk_id in ctx.holders),

@@ -17,7 +17,7 @@ from pathlib import Path
 from hoidap.model import PATH_SEP
 from hoidap.textnorm import fold, syllables
 
-from .grounding import RoleIndex, table_columns
+from .grounding import RoleIndex, named_levels, table_columns
 from .normalize import Lexicon
 
 log = logging.getLogger("hoidap.structures")
@@ -34,6 +34,8 @@ class Structures:
     derived: set[str] = field(default_factory=set)  # doc_ids of derived documents
     primary: dict[str, list[str]] = field(default_factory=dict)  # derived chunk_id → primary chunk_ids
     doc_terms: dict[str, set[str]] = field(default_factory=dict)  # doc_id → its syllables and pairs (exact and accent-free)
+    # doc_id → the levels ("tinh", "huyen", …) whose place the document names ("Thành ủy Yên Bái", "tỉnh Điện Biên")
+    places: dict[str, set[str]] = field(default_factory=dict)
 
     def in_primary(self, term: str) -> bool:
         """A primary document (not a derived one) has this syllable or pair."""
@@ -138,7 +140,10 @@ def _build(index) -> Structures:
     s = Structures(lexicon=lexicon, roles=RoleIndex.build(index.chunks, docs, lexicon), columns=table_columns(index.chunks),
                    derived={d for d, doc in docs.items() if is_derived(doc)})
     s.primary = primary_passages(index, s.derived)
+    for doc_id, doc in docs.items():
+        s.places[doc_id] = named_levels(f"{doc.get('title', '')}\n{doc.get('issuer', '')}")
     for c in index.chunks:
+        s.places.setdefault(c.doc_id, set()).update(named_levels(c.text))
         words = syllables(c.text)
         folded = [fold(w) for w in words]
         terms = s.doc_terms.setdefault(c.doc_id, set())

@@ -2245,3 +2245,87 @@ def test_a_comrade_or_a_yearly_report_is_no_table_read(assistant):
 
     assert not reads("dong chi nao phu trach bao cao hang nam")
     assert reads("Theo bảng phân công, ai phụ trách?") and reads("dòng thứ hai của phụ lục ghi gì")
+
+
+# --- stop 23: voice-typed numbers, the signer's office, a document described by its signer -------------
+
+@pytest.mark.parametrize("said,written", [
+    ("kế hoạch hai trăm linh năm của thành ủi", "kế hoạch 205 của thành ủi"),
+    ("sơ kết giai đoạn hai không hai ba đến hai không hai lăm", "sơ kết giai đoạn 2023 đến 2025"),
+    ("giai đoạn hai không hai ba hai không hai lăm thì sao", "giai đoạn 2023 - 2025 thì sao"),
+    ("xong trước ngày ba mươi tháng tư", "xong trước ngày 30 tháng 4"),
+    ("năm trăm đại biểu", "500 đại biểu"), ("một trăm bốn mươi ba", "143"), ("mười lăm ngày", "15 ngày"),
+    ("hai nghìn không trăm hai mươi ba", "2023"), ("quý hai năm hai không hai ba", "quý II năm 2023"),
+    ("ke hoach hai tram linh nam", "ke hoach 205"), ("tháng mười hai", "tháng 12"),
+    # words that only look like numbers stay words
+    ("tư tưởng", "tư tưởng"), ("hằng tháng, năm", "hằng tháng, năm"), ("thang sau", "thang sau"),
+    ("đề ngày tháng năm nào", "đề ngày tháng năm nào"),
+    ("ba mươi năm", "30 năm"), ("mười năm", "mười năm"), ("có hai không", "có hai không"), ("phần thứ ba", "phần thứ ba"),
+    ("trung tam van hoa", "trung tam van hoa"),
+])
+def test_numbers_said_aloud_are_written_in_digits(said, written):
+    from rag.spoken import spoken_numbers
+
+    assert spoken_numbers(said) == written
+
+
+def test_a_voice_typed_plan_number_names_the_plan(assistant):
+    result = assistant.answer("à cho tôi hỏi là kế hoạch hai trăm linh năm của thành ủy thì thực hiện kế hoạch số "
+                              "bao nhiêu của tỉnh ủy nhé")
+    assert not result.refused and "126-KH/TU" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+
+
+@pytest.mark.parametrize("signer,office", [("ai ky KH 205 thanh uy yb v", "PHÓ BÍ THƯ THƯỜNG TRỰC"),
+                                           ("ai ky KH mttq tp", "PHÓ CHỦ TỊCH")])
+def test_the_signers_office_is_answered_though_the_block_never_says_office(assistant, signer, office):
+    # "chức vụ" is the question's frame, weighed 0: the signature block's missing it is no uncovered predicate
+    first = _turn(assistant, signer)
+    follow = assistant.answer("chuc vu j", [first])
+    assert not follow.refused and office in follow.answer
+    assert follow.citations[0].chunk_id == first.chunk_ids[0]
+
+
+def test_a_date_asked_of_a_document_described_by_its_signer_is_no_signer_question(assistant):
+    from rag.query import _asks_signer
+
+    asked = "Theo hướng dẫn Thị ủy, kế hoạch triển khai của các đơn vị phải được ký ban hành trước ngày nào?"
+    assert not _asks_signer(asked)
+    assert not _asks_signer("Văn bản của Huyện ủy do đồng chí Phó Bí thư ký có hiệu lực tới tháng nào?")
+    assert _asks_signer("Ai ký kế hoạch 205 và ký ngày nào?") and _asks_signer("chức vụ của người ký KH 205 là gì")
+    result = assistant.answer(asked)
+    assert not result.refused and "10/5/2023" in result.answer
+    assert result.citations[0].doc_id == "huong-dan-ban-tuyen-giao-thi-uy"
+
+
+def test_a_spoken_hesitation_is_no_part_of_the_question():
+    from rag.normalize import strip_chatter
+
+    assert strip_chatter("à cho tôi hỏi là ờ kế hoạch 205 ký ngày nào nhé").core == "kế hoạch 205 ký ngày nào"
+    assert strip_chatter("ờ còn sơ kết thì sao").core == "còn sơ kết thì sao"
+    assert strip_chatter("a kế hoạch 205 ký ngày nào").core.startswith("a kế hoạch")  # typed plain, "a" may be "anh"
+
+
+def test_the_own_number_asked_after_the_copula_is_the_documents_blank(assistant):
+    result = assistant.answer("à kế hoạch của sở khoa học và công nghệ điện biên là kế hoạch số bao nhiêu")
+    assert result.refused and "không ghi số hiệu" in result.answer and "88-KH/TU" not in result.answer
+
+
+@pytest.mark.parametrize("question,levels", [
+    ("huyen uy trong KH la huyen nao, thuoc tinh nao v", "huyện hay tỉnh"),
+    ("Hướng dẫn của Ban Tuyên giáo Thị ủy là của thị xã nào?", "thị xã"),
+])
+def test_a_place_the_document_never_names_is_said_to_be_missing(assistant, question, levels):
+    result = assistant.answer(question)
+    assert result.refused and f"không nêu tên {levels}" in result.answer
+
+
+def test_a_place_the_document_names_is_no_near_miss(assistant):
+    from rag.grounding import named_levels
+
+    assert named_levels("Ban Thường vụ Thành ủy Yên Bái; UBND tỉnh Điện Biên") == {"thanh pho", "tinh"}
+    assert named_levels("Văn phòng Thành ủy Ban Tuyên giáo; Huyện ủy\nCác chi bộ") == set()
+    result = assistant.answer("Sở Khoa học và Công nghệ trong kế hoạch thuộc tỉnh nào?")
+    assert not result.refused and "Điện Biên" in result.answer
+    # "cơ quan nào" is no "quận nào"
+    assert not assistant.answer("Kế hoạch 205: cơ quan nào chủ trì việc sáng tác, biểu diễn văn nghệ?").refused

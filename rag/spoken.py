@@ -1,0 +1,142 @@
+"""Numbers said aloud, as speech-to-text types them ("kế hoạch hai trăm linh năm", "giai đoạn hai
+không hai ba đến hai không hai lăm", "ngày ba mươi tháng tư"), written in digits as the documents
+write them ("kế hoạch 205", "2023 đến 2025", "ngày 30 tháng 4").
+
+Only unambiguous readings are rewritten: a number with a multiplier word (mười, mươi, trăm,
+nghìn), a run of four or more digit words holding a "không" (a year read digit by digit), and a
+month or quarter named by its number word ("tháng tư", "quý hai"). A lone "năm", "ba" or "tư"
+stays a word: it is as often "year", "three" in a count, or "tư tưởng"."""
+from __future__ import annotations
+
+import re
+
+from hoidap.textnorm import fold
+
+# digit words, accent-free ("lăm" and "mốt" are 5 and 1 after a ten; "tư" is 4 there and in a date)
+_DIGIT = {"khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
+          "bay": 7, "tam": 8, "chin": 9}
+# the accented spellings a digit word may have (folding alone would read "từ", "sau", "tâm" as digits)
+_SPELLED = {"không": "khong", "một": "mot", "mốt": "mot", "hai": "hai", "ba": "ba", "bốn": "bon", "tư": "tu",
+            "năm": "nam", "lăm": "lam", "sáu": "sau", "bảy": "bay", "bẩy": "bay", "tám": "tam", "chín": "chin"}
+_TEN = {"mười": "muoi10", "mươi": "muoi", "chục": "muoi"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _kind(word: str, accented: bool) -> str | None:
+    """The role of a word in a number: a digit's accent-free name, "muoi10" (mười), "muoi"
+    (mươi), "tram", "nghin", "linh", or None."""
+    low = word.lower()
+    if accented:
+        if low in _SPELLED:
+            return _SPELLED[low]
+        if low in _TEN:
+            return _TEN[low]
+        return {"trăm": "tram", "nghìn": "nghin", "ngàn": "nghin", "linh": "linh", "lẻ": "linh"}.get(low)
+    f = fold(low)  # typed without diacritics: "muoi" is mười or mươi, told apart by what stands before it
+    if f in _DIGIT:
+        return f
+    return {"muoi": "muoi?", "tram": "tram", "nghin": "nghin", "ngan": "nghin", "linh": "linh", "le": "linh"}.get(f)
+
+
+def _tens(kinds: list[str | None], i: int) -> tuple[int, int] | None:
+    """A number below 100 from kinds[i]: "mười (lăm)", "ba mươi (mốt)". Returns (value, next index)."""
+    k = kinds[i] if i < len(kinds) else None
+    if k in ("muoi10", "muoi?"):
+        value, i = 10, i + 1
+    elif k in _DIGIT and i + 1 < len(kinds) and kinds[i + 1] in ("muoi", "muoi?") and k != "khong":
+        value, i = 10 * _DIGIT[k], i + 2
+    else:
+        return None
+    if i < len(kinds) and kinds[i] in _DIGIT and kinds[i] not in ("khong", "nam"):
+        value, i = value + _DIGIT[kinds[i]], i + 1  # (five after a ten is "lăm": "ba mươi năm" is thirty years)
+    return value, i
+
+
+def _number(kinds: list[str | None], i: int) -> tuple[int, int] | None:
+    """The longest number with a multiplier word starting at kinds[i]."""
+    value, j, used = 0, i, False
+    k = kinds[j] if j < len(kinds) else None
+    if k in _DIGIT and j + 1 < len(kinds) and kinds[j + 1] == "nghin":
+        value, j, used = 1000 * _DIGIT[k], j + 2, True
+    if j < len(kinds) and kinds[j] in _DIGIT and j + 1 < len(kinds) and kinds[j + 1] == "tram":
+        value, j, used = value + 100 * _DIGIT[kinds[j]], j + 2, True
+    if used and j + 1 < len(kinds) and kinds[j] == "linh" and kinds[j + 1] in _DIGIT:
+        return value + _DIGIT[kinds[j + 1]], j + 2  # "hai trăm linh năm"
+    tens = _tens(kinds, j)
+    if tens:
+        return value + tens[0], tens[1]
+    if used and j < len(kinds) and kinds[j] in _DIGIT and kinds[j] not in ("khong", "nam"):
+        return value + _DIGIT[kinds[j]], j + 1  # "một trăm bốn" (spoken short for 104): not "… trăm năm" (years)
+    return (value, j) if used else None
+
+
+def _digit_run(kinds: list[str | None], i: int) -> tuple[str, int] | None:
+    """"hai không hai ba": a year (or two) read digit by digit: four or eight digit words holding a
+    "không". A longer run starts with words of their own ("quý hai năm hai không hai ba"): the
+    reading starts later."""
+    j = i
+    while j < len(kinds) and kinds[j] in _DIGIT:
+        j += 1
+    run = kinds[i:j]
+    if len(run) in (4, 8) and "khong" in run and run[0] != "khong":
+        return "".join(str(_DIGIT[k]) for k in run), j
+    return None
+
+
+def spoken_numbers(text: str) -> str:
+    """The text with numbers said in words written in digits (see the module's docstring)."""
+    words = list(_WORD.finditer(text))
+    if not words:
+        return text
+    accented = text != fold(text)
+    kinds = [_kind(m.group(0), accented) for m in words]
+    # a number's words stand side by side: "hằng tháng, năm" is no "tháng 5"
+    for n in range(1, len(words)):
+        if text[words[n - 1].end():words[n].start()].strip():
+            kinds[n] = kinds[n] and "|" + kinds[n]  # the word starts afresh: nothing before it joins it
+    out, last, i = [], 0, 0
+    while i < len(words):
+        found = _read(words, kinds, i, accented)
+        if found:
+            digits, start, j = found
+            out.append(text[last:words[start].start()])
+            out.append(digits)
+            last, i = words[j - 1].end(), j
+        else:
+            i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _read(words: list[re.Match], marked: list[str | None], i: int, accented: bool) -> tuple[str, int, int] | None:
+    """The number said from words[i] on: (digits, first word, next word), or None."""
+    if marked[i] is None:
+        return None
+    fresh = marked[i].startswith("|")
+    # the words from i on that continue it (a word after punctuation ends the number)
+    kinds = [marked[i].lstrip("|")]
+    for k in marked[i + 1:]:
+        if k is None or k.startswith("|"):
+            break
+        kinds.append(k)
+    run = _digit_run(kinds, 0)
+    if run:
+        digits, j = run
+        if len(digits) == 8 and digits[0] in "12" and digits[4] in "12":
+            digits = f"{digits[:4]} - {digits[4:]}"  # "hai không hai ba hai không hai lăm": 2023 - 2025
+        return digits, i, i + j
+    prev = "" if i == 0 or fresh else fold(words[i - 1].group(0)).lower()
+    num = _number(kinds, 0)
+    if num and (num[1] >= 2 or prev == "thang"):
+        return str(num[0]), i, i + num[1]
+    k = kinds[0]
+    if prev in ("thang", "quy") and k in _DIGIT and k not in ("khong", "lam", "nam") and (accented or k != "sau"):
+        # "tháng tư", "quý hai" ("tháng năm nào" asks the month and year; "thang sau" typed plain is as often
+        # "tháng sau", next month)
+        n = _DIGIT[k]
+        if prev == "thang":
+            return str(n), i, i + 1
+        if n in _ROMAN:
+            return _ROMAN[n], i, i + 1
+    return None
