@@ -620,6 +620,13 @@ def cited_reference(question: str) -> tuple[str, str] | None:
     return (found[-1].group(1), found[-1].group(3)) if found else None
 
 
+def issuer_reference(question: str) -> tuple[str, str] | None:
+    """(kind, issuer) of the first document the question names by who issued it ("kế hoạch của
+    Thành ủy"), whether or not it asks for it as a cited one (`cited_reference`)."""
+    m = _CITED_ASKED.search(squash_spaces(fold(question)).lower())
+    return (m.group(1), m.group(3)) if m else None
+
+
 def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
     """The passage cites a document of that kind, by number, issued by that issuer ("Kế hoạch
     số 182-KH/TU ngày 20/4/2023 của Ban Thường vụ Thành ủy"), other than its own document."""

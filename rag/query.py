@@ -31,7 +31,10 @@ _EVERY = r"(?<!quen thuong )(?<!quen hang )(?<!quen moi )(?<!lam thuong )(?<!lam
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
-                          r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
+                          r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"
+                          # "kế hoạch của Thành ủy (thì) số mấy", the document named between
+                          r"|\b(?:ke hoach|huong dan|cong van|ket luan|van ban)\b[^?.;]{0,40}?\bso (?:may|nao|gi|bao nhieu)\b"
+                          r"(?! (?:nguoi|dai bieu|dang vien|cuon|ban|trang|lan|buoi|hoi nghi|bai))"),
                # a number line whose number is left blank still gives the code ("Số: /KH-SKHCN")
                re.compile(DOC_NUMBER.pattern + r"|(?:Số|SỐ):\s*/\s*[A-ZĐ]{2,}")),
     "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay (?:cu the )?nao|ngay (?:ban hanh|ky) (?:la )?(?:nao|gi)|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
@@ -539,6 +542,8 @@ class Query:
     ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
     followup: bool = False  # continues the previous turn
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
+    # (kind, issuer) of a document the previous answer's document cites, asked for in a follow-up (_cited_by_previous)
+    cited: tuple[str, str] | None = None
     context_docs: list[str] = field(default_factory=list)  # documents of the conversation so far (a soft preference)
     qtype: str = "other"  # date | number | who | list | other (for the confidence model)
     synonyms: list[tuple[str, list[str]]] = field(default_factory=list)  # abbreviation → terms of its reading
@@ -811,11 +816,16 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
     foreign = lex is not None and len(content) >= 2 and any(
-        w not in lex.count for w in syllables(current) if w not in STOPWORDS and not w.isdigit())
+        w not in lex.count for w in syllables(_strip_followup(current)) if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs = current, [], []
     wants = wanted_fact(current)
     signer = _asks_signer(current)
+    cited = None
+    if followup and named and index is not None:
+        cited = _cited_by_previous(current, state, index)
+        if cited is not None:
+            named = {cited[0]: []}
     if followup:
         previous = state.question
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
@@ -879,7 +889,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
-                 ordinal=item, followup=followup, focus=focus, context_docs=context_docs,
+                 ordinal=item, followup=followup, focus=focus, context_docs=context_docs, cited=cited[1] if cited else None,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
@@ -1015,6 +1025,25 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
 _CODE = re.compile(r"\bky hieu(?: van ban)?\b")  # a document's code ("ký hiệu văn bản"): no signing, no "văn bản" as a topic
 _SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
+
+
+def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]] | None:
+    """"KH MTTQ thành phố căn cứ KH số mấy của MTTQ tỉnh?", then "còn KH của Thành ủy số mấy?": after a
+    question about the documents the previous answer's document cites, one named by its issuer alone is the
+    one that document cites ("Kế hoạch số 182-KH/TU … của Ban Thường vụ Thành ủy"), not the corpus's own plan
+    of that issuer. Returns (that document, (kind, issuer)) when it cites such a one by number."""
+    from .grounding import cites, issuer_reference
+
+    if wanted_fact(current) != "docnum" and state.wants != "docnum":
+        return None
+    ref = issuer_reference(current)
+    if ref is None or re.search(r"\d", current):  # named by its number: that document itself
+        return None
+    for doc_id in state.docs:
+        own = index.doc(doc_id).get("number") or ""
+        if any(cites(c.text, ref, own) for c in index.chunks if c.doc_id == doc_id):
+            return doc_id, ref
+    return None
 
 
 def _asks_signer(text: str) -> bool:

@@ -14,8 +14,8 @@ from hoidap.store import index_text_parts
 from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
-from .grounding import (asked_levels, asks_own_number, carries_own_number, cites, cited_reference, list_items, mentions_date,
-                        named_levels, row_cells)
+from .grounding import (asked_levels, asks_own_number, carries_own_number, cites, cited_reference, issuer_reference,
+                        list_items, mentions_date, named_levels, row_cells)
 from .index import OpenIndex
 from .query import (BASIS_LINE, DOC_NUMBER, FOLDED_STOPWORDS, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact,
                     is_recipients_block, is_recipients_heading, lists_items, numbers_items)
@@ -175,7 +175,10 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
     derived = structures(index).derived
     candidates = []
     context = _RerankContext(query=query, best=best, ids=ids, holders=holders, derived=derived, book=book_q,
-                             cited=cited_reference(query.normalized or query.question),
+                             cited=query.cited or cited_reference(query.normalized or query.question) or (
+                                 # "kế hoạch của Tỉnh ủy số mấy", no document of that issuer in the corpus: a cited one
+                                 issuer_reference(query.normalized or query.question)
+                                 if query.wants == "docnum" and not query.docs else None),
                              recipients=asks_recipients(query.normalized or query.question),
                              question_number=question_number(query), closing=closing_passages(index, query),
                              listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,

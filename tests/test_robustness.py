@@ -2329,3 +2329,22 @@ def test_a_place_the_document_names_is_no_near_miss(assistant):
     assert not result.refused and "Điện Biên" in result.answer
     # "cơ quan nào" is no "quận nào"
     assert not assistant.answer("Kế hoạch 205: cơ quan nào chủ trì việc sáng tác, biểu diễn văn nghệ?").refused
+
+
+@pytest.mark.parametrize("first,follow,number", [
+    ("KH mttq tp can cu KH so may cua mttq tinh", "con KH cua thanh uy so may", "182-KH/TU"),
+    ("HD cua BTG thi uy can cu HD so may cua BTG tinh uy", "con KH cua BTV thi uy so may", "140 -KH/TU"),
+])
+def test_a_plan_named_by_its_issuer_after_a_basis_question_is_the_one_cited(assistant, first, follow, number):
+    # the corpus has a plan of the Thành ủy (205) too: in the conversation, the one the MTTQ plan cites is asked
+    before = _turn(assistant, first)
+    result = assistant.answer(follow, [before])
+    assert not result.refused and number in result.answer
+    assert result.citations[0].doc_id == before.doc_ids[0]
+
+
+def test_a_number_asked_of_a_document_named_in_between_is_its_number():
+    from rag.query import wanted_fact
+
+    assert wanted_fact("kế hoạch của thành ủy thì số mấy") == "docnum"
+    assert wanted_fact("kế hoạch 205 mời số bao nhiêu đại biểu") == "number"
