@@ -492,11 +492,22 @@ def table_columns(chunks) -> dict[str, str]:
     return out
 
 
+# How people ask for the usual columns of an assignment table without their names (accent-free; the key is
+# the column's name as `table_columns` mines it): "ai chịu trách nhiệm chính và ai được giao hỗ trợ"
+COLUMN_PARAPHRASES = {
+    "chu tri": ["chiu trach nhiem chinh", "dung ra chu tri", "don vi chinh", "truc tiep dam nhiem"],
+    "phoi hop": ["ho tro", "cung thuc hien", "cung tham gia"],
+    "thoi gian hoan thanh": ["thoi diem hoan tat", "thoi han hoan thanh", "han hoan thanh", "moc hoan thanh"],
+    "lanh dao phu trach": ["vi lanh dao", "lanh dao nao", "dong chi lanh dao"],
+}
+
+
 def asked_columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     """The table columns a question asks for, in the order it names them ("ai chủ trì … và lãnh
     đạo nào phụ trách" asks two); longer names first, each stretch of the question read once."""
     taken: list[tuple[int, int, str]] = []
-    for words, name in sorted(columns.items(), key=lambda kv: -len(kv[0])):
+    said = {**{p: name for words, name in columns.items() for p in COLUMN_PARAPHRASES.get(words, [])}, **columns}
+    for words, name in sorted(said.items(), key=lambda kv: -len(kv[0])):
         # a question word may stand inside the column's name: "lãnh đạo nào phụ trách"
         pattern = r"\s+(?:(?:nao|gi|ai)\s+)?".join(map(re.escape, words.split()))
         for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded_question):

@@ -479,8 +479,15 @@ def row_match(index: OpenIndex, query: Query, text: str) -> float:
 
 
 def has_item(text: str, n: int) -> bool:
-    """The passage is item n of a list ("(5) …" at its start) or holds "(n)" among its items."""
+    """The passage is item n of a list ("(5) …" at its start), holds "(n)" among its items, or is row n of
+    a table ("TT: 1; NỘI DUNG: …": "dòng đầu tiên của nhóm hội nghị")."""
+    row = _ROW_NUMBER.match(text)
+    if row:
+        return int(row.group(1)) == n
     return text.lstrip().startswith(f"({n})") or any(k == n for k, _, _ in list_items(text))
+
+
+_ROW_NUMBER = re.compile(r"\s*S?TT:\s*(\d{1,3})\s*;")
 
 
 def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> list[int]:

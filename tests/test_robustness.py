@@ -2348,3 +2348,24 @@ def test_a_number_asked_of_a_document_named_in_between_is_its_number():
 
     assert wanted_fact("kế hoạch của thành ủy thì số mấy") == "docnum"
     assert wanted_fact("kế hoạch 205 mời số bao nhiêu đại biểu") == "number"
+
+
+def test_a_table_row_is_the_item_its_number_says(assistant):
+    from rag.query import understand
+    from rag.retrieve import has_item, retrieve
+
+    assert has_item("TT: 1; NỘI DUNG: Tổ chức hội nghị …", 1) and not has_item("TT: 5; NỘI DUNG: …", 1)
+    q = understand("Trong bảng phân công kèm theo kế hoạch của Thành ủy Yên Bái, dòng đầu tiên thuộc nhóm hội nghị "
+                   "phổ biến do ai phụ trách?", aliases=assistant.index.aliases, index=assistant.index)
+    assert retrieve(assistant.index, q, 5)[0].chunk.text.startswith("TT: 1; NỘI DUNG: Tổ chức hội nghị Ban Chấp hành")
+
+
+def test_a_column_asked_in_other_words_is_read_from_the_row(assistant):
+    from rag.grounding import asked_columns
+
+    columns = {"chu tri": "CƠ QUAN CHỦ TRÌ", "phoi hop": "CƠ QUAN PHỐI HỢP"}
+    assert asked_columns("ai chiu trach nhiem chinh va ai duoc giao ho tro", columns) == ["CƠ QUAN CHỦ TRÌ",
+                                                                                            "CƠ QUAN PHỐI HỢP"]
+    result = assistant.answer("Theo bảng phân công của Thành ủy Yên Bái, hội nghị toàn thể cán bộ, đảng viên ở khối cơ "
+                              "quan, lực lượng vũ trang, doanh nghiệp: ai chịu trách nhiệm chính và ai được giao hỗ trợ?")
+    assert not result.refused and "Thành ủy viên phụ trách" in result.answer and "Bí thư các chi" in result.answer
