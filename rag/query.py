@@ -284,8 +284,14 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
                # "qua những kênh nào": the channels plans name ("Website …", "trang thông tin điện tử", "Fanpage …")
                "website": ["kênh"], "fanpage": ["kênh"], "trang thông": ["kênh"], "phương tiện": ["kênh"],
-               "thường xuyên": ["đều đặn"], "điện tử": ["trực tuyến"],
-               "thời gian": ["kéo dài"]}  # "đợt học kéo dài tới lúc nào": the plan's "Thời gian tổ chức"
+               "thường xuyên": ["đều đặn", "duy trì"], "điện tử": ["trực tuyến"],
+               "thời gian": ["kéo dài", "thời điểm", "mốc"],  # "đợt học kéo dài tới lúc nào": the plan's "Thời gian tổ chức"
+               # the administrative paraphrases of a writer who never reuses the plans' words (set 22): "cơ quan chịu
+               # trách nhiệm chính" for "chủ trì", "thời điểm hoàn tất" for "xong trước", "đối tượng tham gia" for
+               # "thành phần", "việc truyền thông / đưa tin" for "tuyên truyền", "chặng 2023 – 2025" for "giai đoạn"
+               "chủ trì": ["trách nhiệm", "đứng ra"], "xong": ["hoàn tất"], "hoàn thành": ["hoàn tất"],
+               "thành phần": ["đối tượng"], "đối tượng": ["thành phần"], "tuyên truyền": ["truyền thông", "đưa tin"],
+               "giai đoạn": ["chặng"], "nhiệm vụ": ["giao việc", "phần việc"]}
 # "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
 # "áp dụng những hình thức nào", which asks for forms
 # ("… những ai thuộc diện phải học": the plan's "Đối tượng" too)

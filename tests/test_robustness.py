@@ -2369,3 +2369,17 @@ def test_a_column_asked_in_other_words_is_read_from_the_row(assistant):
     result = assistant.answer("Theo bảng phân công của Thành ủy Yên Bái, hội nghị toàn thể cán bộ, đảng viên ở khối cơ "
                               "quan, lực lượng vũ trang, doanh nghiệp: ai chịu trách nhiệm chính và ai được giao hỗ trợ?")
     assert not result.refused and "Thành ủy viên phụ trách" in result.answer and "Bí thư các chi" in result.answer
+
+
+def test_the_plans_words_said_otherwise_cover_the_passage(assistant):
+    # "bản đánh giá giữa chặng 2023 – 2025" is the plan's "sơ kết giai đoạn 2023 - 2025"
+    from rag.query import understand
+
+    q = understand("Hạn nộp bản đánh giá giữa chặng 2023 – 2025 của Thành ủy Yên Bái?", aliases=assistant.index.aliases,
+                   index=assistant.index)
+    assert any(plan == "giai đoạn" and "chặng" in asked for plan, asked in q.synonyms)
+    first = _turn(assistant, "Trong năm 2023, các tổ chức đảng trực thuộc Thành ủy Yên Bái phải nộp bản tổng hợp kết quả "
+                             "vào những mốc nào?")
+    result = assistant.answer("Thế còn hạn gửi kế hoạch triển khai và hạn nộp bản đánh giá giữa chặng 2023 – 2025 thì sao?",
+                              [first])
+    assert not result.refused and "25/4/2023" in result.answer
