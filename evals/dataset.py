@@ -55,11 +55,11 @@ _JOINER_SPACES = re.compile(r"\s*([-/])\s*")
 
 
 def _plain(text: str) -> str:
-    """Matched leniently, and without markdown emphasis: a plan's "**trước ngày 25/4/2023**" is shown
-    (and indexed) as "trước ngày 25/4/2023", and a question set may copy either. Spaces around a hyphen
+    """Matched leniently, and without markdown emphasis: a plan's "**trước ngày 25/4/2023**" or
+    "(*qua Ban Tuyên giáo Thành ủy*)" is shown (and indexed) without its stars, and a question set may copy either. Spaces around a hyphen
     or slash are typing, not wording: one plan writes "Hướng dẫn số 33 -HD/BTG" where another line of it
     has "33-HD/BTG"."""
-    return _JOINER_SPACES.sub(r"\1", canonical(text.replace("**", "")))
+    return _JOINER_SPACES.sub(r"\1", canonical(text.replace("*", "")))
 
 
 def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:

@@ -62,6 +62,7 @@ def test_evidence_matching_ignores_typing_not_wording():
     assert contains("Hướng dẫn số 33 -HD/BTG ngày 25/4/2023 của Ban Tuyên giáo Thành uỷ",
                     "Hướng dẫn số 33-HD/BTG ngày 25/4/2023 của Ban Tuyên giáo Thành ủy")
     assert contains("trước **ngày 25/4/2023**", "trước ngày 25/4/2023")
+    assert contains("về Thành ủy (qua Ban Tuyên giáo Thành ủy): gửi", "về Thành ủy (*qua Ban Tuyên giáo Thành ủy*)")
     assert not contains("Hướng dẫn số 35-HD/BTG ngày 25/4/2023", "Hướng dẫn số 33-HD/BTG")
     assert not contains("Kế hoạch số 182-KH/TU", "Kế hoạch số 18-2KH/TU")
 
