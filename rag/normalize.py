@@ -686,6 +686,12 @@ class Lexicon:
             for g in _edits1(f):
                 for spelled in self.by_fold.get(g, []):
                     out.setdefault(spelled, COST["edit"])
+        if not name and accented:  # speech-to-text writes a real word that sounds alike: "sinh hoạch" for "sinh hoạt"
+            tone = _tone(low)
+            for g in _sound_alikes(f):
+                for spelled in self.by_fold.get(g, []):
+                    if _tone(spelled) == tone:
+                        out.setdefault(spelled, COST["sound_alike"])
         return list(out.items())
 
 
@@ -702,7 +708,7 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 |những gì|cái gì|ở đâu|về đâu|bao giờ|vì sao|tại sao|có không|được không|thì sao|tên gì|tên là gì|đồng chí nào
 |người nào|cơ quan nào|hình thức nào|nội dung gì|nhiệm vụ gì|làm gì|gồm những|thời hạn|hạn chót|lúc nào|đến khi nào
 |bao lâu|chậm nhất|trước ngày|ai ký|người ký|ký văn bản|văn bản đó|người đó|kế hoạch đó|ở đó|còn ở|thế còn|vậy còn
-|chức vụ|chức danh|cương vị|giữ chức|số mấy|số bao nhiêu|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
+|chức vụ|chức danh|cương vị|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the
 # decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.
@@ -733,10 +739,38 @@ COST = {
     "wrong_accents": 1.2,  # typed with other diacritics than any corpus spelling ("sinh hoật")
     "respell_accented": 2.0,  # a correct corpus word typed: only strong pair evidence changes it
     "edit": 2.5,  # one letter added, dropped, changed or swapped ("kế hoạc", "bao nhiu")
+    "sound_alike": 2.5,  # a word that sounds alike, as speech-to-text writes it ("sinh hoạch", "huyện ủi")
 }
 PAIR_WEIGHT = 1.0
 DOMINANT = 4  # restoring diacritics without a corpus pair to witness it: only to a spelling this dominant
 WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval
+
+
+# Sounds that speech-to-text (and the regional accents it hears) confuses: final consonants, then initials
+_FINALS = [("ch", "t"), ("c", "t"), ("ng", "n"), ("nh", "n")]
+_INITIALS = [("tr", "ch"), ("s", "x"), ("gi", "d"), ("r", "d"), ("gi", "r"), ("l", "n")]
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _sound_alikes(folded: str) -> set[str]:
+    """Accent-free spellings of the syllable with one confusable sound changed ("hoach": "hoat")."""
+    out = set()
+    for a, b in _FINALS:
+        for x, y in ((a, b), (b, a)):
+            if folded.endswith(x) and not (x in ("c", "n") and folded.endswith(("ch", "nh", "ng"))):
+                out.add(folded[:-len(x)] + y)
+    for a, b in _INITIALS:
+        for x, y in ((a, b), (b, a)):
+            if folded.startswith(x) and not (x in ("c", "g") and folded.startswith(("ch", "gi"))):
+                out.add(y + folded[len(x):])
+    return out - {folded}
+
+
+def _tone(word: str) -> str:
+    """The tone mark of a syllable ("" for the level tone)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", word) if c in _TONES)
 
 
 def _edits1(word: str) -> set[str]:

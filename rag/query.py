@@ -31,10 +31,7 @@ _EVERY = r"(?<!quen thuong )(?<!quen hang )(?<!quen moi )(?<!lam thuong )(?<!lam
 _WANTS = {
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
-                          r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"
-                          # "kế hoạch của Thành ủy (thì) số mấy", the document named between
-                          r"|\b(?:ke hoach|huong dan|cong van|ket luan|van ban)\b[^?.;]{0,40}?\bso (?:may|nao|gi|bao nhieu)\b"
-                          r"(?! (?:nguoi|dai bieu|dang vien|cuon|ban|trang|lan|buoi|hoi nghi|bai))"),
+                          r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
                # a number line whose number is left blank still gives the code ("Số: /KH-SKHCN")
                re.compile(DOC_NUMBER.pattern + r"|(?:Số|SỐ):\s*/\s*[A-ZĐ]{2,}")),
     "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay (?:cu the )?nao|ngay (?:ban hanh|ky) (?:la )?(?:nao|gi)|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
@@ -821,8 +818,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                if not any(w in name.split() for name in columns)]
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
+    # (a word left without diacritics whose accent-free form the corpus has, "so" of "số mấy", is no foreign one)
     foreign = lex is not None and len(content) >= 2 and any(
-        w not in lex.count for w in syllables(_strip_followup(current)) if w not in STOPWORDS and not w.isdigit())
+        w not in lex.count and not (fold(w) == w and w in lex.by_fold)
+        for w in syllables(_strip_followup(current)) if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs = current, [], []
     wants = wanted_fact(current)
@@ -831,7 +830,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if followup and named and index is not None:
         cited = _cited_by_previous(current, state, index)
         if cited is not None:
-            named = {cited[0]: []}
+            named, wants = {cited[0]: []}, "docnum"
     if followup:
         previous = state.question
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
@@ -1030,7 +1029,11 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
 
 _CODE = re.compile(r"\bky hieu(?: van ban)?\b")  # a document's code ("ký hiệu văn bản"): no signing, no "văn bản" as a topic
 _SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
-_SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b")
+# ("được ký ban hành vào ngày nào / trước mốc nào": when it was signed and issued, not who signed it)
+_SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b|\bky ban hanh\b")
+
+
+_ASKS_NUMBER_OF = re.compile(r"\bso (?:may|nao|bao nhieu|hieu)\b")  # "… của Thành ủy (thì) số mấy"
 
 
 def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]] | None:
@@ -1040,7 +1043,7 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     of that issuer. Returns (that document, (kind, issuer)) when it cites such a one by number."""
     from .grounding import cites, issuer_reference
 
-    if wanted_fact(current) != "docnum" and state.wants != "docnum":
+    if not _ASKS_NUMBER_OF.search(fold(current).lower()) and state.wants != "docnum":
         return None
     ref = issuer_reference(current)
     if ref is None or re.search(r"\d", current):  # named by its number: that document itself
@@ -1056,11 +1059,8 @@ def _asks_signer(text: str) -> bool:
     """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
     a date, not who signed."""
     folded = fold(text)
-    who = re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded) or _SIGNER_ROLE.search(folded.lower())
-    if _SIGNED_WHEN.search(folded) and not who:
+    if _SIGNED_WHEN.search(folded) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded):
         return False
-    if wanted_fact(text) in ("date", "number") and not who:
-        return False  # a date or count asked of a document described by its signer ("… do đồng chí Phó Bí thư ký")
     return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(folded))
 
 

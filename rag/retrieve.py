@@ -38,9 +38,6 @@ RERANK = {
     "named_doc": 1.0,  # passages of a document the question names come first
     "context_doc": 0.25,  # the conversation's documents, when the question names none (a soft preference)
     "signer": 0.6,  # "Ai ký …?": the signature block
-    # … which gives no date or count: asked one, a document described by its signer ("văn bản … do đồng chí Phó
-    # Bí thư ký, … duy trì tới thời điểm nào") or its signing ("được ký ban hành trước mốc nào") is not answered there
-    "unasked_signature": -0.6,
     "fact": 0.1,  # the passage holds the kind of fact asked for (a date, a number)
     "docnum": 0.2,  # … a document number asked for ("thực hiện kế hoạch số mấy"): without one a passage cannot answer
     "deadline": 0.2,  # … a deadline asked for ("trước ngày nào", "thời hạn"): likewise
@@ -370,7 +367,6 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "named_doc": float(named),
         "context_doc": float(not named and chunk.doc_id in query.context_docs),
         "signer": float(query.asks_signer and chunk.kind == "signature"),
-        "unasked_signature": float(chunk.kind == "signature" and not query.asks_signer and query.wants in ("date", "number")),
         "fact": (fact := float(carries_own_number(chunk.text, doc) if own_number_asked_of(query, chunk.doc_id, doc)
                                else _has_wanted_fact(query, chunk.text, ctx.ids))),
         "docnum": fact if query.wants == "docnum" else 0.0,
