@@ -844,3 +844,25 @@ def _mine_initials(lines: list[str], wanted: set[str]) -> dict[str, list[str]]:
         if keep:
             out[abbr] = keep[:4]
     return out
+
+
+# --- 5. bodies described by their level ---------------------------------------------------------
+
+# "cơ quan tuyên giáo thị xã", "cấp ủy huyện", "thường vụ huyện": the committee of that level by its own name
+# ("Ban Tuyên giáo Thị ủy", "Huyện ủy", "Ban Thường vụ Huyện ủy"), as the documents and their aliases write it
+_LEVEL_COMMITTEE = {"huyện": "Huyện ủy", "thị xã": "Thị ủy", "thành phố": "Thành ủy", "tỉnh": "Tỉnh ủy"}
+_DESCRIBED_BODY = re.compile(r"(?i)\b(cơ quan tuyên giáo|cấp ủy|cấp uỷ|(?:ban )?thường vụ)(?: cấp)? (huyện|thị xã|thành phố|tỉnh)\b"
+                             r"(?! ủy| uỷ)")
+
+
+def formal_bodies(text: str) -> str:
+    """The text with committees described by their level named as the documents name them."""
+    def named(m: re.Match) -> str:
+        committee = _LEVEL_COMMITTEE[m.group(2).lower()]
+        kind = m.group(1).lower()
+        if kind.startswith("cơ quan"):
+            return f"Ban Tuyên giáo {committee}"
+        if "thường vụ" in kind:
+            return f"Ban Thường vụ {committee}"
+        return committee
+    return _DESCRIBED_BODY.sub(named, text)

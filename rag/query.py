@@ -742,7 +742,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
-    from .normalize import BOOKLET_NAME, claim_question, resolve_context, strip_chatter, terse_question
+    from .normalize import BOOKLET_NAME, claim_question, formal_bodies, resolve_context, strip_chatter, terse_question
 
     chatter = strip_chatter(question)
     core = claim_question(terse_question(_context_document(resolve_context(chatter.core, chatter.dropped),
@@ -753,7 +753,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         expanded = lex.expand(core, list(named), log)
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
-        current = drop_measure_words(aliases.spell(lex.correct(expanded)), lex)
+        current = drop_measure_words(aliases.spell(formal_bodies(lex.correct(expanded))), lex)
         named = {**named, **aliases.match(current)}
         if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
             current = lex.ordinal_spelled(current)

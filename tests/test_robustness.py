@@ -2384,3 +2384,22 @@ def test_signed_and_issued_on_which_day_asks_a_date_not_the_signer(assistant):
     result = assistant.answer(asked)
     assert not result.refused and "10/5/2023" in result.answer
     assert result.citations[0].doc_id == "huong-dan-ban-tuyen-giao-thi-uy"
+
+
+@pytest.mark.parametrize("described,named", [
+    ("Hướng dẫn của cơ quan tuyên giáo thị xã xác định", "Hướng dẫn của Ban Tuyên giáo Thị ủy xác định"),
+    ("văn bản của cấp ủy thành phố Yên Bái", "văn bản của Thành ủy Yên Bái"),
+    ("giúp thường vụ huyện tổ chức", "giúp Ban Thường vụ Huyện ủy tổ chức"),
+    ("cấp ủy cơ sở", "cấp ủy cơ sở"), ("Ban Thường vụ Huyện ủy", "Ban Thường vụ Huyện ủy"),
+])
+def test_a_committee_described_by_its_level_is_named_as_the_documents_name_it(described, named):
+    from rag.normalize import formal_bodies
+
+    assert formal_bodies(described) == named
+
+
+def test_the_propaganda_office_of_a_level_is_its_ban_tuyen_giao(assistant):
+    first = _turn(assistant, "Cơ quan tuyên giáo huyện tổng hợp kết quả hằng năm gửi tới những nơi nào?")
+    result = assistant.answer("Ngoài việc đó, cơ quan này còn giúp thường vụ huyện tổ chức công việc gì cho chặng 2023 – 2025?",
+                              [first])
+    assert not result.refused and result.answer.startswith("4. Ban Tuyên giáo Huyện ủy")
