@@ -600,10 +600,17 @@ class Lexicon:
             return text
         accented_input = sum(fold(m.group()) != m.group().lower() for m in tokens) >= max(2, len(tokens) // 3)
         cands: list[list[tuple[str, float]]] = []
+        typed = [m.group().lower() for m in tokens]
         for i, m in enumerate(tokens):
             # a capitalised unknown word inside the sentence is a name ("Mường Chà"): never edited
             name = i > 0 and m.group()[:1].isupper() and not m.group().isupper()
-            cands.append(self._candidates(m.group(), accented_input, name))
+            options = self._candidates(m.group(), accented_input, name)
+            if not name and fold(typed[i]) != typed[i] and not self._fits(typed, i):
+                # speech-to-text writes a real word that sounds alike ("sinh hoạch" for "sinh hoạt"): only a word
+                # that forms no corpus pair with either neighbour as typed ("vị trí" stays, though "chí" is frequent)
+                options += [(w, COST["sound_alike"]) for w in _sound_alikes(typed[i]) if w in self.count
+                            and w not in dict(options)]
+            cands.append(options)
         # Viterbi over the candidates: channel cost + corpus pair support.
         best: list[dict[str, tuple[float, str | None]]] = []
         for i, options in enumerate(cands):
@@ -653,6 +660,11 @@ class Lexicon:
         out.append(text[pos:])
         return "".join(out)
 
+    def _fits(self, typed: list[str], i: int) -> bool:
+        """The word as typed forms a corpus pair with a neighbour as typed."""
+        return bool((i and self.pairs.get(f"{typed[i - 1]} {typed[i]}", 0))
+                    or (i + 1 < len(typed) and self.pairs.get(f"{typed[i]} {typed[i + 1]}", 0)))
+
     def _dominant(self, word: str) -> bool:
         """The spelling is the only one of its accent-free form, or DOMINANT times as frequent as the next."""
         spellings = self.by_fold.get(fold(word), [])
@@ -686,12 +698,6 @@ class Lexicon:
             for g in _edits1(f):
                 for spelled in self.by_fold.get(g, []):
                     out.setdefault(spelled, COST["edit"])
-        if not name and accented:  # speech-to-text writes a real word that sounds alike: "sinh hoạch" for "sinh hoạt"
-            tone = _tone(low)
-            for g in _sound_alikes(f):
-                for spelled in self.by_fold.get(g, []):
-                    if _tone(spelled) == tone:
-                        out.setdefault(spelled, COST["sound_alike"])
         return list(out.items())
 
 
@@ -749,28 +755,21 @@ WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this ofte
 # Sounds that speech-to-text (and the regional accents it hears) confuses: final consonants, then initials
 _FINALS = [("ch", "t"), ("c", "t"), ("ng", "n"), ("nh", "n")]
 _INITIALS = [("tr", "ch"), ("s", "x"), ("gi", "d"), ("r", "d"), ("gi", "r"), ("l", "n")]
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
-def _sound_alikes(folded: str) -> set[str]:
-    """Accent-free spellings of the syllable with one confusable sound changed ("hoach": "hoat")."""
+def _sound_alikes(word: str) -> set[str]:
+    """Spellings of the syllable (lower case, with its diacritics) with one confusable consonant changed,
+    vowels and tone kept ("hoạch": "hoạt"; "động" has no plain "d" to change)."""
     out = set()
     for a, b in _FINALS:
         for x, y in ((a, b), (b, a)):
-            if folded.endswith(x) and not (x in ("c", "n") and folded.endswith(("ch", "nh", "ng"))):
-                out.add(folded[:-len(x)] + y)
+            if word.endswith(x) and not (x in ("c", "n") and word.endswith(("ch", "nh", "ng"))):
+                out.add(word[:-len(x)] + y)
     for a, b in _INITIALS:
         for x, y in ((a, b), (b, a)):
-            if folded.startswith(x) and not (x in ("c", "g") and folded.startswith(("ch", "gi"))):
-                out.add(y + folded[len(x):])
-    return out - {folded}
-
-
-def _tone(word: str) -> str:
-    """The tone mark of a syllable ("" for the level tone)."""
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFD", word) if c in _TONES)
+            if word.startswith(x) and not (x in ("c", "g") and word.startswith(("ch", "gi"))):
+                out.add(y + word[len(x):])
+    return out - {word}
 
 
 def _edits1(word: str) -> set[str]:
@@ -850,9 +849,11 @@ def _mine_initials(lines: list[str], wanted: set[str]) -> dict[str, list[str]]:
 
 # "cơ quan tuyên giáo thị xã", "cấp ủy huyện", "thường vụ huyện": the committee of that level by its own name
 # ("Ban Tuyên giáo Thị ủy", "Huyện ủy", "Ban Thường vụ Huyện ủy"), as the documents and their aliases write it
-_LEVEL_COMMITTEE = {"huyện": "Huyện ủy", "thị xã": "Thị ủy", "thành phố": "Thành ủy", "tỉnh": "Tỉnh ủy"}
-_DESCRIBED_BODY = re.compile(r"(?i)\b(cơ quan tuyên giáo|cấp ủy|cấp uỷ|(?:ban )?thường vụ)(?: cấp)? (huyện|thị xã|thành phố|tỉnh)\b"
-                             r"(?! ủy| uỷ)")
+# ("cấp ủy huyện" is as often the grassroots committees of the district; the province's own bodies are cited, not
+# the corpus's: only the district, town and city levels)
+_LEVEL_COMMITTEE = {"huyện": "Huyện ủy", "thị xã": "Thị ủy", "thành phố": "Thành ủy"}
+_DESCRIBED_BODY = re.compile(r"(?i)\b(cơ quan tuyên giáo|(?:ban )?thường vụ)(?: cấp)? (huyện|thị xã|thành phố)\b"
+                             r"(?!\s*(?:ủy|uỷ|đoàn|hội|\w+ ủy))")  # ("thường vụ huyện đoàn": the Youth Union's)
 
 
 def formal_bodies(text: str) -> str:
@@ -860,9 +861,5 @@ def formal_bodies(text: str) -> str:
     def named(m: re.Match) -> str:
         committee = _LEVEL_COMMITTEE[m.group(2).lower()]
         kind = m.group(1).lower()
-        if kind.startswith("cơ quan"):
-            return f"Ban Tuyên giáo {committee}"
-        if "thường vụ" in kind:
-            return f"Ban Thường vụ {committee}"
-        return committee
+        return f"Ban Tuyên giáo {committee}" if kind.startswith("cơ quan") else f"Ban Thường vụ {committee}"
     return _DESCRIBED_BODY.sub(named, text)

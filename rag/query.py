@@ -818,10 +818,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                if not any(w in name.split() for name in columns)]
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
-    # (a word left without diacritics whose accent-free form the corpus has, "so" of "số mấy", is no foreign one)
+    # (nor are the follow-up's markers and the number frame "so may" left without diacritics)
     foreign = lex is not None and len(content) >= 2 and any(
-        w not in lex.count and not (fold(w) == w and w in lex.by_fold)
-        for w in syllables(_strip_followup(current)) if w not in STOPWORDS and not w.isdigit())
+        w not in lex.count for w in syllables(_NUMBER_FRAME.sub(" ", _strip_followup(current)))
+        if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs = current, [], []
     wants = wanted_fact(current)
@@ -1034,6 +1034,7 @@ _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky
 
 
 _ASKS_NUMBER_OF = re.compile(r"\bso (?:may|nao|bao nhieu|hieu)\b")  # "… của Thành ủy (thì) số mấy"
+_NUMBER_FRAME = re.compile(r"(?i)\bs[oốởổ] (?:m[aấ]y|n[aà]o|bao nhi[eê]u|hi[eệ]u)\b")  # … as typed, half restored
 
 
 def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]] | None:
@@ -1043,14 +1044,17 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     of that issuer. Returns (that document, (kind, issuer)) when it cites such a one by number."""
     from .grounding import cites, issuer_reference
 
-    if not _ASKS_NUMBER_OF.search(fold(current).lower()) and state.wants != "docnum":
+    if not _ASKS_NUMBER_OF.search(fold(current).lower()):
         return None
     ref = issuer_reference(current)
     if ref is None or re.search(r"\d", current):  # named by its number: that document itself
         return None
     for doc_id in state.docs:
-        own = index.doc(doc_id).get("number") or ""
-        if any(cites(c.text, ref, own) for c in index.chunks if c.doc_id == doc_id):
+        meta = index.doc(doc_id)
+        kind, issuer = (fold(meta.get(k) or "").lower() for k in ("kind", "issuer"))
+        if kind == ref[0] and ref[1] in issuer:  # "còn kế hoạch của Thành ủy Yên Bái số mấy" after asking plan 205's basis
+            continue
+        if any(cites(c.text, ref, meta.get("number") or "") for c in index.chunks if c.doc_id == doc_id):
             return doc_id, ref
     return None
 
@@ -1059,7 +1063,7 @@ def _asks_signer(text: str) -> bool:
     """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
     a date, not who signed."""
     folded = fold(text)
-    if _SIGNED_WHEN.search(folded) and not re.search(r"\b(ai|nguoi nao|dong chi nao)\b", folded):
+    if _SIGNED_WHEN.search(folded) and not re.search(r"\b(ai|nguoi nao|dong chi nao|nguoi ky)\b", folded):
         return False
     return bool(_SIGNER.search(text.lower())) or bool(_SIGNER_FOLDED.search(folded))
 

@@ -385,7 +385,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "recipients": float(ctx.recipients and named and is_recipients_block(chunk, query.normalized or query.question)),
         "cited": float(query.wants == "docnum" and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
-        "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal) else 0.0,
+        "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal, _asked(query).table) else 0.0,
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity
         "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
                   else 1.0 if not _NUMBERED_SEGMENT.search(chunk.heading) else 0.5),
@@ -474,12 +474,12 @@ def row_match(index: OpenIndex, query: Query, text: str) -> float:
     return coverage(index, query, content)
 
 
-def has_item(text: str, n: int) -> bool:
-    """The passage is item n of a list ("(5) …" at its start), holds "(n)" among its items, or is row n of
-    a table ("TT: 1; NỘI DUNG: …": "dòng đầu tiên của nhóm hội nghị")."""
+def has_item(text: str, n: int, rows: bool = False) -> bool:
+    """The passage is item n of a list ("(5) …" at its start), holds "(n)" among its items, or, when the
+    question reads a table (`rows`), is row n of it ("TT: 1; NỘI DUNG: …": "dòng đầu tiên của nhóm hội nghị")."""
     row = _ROW_NUMBER.match(text)
     if row:
-        return int(row.group(1)) == n
+        return rows and int(row.group(1)) == n
     return text.lstrip().startswith(f"({n})") or any(k == n for k, _, _ in list_items(text))
 
 

@@ -13,27 +13,37 @@ import re
 from hoidap.textnorm import fold
 
 # digit words, accent-free ("lăm" and "mốt" are 5 and 1 after a ten; "tư" is 4 there and in a date)
-_DIGIT = {"khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
+_DIGIT = {"khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "sau~": 6,
           "bay": 7, "tam": 8, "chin": 9}
 # the accented spellings a digit word may have (folding alone would read "từ", "sau", "tâm" as digits)
 _SPELLED = {"không": "khong", "một": "mot", "mốt": "mot", "hai": "hai", "ba": "ba", "bốn": "bon", "tư": "tu",
             "năm": "nam", "lăm": "lam", "sáu": "sau", "bảy": "bay", "bẩy": "bay", "tám": "tam", "chín": "chin"}
 _TEN = {"mười": "muoi10", "mươi": "muoi", "chục": "muoi"}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# never the tens of a number: forty is "bốn mươi" ("từ mười lăm" typed plain is no 45), "sau mười ngày" typed plain
+# is after ten days ("sau~": "sau" without its accent); "lăm" and "mốt" are only units
+_NO_TENS = {"khong", "tu", "sau~", "lam", "mot"}
+# what counts happen in, after "tháng": "mỗi tháng một lần" is no January
+_TIMES = {"lan", "buoi", "ky", "dot", "luot"}
+# a date said in words, once written in digits, as the documents write it: "ngày 30 tháng 4 năm 2023" → "30/4/2023"
+_SPOKEN_DATE = re.compile(r"\b(ngày|ngay) (\d{1,2}) (?:tháng|thang) (\d{1,2})(?: (?:năm|nam) (\d{4}))?\b")
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def _kind(word: str, accented: bool) -> str | None:
+def _kind(word: str) -> str | None:
     """The role of a word in a number: a digit's accent-free name, "muoi10" (mười), "muoi"
-    (mươi), "tram", "nghin", "linh", or None."""
+    (mươi), "tram", "nghin", "linh", or None. A word with diacritics is read as spelled, one
+    without as typed plain ("muoi" is mười or mươi, told apart by what stands before it)."""
     low = word.lower()
-    if accented:
+    if fold(low) != low:
         if low in _SPELLED:
             return _SPELLED[low]
         if low in _TEN:
             return _TEN[low]
         return {"trăm": "tram", "nghìn": "nghin", "ngàn": "nghin", "linh": "linh", "lẻ": "linh"}.get(low)
-    f = fold(low)  # typed without diacritics: "muoi" is mười or mươi, told apart by what stands before it
+    f = low
+    if f == "sau":
+        return "sau~"  # typed plain, "sau" is as often "after" as six
     if f in _DIGIT:
         return f
     return {"muoi": "muoi?", "tram": "tram", "nghin": "nghin", "ngan": "nghin", "linh": "linh", "le": "linh"}.get(f)
@@ -44,7 +54,7 @@ def _tens(kinds: list[str | None], i: int) -> tuple[int, int] | None:
     k = kinds[i] if i < len(kinds) else None
     if k in ("muoi10", "muoi?"):
         value, i = 10, i + 1
-    elif k in _DIGIT and i + 1 < len(kinds) and kinds[i + 1] in ("muoi", "muoi?") and k != "khong":
+    elif k in _DIGIT and i + 1 < len(kinds) and kinds[i + 1] in ("muoi", "muoi?") and k not in _NO_TENS:
         value, i = 10 * _DIGIT[k], i + 2
     else:
         return None
@@ -89,15 +99,14 @@ def spoken_numbers(text: str) -> str:
     words = list(_WORD.finditer(text))
     if not words:
         return text
-    accented = text != fold(text)
-    kinds = [_kind(m.group(0), accented) for m in words]
+    kinds = [_kind(m.group(0)) for m in words]
     # a number's words stand side by side: "hằng tháng, năm" is no "tháng 5"
     for n in range(1, len(words)):
         if text[words[n - 1].end():words[n].start()].strip():
             kinds[n] = kinds[n] and "|" + kinds[n]  # the word starts afresh: nothing before it joins it
     out, last, i = [], 0, 0
     while i < len(words):
-        found = _read(words, kinds, i, accented)
+        found = _read(words, kinds, i)
         if found:
             digits, start, j = found
             out.append(text[last:words[start].start()])
@@ -106,10 +115,13 @@ def spoken_numbers(text: str) -> str:
         else:
             i += 1
     out.append(text[last:])
-    return "".join(out)
+    written = "".join(out)
+    if written == text:
+        return text
+    return _SPOKEN_DATE.sub(lambda m: f"{m.group(1)} {m.group(2)}/{m.group(3)}" + (f"/{m.group(4)}" if m.group(4) else ""), written)
 
 
-def _read(words: list[re.Match], marked: list[str | None], i: int, accented: bool) -> tuple[str, int, int] | None:
+def _read(words: list[re.Match], marked: list[str | None], i: int) -> tuple[str, int, int] | None:
     """The number said from words[i] on: (digits, first word, next word), or None."""
     if marked[i] is None:
         return None
@@ -127,11 +139,15 @@ def _read(words: list[re.Match], marked: list[str | None], i: int, accented: boo
             digits = f"{digits[:4]} - {digits[4:]}"  # "hai không hai ba hai không hai lăm": 2023 - 2025
         return digits, i, i + j
     prev = "" if i == 0 or fresh else fold(words[i - 1].group(0)).lower()
+    before = "" if i < 2 or fresh else fold(words[i - 2].group(0)).lower()
+    after = fold(words[i + 1].group(0)).lower() if i + 1 < len(words) and len(kinds) > 1 else ""
+    if prev == "thang" and (before in ("moi", "hang") or after in _TIMES or words[i].group(0)[:1].isupper()):
+        return None  # "mỗi tháng một lần", "Cách mạng tháng Tám": no month number
     num = _number(kinds, 0)
     if num and (num[1] >= 2 or prev == "thang"):
         return str(num[0]), i, i + num[1]
     k = kinds[0]
-    if prev in ("thang", "quy") and k in _DIGIT and k not in ("khong", "lam", "nam") and (accented or k != "sau"):
+    if prev in ("thang", "quy") and k in _DIGIT and k not in ("khong", "lam", "nam", "sau~"):
         # "tháng tư", "quý hai" ("tháng năm nào" asks the month and year; "thang sau" typed plain is as often
         # "tháng sau", next month)
         n = _DIGIT[k]

@@ -2253,7 +2253,9 @@ def test_a_comrade_or_a_yearly_report_is_no_table_read(assistant):
     ("kế hoạch hai trăm linh năm của thành ủi", "kế hoạch 205 của thành ủi"),
     ("sơ kết giai đoạn hai không hai ba đến hai không hai lăm", "sơ kết giai đoạn 2023 đến 2025"),
     ("giai đoạn hai không hai ba hai không hai lăm thì sao", "giai đoạn 2023 - 2025 thì sao"),
-    ("xong trước ngày ba mươi tháng tư", "xong trước ngày 30 tháng 4"),
+    ("xong trước ngày ba mươi tháng tư", "xong trước ngày 30/4"),  # a date as the documents write it
+    ("ngày mười ba tháng tư năm hai không hai ba", "ngày 13/4/2023"), ("tu muoi lam thang tu", "tu 15 thang 4"),
+    ("Ke hoach hai tram linh nam của Thành ủy", "Ke hoach 205 của Thành ủy"), ("sáu mươi đại biểu", "60 đại biểu"),
     ("năm trăm đại biểu", "500 đại biểu"), ("một trăm bốn mươi ba", "143"), ("mười lăm ngày", "15 ngày"),
     ("hai nghìn không trăm hai mươi ba", "2023"), ("quý hai năm hai không hai ba", "quý II năm 2023"),
     ("ke hoach hai tram linh nam", "ke hoach 205"), ("tháng mười hai", "tháng 12"),
@@ -2261,6 +2263,7 @@ def test_a_comrade_or_a_yearly_report_is_no_table_read(assistant):
     ("tư tưởng", "tư tưởng"), ("hằng tháng, năm", "hằng tháng, năm"), ("thang sau", "thang sau"),
     ("đề ngày tháng năm nào", "đề ngày tháng năm nào"),
     ("ba mươi năm", "30 năm"), ("mười năm", "mười năm"), ("có hai không", "có hai không"), ("phần thứ ba", "phần thứ ba"),
+    ("sau muoi ngay", "sau muoi ngay"), ("mỗi tháng một lần", "mỗi tháng một lần"), ("Cách mạng tháng Tám", "Cách mạng tháng Tám"),
     ("trung tam van hoa", "trung tam van hoa"),
 ])
 def test_numbers_said_aloud_are_written_in_digits(said, written):
@@ -2335,7 +2338,8 @@ def test_a_table_row_is_the_item_its_number_says(assistant):
     from rag.query import understand
     from rag.retrieve import has_item, retrieve
 
-    assert has_item("TT: 1; NỘI DUNG: Tổ chức hội nghị …", 1) and not has_item("TT: 5; NỘI DUNG: …", 1)
+    assert has_item("TT: 1; NỘI DUNG: Tổ chức hội nghị …", 1, rows=True) and not has_item("TT: 5; NỘI DUNG: …", 1, rows=True)
+    assert not has_item("TT: 5; NỘI DUNG: …", 5)  # "nhiệm vụ thứ năm" of a section is no table's fifth row
     q = understand("Trong bảng phân công kèm theo kế hoạch của Thành ủy Yên Bái, dòng đầu tiên thuộc nhóm hội nghị "
                    "phổ biến do ai phụ trách?", aliases=assistant.index.aliases, index=assistant.index)
     assert retrieve(assistant.index, q, 5)[0].chunk.text.startswith("TT: 1; NỘI DUNG: Tổ chức hội nghị Ban Chấp hành")
@@ -2371,7 +2375,9 @@ def test_the_plans_words_said_otherwise_cover_the_passage(assistant):
 def test_a_word_speech_to_text_heard_alike_is_corrected(lex, heard, meant):
     from rag.normalize import _sound_alikes
 
-    assert "hoat" in _sound_alikes("hoach") and "chuong" in _sound_alikes("truong")
+    assert "hoạt" in _sound_alikes("hoạch") and "chưởng" in _sound_alikes("trưởng")
+    assert "rộng" not in _sound_alikes("động")  # "đ" is no "d"; vowels and tones are kept
+    assert lex.correct("Vị trí Tổng Bí thư") == "Vị trí Tổng Bí thư"  # a word fitting its neighbour stays
     assert lex.correct(heard) == meant
     assert lex.correct("lãnh đạo phụ trách") == "lãnh đạo phụ trách"  # real corpus pairs stay
 
@@ -2388,7 +2394,8 @@ def test_signed_and_issued_on_which_day_asks_a_date_not_the_signer(assistant):
 
 @pytest.mark.parametrize("described,named", [
     ("Hướng dẫn của cơ quan tuyên giáo thị xã xác định", "Hướng dẫn của Ban Tuyên giáo Thị ủy xác định"),
-    ("văn bản của cấp ủy thành phố Yên Bái", "văn bản của Thành ủy Yên Bái"),
+    ("văn bản của cấp ủy thành phố Yên Bái", "văn bản của cấp ủy thành phố Yên Bái"),  # grassroots committees too
+    ("Ban Thường vụ Tỉnh đoàn", "Ban Thường vụ Tỉnh đoàn"), ("thường vụ huyện đoàn", "thường vụ huyện đoàn"),
     ("giúp thường vụ huyện tổ chức", "giúp Ban Thường vụ Huyện ủy tổ chức"),
     ("cấp ủy cơ sở", "cấp ủy cơ sở"), ("Ban Thường vụ Huyện ủy", "Ban Thường vụ Huyện ủy"),
 ])
@@ -2403,3 +2410,26 @@ def test_the_propaganda_office_of_a_level_is_its_ban_tuyen_giao(assistant):
     result = assistant.answer("Ngoài việc đó, cơ quan này còn giúp thường vụ huyện tổ chức công việc gì cho chặng 2023 – 2025?",
                               [first])
     assert not result.refused and result.answer.startswith("4. Ban Tuyên giáo Huyện ủy")
+
+
+@pytest.mark.parametrize("first,follow,expected", [
+    # a follow-up about the corpus's own Thành ủy plan, after a question about what the MTTQ plan cites
+    ("KH mttq tp can cu KH so may cua mttq tinh", "con KH cua thanh uy yen bai do ai ky", "Đỗ Văn Nghị"),
+    # the plan the previous answer was about, named again by its issuer, is asked itself
+    ("KH 205 thực hiện KH số mấy của tỉnh ủy?", "còn kế hoạch của Thành ủy Yên Bái số mấy?", "205 - KH/TU"),
+])
+def test_a_followup_about_the_corpus_plan_itself_is_not_a_cited_one(assistant, first, follow, expected):
+    before = _turn(assistant, first)
+    result = assistant.answer(follow, [before])
+    assert not result.refused and expected in result.answer
+
+
+def test_an_off_topic_followup_typed_plain_is_a_new_question(assistant):
+    before = _turn(assistant, "ke hoach 205 ai ky")
+    assert assistant.answer("con thoi tiet ha noi the nao", [before]).refused
+
+
+def test_the_signer_of_a_document_signed_and_issued_is_still_asked(assistant):
+    from rag.query import _asks_signer
+
+    assert _asks_signer("Người ký ban hành kế hoạch của MTTQ thành phố giữ cương vị gì?")
