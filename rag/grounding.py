@@ -685,8 +685,9 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
 
 # "Hướng dẫn của Ban Tuyên giáo Thị ủy … mang số hiệu bao nhiêu?": the document itself is the subject and
 # its own number is asked (not one of a plan it implements, cites or asks for)
-# ("… là kế hoạch số bao nhiêu": the same document again, after the copula)
-_OWN_NUMBER = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
+# ("… là kế hoạch số bao nhiêu": the same document again, after the copula; "còn kế hoạch của Huyện ủy số mấy?" in a
+# follow-up)
+_OWN_NUMBER = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
                          r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap"
                          r"|co so|cong van|ke hoach|huong dan|ket luan|nghi quyet|quyet dinh|chi thi|thong bao)\b).)*?"
                          r"\b(?:mang|co|ghi|duoc danh)? ?(?:(?<=\bla )(?:van ban|ke hoach|huong dan|kh|hd) )?(?:(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)"
@@ -741,7 +742,7 @@ def _asked_as_itself(folded: str, meta: dict) -> bool:
     qualifies the plan with is its title's ("… về đợt sinh hoạt chính trị này", not "… về đợt sinh hoạt
     chính trị Giữ trọn lời thề đảng viên", a plan it cites)."""
     kind = fold(meta.get("kind") or "").lower()
-    asked_kind = re.match(r"\s*(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
+    asked_kind = re.match(r"\s*(?:(?:the |vay )?con )?(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
     if asked_kind and asked_kind.group(1) != "van ban" and {"kh": "ke hoach", "hd": "huong dan"}.get(
             asked_kind.group(1), asked_kind.group(1)) not in kind:
         return False

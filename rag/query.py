@@ -873,6 +873,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
         for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its syllables weigh 0
             weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), *m.group(0).split())})
+        if followup and _SIGNER_ROLE.search(f_current):  # "ký với chức danh gì" after "ai ký": the signing is the frame
+            weights.update({t: 0.0 for t in terms if fold(t).lower() == "ky" and t in own})
     code = _CODE.search(f_current)
     if code and not signer:  # "ký hiệu (văn bản)", a document's code, is no "ký" (signing) of a "văn bản": only "ký hiệu" is the topic
         said = code.group(0).split()

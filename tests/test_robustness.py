@@ -2279,12 +2279,14 @@ def test_a_voice_typed_plan_number_names_the_plan(assistant):
     assert result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
 
 
-@pytest.mark.parametrize("signer,office", [("ai ky KH 205 thanh uy yb v", "PHÓ BÍ THƯ THƯỜNG TRỰC"),
-                                           ("ai ky KH mttq tp", "PHÓ CHỦ TỊCH")])
-def test_the_signers_office_is_answered_though_the_block_never_says_office(assistant, signer, office):
-    # "chức vụ" is the question's frame, weighed 0: the signature block's missing it is no uncovered predicate
+@pytest.mark.parametrize("signer,asked,office", [("ai ky KH 205 thanh uy yb v", "chuc vu j", "PHÓ BÍ THƯ THƯỜNG TRỰC"),
+                                                  ("ai ky KH mttq tp", "chuc vu j", "PHÓ CHỦ TỊCH"),
+                                                  ("ai ky KH so KHCN", "ky vs chuc danh j", "PHÓ GIÁM ĐỐC")])
+def test_the_signers_office_is_answered_though_the_block_never_says_office(assistant, signer, asked, office):
+    # "chức vụ" (and "ký" asked again) is the question's frame, weighed 0: the signature block's missing it is no
+    # uncovered predicate
     first = _turn(assistant, signer)
-    follow = assistant.answer("chuc vu j", [first])
+    follow = assistant.answer(asked, [first])
     assert not follow.refused and office in follow.answer
     assert follow.citations[0].chunk_id == first.chunk_ids[0]
 
@@ -2297,8 +2299,10 @@ def test_a_spoken_hesitation_is_no_part_of_the_question():
     assert strip_chatter("a kế hoạch 205 ký ngày nào").core.startswith("a kế hoạch")  # typed plain, "a" may be "anh"
 
 
-def test_the_own_number_asked_after_the_copula_is_the_documents_blank(assistant):
-    result = assistant.answer("à kế hoạch của sở khoa học và công nghệ điện biên là kế hoạch số bao nhiêu")
+@pytest.mark.parametrize("question", ["à kế hoạch của sở khoa học và công nghệ điện biên là kế hoạch số bao nhiêu",
+                                      "Còn kế hoạch của Sở KHCN số mấy?"])
+def test_the_own_number_asked_after_the_copula_or_in_a_followup_is_the_documents_blank(assistant, question):
+    result = assistant.answer(question)
     assert result.refused and "không ghi số hiệu" in result.answer and "88-KH/TU" not in result.answer
 
 
