@@ -11,12 +11,13 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, asked_levels, carries_own_number, list_items, mentions_date, named_levels, row_cells
+from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
-from .retrieve import coverage, led_by, own_number_asked, own_number_asked_of, says_heading, terms_coverage
+from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
+                       terms_coverage)
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -74,9 +75,8 @@ PLACE_UNIT_BONUS = 0.3  # "Sở … thuộc tỉnh nào": the line naming the pl
 
 def unit_score(index: OpenIndex, query: Query, unit: str) -> float:
     score = coverage(index, query, unit) + (0.15 if has_fact(query.wants, unit) else 0.0)
-    if "levels" not in query.memo:  # once per question
-        query.memo["levels"] = asked_levels(query.normalized or query.question)
-    if query.memo["levels"] and set(query.memo["levels"]) & named_levels(unit):
+    levels = place_levels(query)
+    if levels and set(levels) & named_levels(unit):
         score += PLACE_UNIT_BONUS
     if query.wants == "docnum" and any(carries_own_number(unit, index.doc(d)) for d in own_number_asked(index, query)):
         score += OWN_NUMBER_UNIT_BONUS

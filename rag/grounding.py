@@ -687,7 +687,8 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
 # its own number is asked (not one of a plan it implements, cites or asks for)
 # ("… là kế hoạch số bao nhiêu": the same document again, after the copula; "còn kế hoạch của Huyện ủy số mấy?" in a
 # follow-up)
-_OWN_NUMBER = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
+_FOLLOWUP_MARK = r"(?:(?:the |vay )?con )?"  # "(thế / vậy) còn …" before the document asked about
+_OWN_NUMBER = re.compile(rf"^{_FOLLOWUP_MARK}(?:van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b"
                          r"(?:(?!\b(?:thuc hien|can cu|theo|nhac|trich|dan chieu|yeu cau|giao(?= cho| nhiem vu| viec)|cua cap"
                          r"|co so|cong van|ke hoach|huong dan|ket luan|nghi quyet|quyet dinh|chi thi|thong bao)\b).)*?"
                          r"\b(?:mang|co|ghi|duoc danh)? ?(?:(?<=\bla )(?:van ban|ke hoach|huong dan|kh|hd) )?(?:(?:so hieu|so|ky hieu) (?:van ban )?(?:la )?(?:bao nhieu|may|gi|nao)"
@@ -742,7 +743,7 @@ def _asked_as_itself(folded: str, meta: dict) -> bool:
     qualifies the plan with is its title's ("… về đợt sinh hoạt chính trị này", not "… về đợt sinh hoạt
     chính trị Giữ trọn lời thề đảng viên", a plan it cites)."""
     kind = fold(meta.get("kind") or "").lower()
-    asked_kind = re.match(r"\s*(?:(?:the |vay )?con )?(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
+    asked_kind = re.match(rf"\s*{_FOLLOWUP_MARK}(van ban|ke hoach|huong dan|cong van|bao cao|kh|hd)\b", folded)
     if asked_kind and asked_kind.group(1) != "van ban" and {"kh": "ke hoach", "hd": "huong dan"}.get(
             asked_kind.group(1), asked_kind.group(1)) not in kind:
         return False
@@ -776,7 +777,7 @@ _PLACE_NAME = re.compile(r"(?<!\w)((?i:tỉnh ủy|tỉnh uỷ|tỉnh|thành ủ
                          r"|thị xã))[ \t]+([A-ZĐ][a-zà-ỹđ]+)(?!\w)")
 _LEVEL_SPELLED = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "thi xa": "thị xã"}
 _NOT_PLACE = set("ban các văn phòng thường trung hướng tham cấp tăng đẩy sở đảng ủy uỷ mặt hội chi kế báo tổ thực xây chủ "
-                 "phối trên những nơi lưu đồng bí phó trưởng chánh giám ủy".split())
+                 "phối trên những nơi lưu đồng bí phó trưởng chánh giám".split())
 # "Huyện ủy trong KH là huyện nào, thuộc tỉnh nào?": the document's own place asked, by its level (not "quận":
 # accent-free, it is the "quan" of "cơ quan nào")
 _ASKS_PLACE = re.compile(r"\b(?:la|cua|thuoc|o|tai|ben|o tai)(?: \w+){0,2}? (tinh|thanh pho|huyen|thi xa) nao\b")

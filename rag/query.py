@@ -1041,9 +1041,9 @@ _NUMBER_FRAME = re.compile(r"(?i)\bs[oốởổ] (?:m[aấ]y|n[aà]o|bao nhi[eê
 
 def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]] | None:
     """"KH MTTQ thành phố căn cứ KH số mấy của MTTQ tỉnh?", then "còn KH của Thành ủy số mấy?": after a
-    question about the documents the previous answer's document cites, one named by its issuer alone is the
-    one that document cites ("Kế hoạch số 182-KH/TU … của Ban Thường vụ Thành ủy"), not the corpus's own plan
-    of that issuer. Returns (that document, (kind, issuer)) when it cites such a one by number."""
+    question about the documents the previous answer cites, one named by its issuer alone is the one a
+    passage that answer quoted cites ("Kế hoạch số 182-KH/TU … của Ban Thường vụ Thành ủy"), not the corpus's
+    own plan of that issuer. Returns (that passage's document, (kind, issuer)) when it cites such a one by number."""
     from .grounding import cites, issuer_reference
 
     if not _ASKS_NUMBER_OF.search(fold(current).lower()):
@@ -1051,13 +1051,17 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     ref = issuer_reference(current)
     if ref is None or re.search(r"\d", current):  # named by its number: that document itself
         return None
-    for doc_id in state.docs:
-        meta = index.doc(doc_id)
+    for chunk_id in state.chunks:
+        row = index.position.get(chunk_id)
+        if row is None:
+            continue
+        chunk = index.chunks[row]
+        meta = index.doc(chunk.doc_id)
         kind, issuer = (fold(meta.get(k) or "").lower() for k in ("kind", "issuer"))
         if kind == ref[0] and ref[1] in issuer:  # "còn kế hoạch của Thành ủy Yên Bái số mấy" after asking plan 205's basis
             continue
-        if any(cites(c.text, ref, meta.get("number") or "") for c in index.chunks if c.doc_id == doc_id):
-            return doc_id, ref
+        if cites(chunk.text, ref, meta.get("number") or ""):
+            return chunk.doc_id, ref
     return None
 
 

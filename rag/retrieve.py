@@ -180,7 +180,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
                              question_number=question_number(query), closing=closing_passages(index, query),
                              listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,
                              routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None,
-                             levels=tuple(asked_levels(query.normalized or query.question)))
+                             levels=tuple(place_levels(query)))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -472,6 +472,13 @@ def row_match(index: OpenIndex, query: Query, text: str) -> float:
     cells = row_cells(text)
     content = next((v for name, v, _, _ in cells[1:2]), text)
     return coverage(index, query, content)
+
+
+def place_levels(query: Query) -> list[str]:
+    """The levels whose place the question asks ("thuộc tỉnh nào": grounding.asked_levels), once per question."""
+    if "levels" not in query.memo:
+        query.memo["levels"] = asked_levels(query.normalized or query.question)
+    return query.memo["levels"]
 
 
 def has_item(text: str, n: int, rows: bool = False) -> bool:

@@ -1,9 +1,9 @@
 """Numbers said aloud, as speech-to-text types them ("kế hoạch hai trăm linh năm", "giai đoạn hai
 không hai ba đến hai không hai lăm", "ngày ba mươi tháng tư"), written in digits as the documents
-write them ("kế hoạch 205", "2023 đến 2025", "ngày 30 tháng 4").
+write them ("kế hoạch 205", "2023 đến 2025", "ngày 30/4").
 
 Only unambiguous readings are rewritten: a number with a multiplier word (mười, mươi, trăm,
-nghìn), a run of four or more digit words holding a "không" (a year read digit by digit), and a
+nghìn), four or eight digit words holding a "không" (a year, or two, read digit by digit), and a
 month or quarter named by its number word ("tháng tư", "quý hai"). A lone "năm", "ba" or "tư"
 stays a word: it is as often "year", "three" in a count, or "tư tưởng"."""
 from __future__ import annotations
