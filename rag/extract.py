@@ -14,7 +14,7 @@ from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
+                    LISTED_NOUNS, counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
 from .parts import asked_parts
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
@@ -23,7 +23,7 @@ from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
                      heading_above, heading_line, missing_pair, missing_section, pairs_count_answer, section_answer,
                      title_answer, with_heading_line)
-from .types import Answer, Candidate
+from .types import AVAILABLE_DOCUMENTS, Answer, Candidate
 
 LEAD_CHARS = 1000
 _INJECTION = re.compile(
@@ -478,8 +478,30 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         piece, spans = quote(index, query, cand, min(room, per_item or room), strict=bool(per_item))
         text += f"\n{piece} [{n}]"
         citations.append(citation(n, cand, spans))
+    if _count_not_given(query, text):  # "… bao nhiêu đại biểu dự": the lines that answer give no number
+        return refusal(query, candidates, conf)
     ordered = [lead] + [c for c in candidates if c is not lead]
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
+
+
+# What a quoted line writes with digits that counts nothing: dates ("30/4/2023", "tháng 4/2023", "năm 2023"), document
+# numbers ("205-KH/TU"), item numbering ("1.", "(2)", "a)") and the citation markers
+_NOT_A_COUNT = re.compile(r"\[\d+\]|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b(?:19|20)\d\d\b"
+                          r"|\b(?:ngay|thang|nam|quy|giai doan|khoa|so|trang|muc|phan|dieu|khoan)\s+[\divxl]+\b"
+                          r"|\d+\s*-?\s*[a-z]+/[a-z-]+|(?:^|\s)[\divx]+[.)]\s|\(\d+\)", re.M)
+_COUNT_WORD = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu)\b")  # (with diacritics: "sâu" is no "sáu")
+
+
+def _count_not_given(query: Query, text: str) -> bool:
+    """The question asks how many of something ("bao nhiêu cuốn sách", "mấy đại biểu") and the quoted
+    lines give no number at all, once dates, document numbers and list numbering are left out: the
+    passage is about the thing, not its count (a near-miss). What plans list ("mấy việc") is counted
+    by its items."""
+    noun = counted_noun(query.normalized or query.question)
+    if not noun or noun in LISTED_NOUNS:
+        return False
+    return not re.search(r"\d", _NOT_A_COUNT.sub(" ", fold(text).lower())) and not _COUNT_WORD.search(canonical(text)) \
+        and not counts(text, noun)  # ("tổng hợp từ năm văn bản": "năm" counts what is asked)
 
 
 def _checked_confidence(query: Query, lead: Candidate) -> float:
@@ -680,7 +702,7 @@ def _available(index: OpenIndex) -> str:
         if st is not None and doc_id in st.derived:
             continue
         names.append(doc.get("title", doc_id).split(":")[0].strip())
-    return "Các văn bản hiện có: " + "; ".join(names) + "." if names else ""
+    return f"{AVAILABLE_DOCUMENTS} " + "; ".join(names) + "." if names else ""
 
 
 def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[str]:

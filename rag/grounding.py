@@ -783,10 +783,14 @@ _NOT_PLACE = set("ban các văn phòng thường trung hướng tham cấp tăng
 _ASKS_PLACE = re.compile(r"\b(?:la|cua|thuoc|o|tai|ben|o tai)(?: \w+){0,2}? (tinh|thanh pho|huyen|thi xa) nao\b")
 
 
+# … or, asked of the document a conversation is about, the level alone ("thị xã nào?" then "tỉnh nào vậy?")
+_BARE_PLACE = re.compile(r"\s*(?:van ban |(?:the |vay )?con )?(?:tinh|thanh pho|huyen|thi xa) nao(?: vay| the| a| nhi)?\W*$")
+
+
 def asked_levels(question: str) -> list[str]:
     """The levels whose place the question asks ("… là của huyện nào, tỉnh nào": huyen, tinh)."""
     folded = fold(question).lower()
-    if not _ASKS_PLACE.search(folded):
+    if not _ASKS_PLACE.search(folded) and not _BARE_PLACE.match(folded):
         return []
     return list(dict.fromkeys(re.findall(r"\b(tinh|thanh pho|huyen|thi xa) nao\b", folded)))
 

@@ -61,7 +61,8 @@ _QUESTION_WORDS = re.compile(
 _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,4}}{_ME}\b|^(?:\w+ ){{0,3}}chung (?:toi|em)\b")
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
-_CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
+# (a point or comma between characters is no clause's end: "mục I.1", "1.2", "2.470 tổ chức đảng")
+_CLAUSE = re.compile(r"(?:[^.!?;,\n]|[.,](?=\w))+[.!?;,\n]*")
 BOOKLET_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")  # "Hỏi - Đáp", "hoi dap"
 
 
@@ -436,8 +437,9 @@ class Lexicon:
         for word in COMMON_WORDS:  # function words a question uses: never "corrected" into a corpus word
             count[word] += PSEUDO_COUNT
         # a function word next to a word is no evidence for its spelling ("của cơ quan" must not
-        # turn "nó" into "cơ"): pairs with one are left out, except the question phrases below
-        for pair in [p for p in pairs if any(w in COMMON_WORDS for w in p.split())]:
+        # turn "nó" into "cơ"): pairs with one are left out, except the question phrases below and
+        # the time words' ("hang nam" is "hằng năm")
+        for pair in [p for p in pairs if any(w in COMMON_WORDS and w not in TIME_WORDS for w in p.split())]:
             del pairs[pair]
         for phrase in QUESTION_PHRASES:  # questions use words the documents rarely do
             words = phrase.split()
@@ -677,7 +679,12 @@ class Lexicon:
         low = typed.lower()
         if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
                 or low in COMMON_WORDS or (accented_input and low in EVERYDAY_WORDS) or (name and low in self.count)):
-            return [(low, 0.0)]  # ("Kế hoạch Sở KH&CN": a capitalised corpus word inside the sentence is a name's)
+            # ("Kế hoạch Sở KH&CN": a capitalised corpus word inside the sentence is a name's)
+            if low in COMMON_WORDS and not accented_input and not name and fold(low) == low:
+                # typed plain, a function word may be a corpus word's accent-free form ("ket qua" is "kết quả"):
+                # only strong pair evidence spells it otherwise ("gui qua ban" keeps "qua")
+                return [(low, 0.0)] + [(w, COST["respell_common"]) for w in self.by_fold.get(low, []) if w != low]
+            return [(low, 0.0)]
         f = fold(low)
         accented = f != low
         out: dict[str, float] = {}
@@ -746,7 +753,11 @@ COST = {
     "respell_accented": 2.0,  # a correct corpus word typed: only strong pair evidence changes it
     "edit": 2.5,  # one letter added, dropped, changed or swapped ("kế hoạc", "bao nhiu")
     "sound_alike": 2.5,  # a word that sounds alike, as speech-to-text writes it ("sinh hoạch", "huyện ủi")
+    "respell_common": 2.0,  # a function word typed plain read as a corpus word ("ket qua": "kết quả")
 }
+# Time words are function words of questions ("năm nào") and halves of the plans' compounds ("hằng năm"):
+# their pairs stay evidence for the neighbour's spelling
+TIME_WORDS = {"năm", "tháng", "ngày", "tuần"}
 PAIR_WEIGHT = 1.0
 DOMINANT = 4  # restoring diacritics without a corpus pair to witness it: only to a spelling this dominant
 WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval

@@ -9,6 +9,7 @@ from functools import lru_cache
 from hoidap.textnorm import canonical, fold, has_diacritics, nfc, squash_spaces, syllables
 
 from .choices import Choices, picked, split_choices
+from .types import AVAILABLE_DOCUMENTS
 
 MAX_CHARS = 2000
 
@@ -123,7 +124,8 @@ def has_fact(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_WANTS[kind][1].search(text))
 
 
-_COUNTED = re.compile(r"(?<!\w)(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
+# ("kế hoạch số mấy ban hành …" asks which number, no count: "số" before it)
+_COUNTED = re.compile(r"(?<!\w)(?<!số )(?<!so )(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
 
 
 def counted_noun(question: str) -> str | None:
@@ -520,12 +522,24 @@ class DocAliases:
         match accents too ("sơ kết" does not name the "Sở"); without, the accent-free forms."""
         accented = has_diacritics(text)
         prepared = " " + " ".join(re.findall(r"[\w/&.-]+", canonical(text) if accented else fold(text))) + " "
+        plain = fold(prepared) if accented else prepared
         found: dict[str, list[str]] = {}
         for doc_id, names in self.by_doc.items():
             for name, spelled in names:
-                if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared):
+                if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared) or (
+                        accented and _typed_plain(name, prepared, plain)):
                     found.setdefault(doc_id, []).append(name)
         return found
+
+
+def _typed_plain(name: str, prepared: str, plain: str) -> bool:
+    """A document's name typed without diacritics in a question that has some elsewhere ("han gui KH:
+    bên TU yen bai vs bên thi uy"): the accent-free name stands where every letter was typed plain
+    (an accented "sơ kết" still does not name the "Sở")."""
+    if len(plain) != len(prepared):
+        return False
+    return any(fold(prepared[m.start():m.end()]) == prepared[m.start():m.end()].lower()
+               for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", plain))
 
 
 @dataclass
@@ -823,7 +837,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         w not in lex.count for w in syllables(_NUMBER_FRAME.sub(" ", _strip_followup(current)))
         if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
-    search, focus, context_docs = current, [], []
+    search, focus, context_docs, as_document = current, [], [], ""
     wants = wanted_fact(current)
     signer = _asks_signer(current)
     cited = None
@@ -841,6 +855,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             named = {d: [] for d in state.named}
         else:
             context_docs = list(state.docs)
+        as_document = _document_itself(current, list(named) or context_docs, state, index) \
+            if index is not None and not any(names for names in named.values()) else ""
+        if as_document and not missing:
+            missing = _inherited_document_missing(as_document, state, index)
         stripped = _strip_followup(current)
         search = f"{stripped} {stripped} {previous}"  # the new turn weighs more than the one it continues
         if reference(current) == "passage":
@@ -907,9 +925,45 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  choices=choices,
-                 issue_date=asks_issue_date(current) and index is not None and any(
+                 issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
+
+
+# a document number with its code ("140-KH/TU", "600/KH-MTTQ", "33-HD/BTG"): a document cited by number
+_CODED_NUMBER = re.compile(r"\d{1,4}\s*[-/]\s*[A-ZĐ]{2,}[-/]")
+
+
+def _document_itself(current: str, docs: list[str], state: State, index) -> tuple[str, str] | str:
+    """(the conversation's one document, the follow-up asked of it as a document) when a follow-up
+    naming no document asks about the one the conversation is about ("ai ký?" then "ban hành ngày
+    nào?" is "văn bản ban hành ngày nào?"); "" when there are several, or the turn before was about a
+    document it cites ("… thực hiện kế hoạch số mấy?" then "ban hành ngày nào?" asks that plan's
+    date), or its answer quoted one by number."""
+    from .grounding import cited_reference
+    from .structures import structures as _st
+
+    docs = [d for d in docs if d not in _st(index).derived]
+    said = (state.answer or "").split(AVAILABLE_DOCUMENTS)[0]  # (a refusal's list of documents quotes none)
+    if len(docs) != 1 or _CODED_NUMBER.search(said) or cited_reference(state.question or ""):
+        return ""
+    return docs[0], current if _NAMES_KIND.match(fold(current).lower()) else f"văn bản {current}"
+
+
+def _inherited_document_missing(itself: tuple[str, str], state: State, index) -> list:
+    """A follow-up asking what the conversation's document lacks about itself ("… số hiệu gì?" then
+    "ban hành ngày nào?", "thị xã nào?" then "tỉnh nào?"): said so, as when the document is named."""
+    from .grounding import dayless_documents, undated_documents, unnumbered_documents, unplaced_documents
+    from .structures import structures as _st
+
+    (doc_id, asked), named = itself, {itself[0]: []}
+    documents, derived = index.manifest.documents, _st(index).derived
+    return (undated_documents(asked, named, documents, derived) or dayless_documents(asked, named, documents, derived)
+            or unnumbered_documents(asked, named, documents, derived)
+            or unplaced_documents(asked, named, documents, derived, _st(index).places))
+
+
+_NAMES_KIND = re.compile(r"\s*(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b")
 
 
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi

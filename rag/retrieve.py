@@ -214,7 +214,9 @@ class _RerankContext:
 
 
 # Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
-_ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\bdau moi\b|\bthong qua (?:co quan|don vi|ai)\b")
+# (not "đầu mối tổng hợp là Ban Tuyên giáo …": the hub said, not asked)
+_ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\bthong qua (?:co quan|don vi|ai)\b"
+                         r"|\bdau moi\b(?! (?:\w+ ){0,2}la (?!ai\b|gi\b|(?:don vi|co quan|ban|noi) nao\b))")
 _ROUTED = re.compile(r"\((?:thông )?qua\s")
 
 

@@ -127,7 +127,8 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
     heading line of the numbered section in the lead passage's document, with the lines heading
     its sub-sections when the outline is asked for. The citation's passage runs from the heading
     line through the section's first passage (the whole section, for an outline). None when the
-    document has no such section."""
+    document has no such section. A section without sub-sections asked for its outline answers with
+    its text."""
     try:
         text = index.doc_text(lead.chunk.doc_id)
     except OSError:
@@ -142,6 +143,12 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
         return None
     lines = [(sec.start, sec.line_end)]
     if asks_outline(query.normalized or query.question):
+        if not sec.children:  # "Mục IV … gồm những gì?" of a section with no sub-headings: its text answers
+            end = max(first.span[1], sec.line_end)
+            cand = Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage)
+            cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
+                                                         "highlights": [(sec.start, end)]})
+            return f"{_cut_line(text[sec.start:sec.line_end].strip())}\n{first.text.strip()} [1]", cited
         lines += [(a, b) for a, b in sec.children if b - sec.start <= OUTLINE_PASSAGE_CHARS]
         end = max(first.span[1], lines[-1][1])  # through the last sub-heading listed
     else:

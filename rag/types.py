@@ -7,6 +7,10 @@ from hoidap.model import Chunk
 from hoidap.schema import AnswerOut, Citation, RetrievedPassage
 
 
+# what a refusal lists after saying what is missing (rag.extract): no passage the answer quoted
+AVAILABLE_DOCUMENTS = "Các văn bản hiện có:"
+
+
 @dataclass
 class Candidate:
     """A retrieved passage with its scores and every other document carrying it."""
