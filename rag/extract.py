@@ -480,6 +480,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         citations.append(citation(n, cand, spans))
     if _count_not_given(query, text):  # "… bao nhiêu đại biểu dự": the lines that answer give no number
         return refusal(query, candidates, conf)
+    if query.which_document:  # "Văn bản nào nêu …": the document whose passage says it, named first
+        text = f"{(first.doc.get('title') or first.chunk.doc_id).split(':', 1)[0].strip()}:\n{text}"
     ordered = [lead] + [c for c in candidates if c is not lead]
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
 

@@ -11,7 +11,8 @@ import re
 from hoidap.schema import Citation
 from hoidap.textnorm import fold, squash_spaces
 
-from .query import asks_recipients, counted_noun, counts, has_fact, is_recipients_heading, wanted_fact
+from .query import (asks_recipients, content_words, counted_noun, counts, has_fact, is_recipients_heading, wanted_fact,
+                    without_question_frame)
 from .types import Answer
 
 # What makes a clause a question of its own (accent-free): a question word, not "không" (too
@@ -53,6 +54,19 @@ def asked_parts(question: str) -> list[str]:
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return []
     return [squash_spaces(p) + "?" for p in parts]
+
+
+def asks_marked_parts(question: str) -> bool:
+    """Two or three questions, a question mark between them ("… ban hành ngày nào? làm theo KH số mấy …"):
+    each is answered, though one passage may answer the whole message with a line for only one of them."""
+    return len(asked_parts(question)) >= 2 and any(_ASKING.search(fold(piece).lower()) and len(piece.split()) >= MIN_PART_WORDS
+                                                    for piece in re.split(r"\?\s+", question.strip())[1:])
+
+
+def mentions_topic(part: str, answer: str) -> bool:
+    """Every topic word of the part (its question frame left out) stands in the answer, accent-free."""
+    said = set(re.findall(r"\w+", fold(answer).lower()))
+    return all(w.lower() in said for w in content_words(without_question_frame(part)))
 
 
 def _rejoined(question: str, left: str, right: str) -> str:

@@ -575,6 +575,7 @@ class Query:
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
     defines: str = ""  # "CCVC là viết tắt của cụm từ gì": the abbreviation whose definition "… (CCVC)" answers
     choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
+    which_document: bool = False  # "Văn bản nào nêu …": which of the corpus's documents says it (asks_which_document)
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -839,6 +840,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
     search, focus, context_docs, as_document = current, [], [], ""
     wants = wanted_fact(current)
+    which_document = asks_which_document(current)
+    if which_document and wants == "docnum":
+        wants = None  # the document is named by what it says, not by a number asked for
     signer = _asks_signer(current)
     cited = None
     if followup and named and index is not None:
@@ -907,6 +911,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if item is not None:  # "thứ năm" names the item: its words, and the pairs across it ("giá trị thứ", "2 của"), are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
         weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})
+    if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
+        frame = {fold(w) for w in ("văn", "bản", "kế", "hoạch", "hướng", "dẫn", "tài", "liệu", "nào", "số", "kh", "hd")}
+        weights.update({t: 0.0 for t in terms if all(fold(w).lower() in frame for w in t.split())})
     if index is not None and named:
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     if index is not None and through:
@@ -924,7 +931,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
-                 choices=choices,
+                 choices=choices, which_document=which_document,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
@@ -1057,6 +1064,20 @@ def _subject(folded_question: str) -> str:
     """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
     m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
     return squash_spaces(re.sub(r"[^\w ]", " ", m.group(1))) if m else ""
+
+
+# "Văn bản nào (trong số các kế hoạch) nêu …", "Kế hoạch nào có nhiệm vụ …", "… được nêu ở văn bản nào?": which of
+# the documents says something; not a document one of them cites ("thực hiện kế hoạch nào", "kế hoạch nào của Tỉnh
+# ủy", "kế hoạch số mấy")
+_WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|tai lieu|kh|hd) nao\b(?! (?:cua|do|so)\b)"
+                             r"|\b(?:o|trong|tai) (?:van ban|ke hoach|huong dan|tai lieu|kh) nao\s*\W*$")
+_CITES_ASKED = re.compile(r"\b(?:thuc hien|can cu|dua (?:vao|tren|theo)|trien khai|theo|vien dan|trich dan)\s+(?:\w+\s+){0,3}?"
+                          r"(?:van ban|ke hoach|huong dan|tai lieu|kh) nao\b")
+
+
+def asks_which_document(question: str) -> bool:
+    folded = fold(question).lower().strip()
+    return bool(_WHICH_DOCUMENT.search(folded)) and not _CITES_ASKED.search(folded)
 
 
 def asks_all_tasks(folded_question: str) -> bool:

@@ -2518,3 +2518,34 @@ def test_a_count_the_quoted_lines_never_give_is_refused(assistant, question):
 def test_a_count_the_quoted_lines_give_is_answered(assistant, question, count):
     result = assistant.answer(question)
     assert not result.refused and count in result.answer
+
+
+@pytest.mark.parametrize("question,document,said", [
+    ("Văn bản nào trong số các kế hoạch nêu hình thức học tập qua mạng nội bộ TD office?",
+     "Kế hoạch của Sở Khoa học và Công nghệ tỉnh Điện Biên", "TD office"),
+    ("Kế hoạch nào có nhiệm vụ giới thiệu nội dung tác phẩm cho các vị chức sắc các tôn giáo?",
+     "Kế hoạch của Ban Thường trực Ủy ban MTTQ Việt Nam thành phố", "chức sắc các tôn giáo"),
+])
+def test_which_document_says_something_is_answered_by_naming_it(assistant, question, document, said):
+    result = assistant.answer(question)
+    assert not result.refused and result.answer.startswith(f"{document}:\n") and said in result.answer
+
+
+@pytest.mark.parametrize("question", ["KH 205 thực hiện kế hoạch nào của tỉnh ủy", "Kế hoạch số mấy của Tỉnh ủy được KH 205 căn cứ?"])
+def test_a_cited_plan_asked_for_is_no_which_document_question(question):
+    from rag.query import asks_which_document
+
+    assert not asks_which_document(question)
+
+
+def test_two_marked_questions_are_each_answered_when_one_answer_leaves_one_out(assistant):
+    result = assistant.answer("KH 205 thanh uy ban hanh ngay nao? lam theo KH so may cua tinh uy yen bai")
+    assert not result.refused and "10/4/2023" in result.answer and "126-KH/TU" in result.answer
+    assert result.answer.startswith("• KH 205 thanh uy ban hanh ngay nao?\n")
+
+
+def test_two_marked_questions_one_passage_answers_stay_one_answer(assistant):
+    # the deadline's line also says who briefs: one quoted passage, not a second part quoting another activity's row
+    result = assistant.answer("hội nghị cán bộ chủ chốt của đảng ủy xã phường phải xong trước ngày nào? ai đứng ra quán triệt")
+    assert not result.refused and not result.answer.startswith("•")
+    assert "30/4/2023" in result.answer and "Bí thư Đảng ủy trực tiếp quán triệt" in result.answer
