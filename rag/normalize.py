@@ -721,7 +721,9 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 |những gì|cái gì|ở đâu|về đâu|bao giờ|vì sao|tại sao|có không|được không|thì sao|tên gì|tên là gì|đồng chí nào
 |người nào|cơ quan nào|hình thức nào|nội dung gì|nhiệm vụ gì|làm gì|gồm những|thời hạn|hạn chót|lúc nào|đến khi nào
 |bao lâu|chậm nhất|trước ngày|ai ký|người ký|ký văn bản|văn bản đó|người đó|kế hoạch đó|ở đó|còn ở|thế còn|vậy còn
-|chức vụ|chức danh|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải""".replace("\n", "").split("|")
+|chức vụ|chức danh|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải
+|có bắt buộc|bắt buộc phải|có cần|có được|hay không|hay là|khác|cách khác|hình thức khác|có nằm|nằm trong|đúng không
+""".replace("\n", "").strip("|").split("|")
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the
 # decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.

@@ -911,6 +911,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if item is not None:  # "thứ năm" names the item: its words, and the pairs across it ("giá trị thứ", "2 của"), are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
         weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})
+    if _MODAL_ASKED.search(f_current):  # "chi bộ có bắt buộc học tập trung không": what is asked is the studying
+        weights.update({t: 0.0 for t in terms if fold(t).lower() in ("bat", "buoc", "bat buoc")})
     if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
         frame = {fold(w) for w in ("văn", "bản", "kế", "hoạch", "hướng", "dẫn", "tài", "liệu", "nào", "số", "kh", "hd")}
         weights.update({t: 0.0 for t in terms if all(fold(w).lower() in frame for w in t.split())})
@@ -1064,6 +1066,10 @@ def _subject(folded_question: str) -> str:
     """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
     m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
     return squash_spaces(re.sub(r"[^\w ]", " ", m.group(1))) if m else ""
+
+
+# "… có bắt buộc … không / hay …": a yes-no question's modal, which plans seldom write ("phải", "cần" are stopwords)
+_MODAL_ASKED = re.compile(r"\b(?:co )?bat buoc\b(?=.*\b(?:khong|ko|k|hay|chu|a)\s*\W*$|.*\bhay\b)")
 
 
 # "Văn bản nào (trong số các kế hoạch) nêu …", "Kế hoạch nào có nhiệm vụ …", "… được nêu ở văn bản nào?": which of

@@ -2549,3 +2549,19 @@ def test_two_marked_questions_one_passage_answers_stay_one_answer(assistant):
     result = assistant.answer("hội nghị cán bộ chủ chốt của đảng ủy xã phường phải xong trước ngày nào? ai đứng ra quán triệt")
     assert not result.refused and not result.answer.startswith("•")
     assert "30/4/2023" in result.answer and "Bí thư Đảng ủy trực tiếp quán triệt" in result.answer
+
+
+@pytest.mark.parametrize("typed,fixed", [
+    ("chi bo co bat buoc hoc tap trung", "chi bộ có bắt buộc học tập trung"),  # not "cơ bat bước"
+    ("duoc chon hinh thuc khac", "được chọn hình thức khác"),  # not "khắc"
+    ("khac phuc han che", "khắc phục hạn che"),  # … which the plans' own pair still witnesses
+])
+def test_yes_no_question_words_typed_plain_are_read_as_questions_say_them(lex, typed, fixed):
+    assert lex.correct(typed) == fixed
+
+
+def test_a_yes_no_modal_is_no_topic_the_passage_must_write(assistant):
+    # "có bắt buộc … không" asks about studying together; the plans never write "bắt buộc"
+    result = assistant.answer("Sở KHCN có bắt buộc cán bộ tự học không")
+    assert not result.refused and "tự học" in result.answer
+    assert assistant.answer("dang vien co bat buoc viet bai thu hoach sau khi hoc tac pham ko").refused  # nowhere said
