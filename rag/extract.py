@@ -14,7 +14,8 @@ from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
-                    LISTED_NOUNS, counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, topic_terms)
+                    LISTED_NOUNS, counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, numbers_items,
+                    topic_terms)
 from .parts import asked_parts
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
@@ -500,7 +501,9 @@ def _count_not_given(query: Query, text: str) -> bool:
     passage is about the thing, not its count (a near-miss). What plans list ("mấy việc") is counted
     by its items."""
     noun = counted_noun(query.normalized or query.question)
-    if not noun or noun in LISTED_NOUNS:
+    if not noun or noun in LISTED_NOUNS or numbers_items(text):  # a numbered list says how many by its numbers
+        return False
+    if asked_parts(query.normalized or query.question):  # "… bao nhiêu …, do ai …": the lines may answer the other part
         return False
     return not re.search(r"\d", _NOT_A_COUNT.sub(" ", fold(text).lower())) and not _COUNT_WORD.search(canonical(text)) \
         and not counts(text, noun)  # ("tổng hợp từ năm văn bản": "năm" counts what is asked)

@@ -679,12 +679,7 @@ class Lexicon:
         low = typed.lower()
         if (any(c.isdigit() for c in low) or len(low) > 8 or (typed.isupper() and len(typed) >= 2)
                 or low in COMMON_WORDS or (accented_input and low in EVERYDAY_WORDS) or (name and low in self.count)):
-            # ("Kế hoạch Sở KH&CN": a capitalised corpus word inside the sentence is a name's)
-            if low in COMMON_WORDS and not accented_input and not name and fold(low) == low:
-                # typed plain, a function word may be a corpus word's accent-free form ("ket qua" is "kết quả"):
-                # only strong pair evidence spells it otherwise ("gui qua ban" keeps "qua")
-                return [(low, 0.0)] + [(w, COST["respell_common"]) for w in self.by_fold.get(low, []) if w != low]
-            return [(low, 0.0)]
+            return [(low, 0.0)]  # ("Kế hoạch Sở KH&CN": a capitalised corpus word inside the sentence is a name's)
         f = fold(low)
         accented = f != low
         out: dict[str, float] = {}
@@ -755,7 +750,6 @@ COST = {
     "respell_accented": 2.0,  # a correct corpus word typed: only strong pair evidence changes it
     "edit": 2.5,  # one letter added, dropped, changed or swapped ("kế hoạc", "bao nhiu")
     "sound_alike": 2.5,  # a word that sounds alike, as speech-to-text writes it ("sinh hoạch", "huyện ủi")
-    "respell_common": 2.0,  # a function word typed plain read as a corpus word ("ket qua": "kết quả")
 }
 # Time words are function words of questions ("năm nào") and halves of the plans' compounds ("hằng năm"):
 # their pairs stay evidence for the neighbour's spelling
