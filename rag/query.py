@@ -844,6 +844,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if which_document and wants == "docnum":
         wants = None  # the document is named by what it says, not by a number asked for
     signer = _asks_signer(current)
+    described = _SIGNED_BY.search(fold(question).lower())  # as typed: its comma ends the description
+    if described and not _WHO_ASKED.search(fold(question).lower()):
+        signer = False  # "… do đồng chí Phó Bí thư ký, …" names who signed: it does not ask
     cited = None
     if followup and named and index is not None:
         cited = _cited_by_previous(current, state, index)
@@ -911,6 +914,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if item is not None:  # "thứ năm" names the item: its words, and the pairs across it ("giá trị thứ", "2 của"), are not the topic
         weights.update({t: 0.0 for t in terms if all(_ORDINAL_TERMS.match(w) for w in t.split())})
         weights.update({t: 0.0 for t in _pairs_across_ordinal(current, folded) if t in terms})
+    if described and not signer:  # "văn bản … do đồng chí Phó Bí thư ký, đợt học tập …": the signing names the document
+        said = described.group(1).split()
+        said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
+        weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said})
     if _MODAL_ASKED.search(f_current):  # "chi bộ có bắt buộc học tập trung không": what is asked is the studying
         weights.update({t: 0.0 for t in terms if fold(t).lower() in ("bat", "buoc", "bat buoc")})
     if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
@@ -1066,6 +1073,15 @@ def _subject(folded_question: str) -> str:
     """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
     m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
     return squash_spaces(re.sub(r"[^\w ]", " ", m.group(1))) if m else ""
+
+
+# "Theo văn bản của cấp ủy huyện do đồng chí Phó Bí thư ký, …": the document told by who signed it, before what is
+# asked (accent-free)
+_SIGNED_BY = re.compile(r"\b(?:van ban|ke hoach|huong dan|kh|hd)\b[^,?;:]{0,60}?\b(do (?:dong chi |d/c |dc )?[^,?;:]{2,40}? "
+                        r"(?:ky|ky ban hanh|ban hanh))\s*[,;:]\s*\S")
+
+
+_WHO_ASKED = re.compile(r"\b(?:ai|nguoi nao|dong chi nao)\b")
 
 
 # "… có bắt buộc … không / hay …": a yes-no question's modal, which plans seldom write ("phải", "cần" are stopwords)

@@ -2565,3 +2565,13 @@ def test_a_yes_no_modal_is_no_topic_the_passage_must_write(assistant):
     result = assistant.answer("Sở KHCN có bắt buộc cán bộ tự học không")
     assert not result.refused and "tự học" in result.answer
     assert assistant.answer("dang vien co bat buoc viet bai thu hoach sau khi hoc tac pham ko").refused  # nowhere said
+
+
+def test_a_document_told_by_who_signed_it_is_asked_about_something_else(assistant):
+    # "do đồng chí Phó Bí thư ký" names the document (the Huyện ủy plan, signed by its deputy secretary): the
+    # question asks how long the campaign lasts, not for the signature block
+    result = assistant.answer("Theo văn bản của cấp ủy huyện do đồng chí Phó Bí thư ký, đợt học tập được duy trì liên tục "
+                              "cho tới thời điểm nào?")
+    assert not result.refused and "tháng 11/2025" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-huyen-uy" and "Ung Văn Tám" not in result.answer
+    assert "Đỗ Văn Nghị" in assistant.answer("kế hoạch 205 do ai ký").answer  # asked who signed: the signer
