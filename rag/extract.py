@@ -538,6 +538,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return STRUCTURE_CONFIDENCE  # "Ai là người đứng đầu Ban …": the passage naming the holder of that very office
     if features.get("field") == 1.0:
         return FIELD_CONFIDENCE  # "Theo kế hoạch bên huyện, sinh hoạt … ở đâu": its "1. Nơi sinh hoạt: …"
+    if features.get("named_heading") == 1.0:
+        return FIELD_CONFIDENCE  # "Hướng dẫn … xác định những nhóm nào là đối tượng": its section "III. ĐỐI TƯỢNG"
     return 0.0
 
 

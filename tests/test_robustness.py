@@ -2575,3 +2575,14 @@ def test_a_document_told_by_who_signed_it_is_asked_about_something_else(assistan
     assert not result.refused and "tháng 11/2025" in result.answer
     assert result.citations[0].doc_id == "ke-hoach-huyen-uy" and "Ung Văn Tám" not in result.answer
     assert "Đỗ Văn Nghị" in assistant.answer("kế hoạch 205 do ai ký").answer  # asked who signed: the signer
+
+
+@pytest.mark.parametrize("question,said", [
+    ("Hướng dẫn của cơ quan tuyên giáo thị xã xác định những nhóm nào là đối tượng tham gia đợt học tập?",
+     "Cán bộ, đảng viên"),
+])
+def test_a_section_the_question_names_as_what_it_asks_answers_it(assistant, question, said):
+    # the plans' "III. ĐỐI TƯỢNG" is what "những nhóm nào là đối tượng" asks, in words its lines never use
+    result = assistant.answer(question)
+    assert not result.refused and said in result.answer
+    assert result.citations[0].heading.endswith("III. ĐỐI TƯỢNG")
