@@ -162,14 +162,15 @@ class Assistant:
             # number); not a near-miss refused by name, whose every part is about what is not there
             result = self._per_part(query.question, history, filters) or result  # (a quiz question's stem)
         elif not result.refused and not query.choices.options and asks_marked_parts(query.question):
-            # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy": two questions, each marked, each answered,
-            # where their answers quote a passage the whole message's answer does not
+            # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy": two questions, each marked, each answered
             # where the whole message's answer leaves a part's topic out ("… ngày nào?" of plan 205 answered with
             # the line of the plan it carries out) and their answers quote a passage it does not
-            if not all(mentions_topic(part, result.answer) for part in asked_parts(query.question)):
+            names = [name for names in query.docs.values() for name in names]
+            if not all(mentions_topic(part, result.answer, names) for part in asked_parts(query.question)):
                 parted = self._per_part(query.question, history, filters)
                 quoted = {c.chunk_id for c in result.citations}
-                if parted is not None and any(c.chunk_id not in quoted for c in parted.citations):
+                if parted is not None and any(c.chunk_id not in quoted for c in parted.citations) and all(
+                        c.doc_id in (query.docs or {c.doc_id}) for c in parted.citations):  # (within the documents asked)
                     result = parted
         if query.choices.options:  # a quiz sheet's question: its stem was answered
             chosen = None if result.refused else chosen_option(query.choices, [c.passage for c in result.citations])

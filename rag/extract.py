@@ -14,7 +14,7 @@ from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
-                    LISTED_NOUNS, counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, numbers_items,
+                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, numbers_items,
                     topic_terms)
 from .parts import asked_parts
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
@@ -489,19 +489,23 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
 
 # What a quoted line writes with digits that counts nothing: dates ("30/4/2023", "tháng 4/2023", "năm 2023"), document
 # numbers ("205-KH/TU"), item numbering ("1.", "(2)", "a)") and the citation markers
-_NOT_A_COUNT = re.compile(r"\[\d+\]|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b(?:19|20)\d\d\b"
+_NOT_A_COUNT = re.compile(r"\[\d+\]|\b\d+(?:\.\d+)+\.?|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b(?:19|20)\d\d\b"
                           r"|\b(?:ngay|thang|nam|quy|giai doan|khoa|so|trang|muc|phan|dieu|khoan)\s+[\divxl]+\b"
                           r"|\d+\s*-?\s*[a-z]+/[a-z-]+|(?:^|\s)[\divx]+[.)]\s|\(\d+\)", re.M)
+# people and copies, which a passage counts by a number or not at all (as query.counted_noun gives them: "đảng viên" is
+# "dang", "thành viên" "thanh", "đồng chí" "dong")
+COUNTED_THINGS = {"nguoi", "dai bieu", "dang", "can bo", "hoi vien", "hoc vien", "thanh", "dong", "luot", "cuon", "quyen",
+                  "trang", "chi bo"}
 _COUNT_WORD = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu)\b")  # (with diacritics: "sâu" is no "sáu")
 
 
 def _count_not_given(query: Query, text: str) -> bool:
-    """The question asks how many of something ("bao nhiêu cuốn sách", "mấy đại biểu") and the quoted
+    """The question asks how many people or things ("bao nhiêu cuốn sách", "mấy đại biểu") and the quoted
     lines give no number at all, once dates, document numbers and list numbering are left out: the
-    passage is about the thing, not its count (a near-miss). What plans list ("mấy việc") is counted
-    by its items."""
+    passage is about the thing, not its count (a near-miss). Kinds of things ("mấy hình thức", "bao nhiêu
+    đối tượng") are counted by the items a passage lists, and a numbered list says how many by its numbers."""
     noun = counted_noun(query.normalized or query.question)
-    if not noun or noun in LISTED_NOUNS or numbers_items(text):  # a numbered list says how many by its numbers
+    if noun not in COUNTED_THINGS or numbers_items(text):
         return False
     if asked_parts(query.normalized or query.question):  # "… bao nhiêu …, do ai …": the lines may answer the other part
         return False

@@ -61,8 +61,9 @@ _QUESTION_WORDS = re.compile(
 _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,4}}{_ME}\b|^(?:\w+ ){{0,3}}chung (?:toi|em)\b")
 _ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
 _ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
-# (a point or comma between characters is no clause's end: "mục I.1", "1.2", "2.470 tổ chức đảng")
-_CLAUSE = re.compile(r"(?:[^.!?;,\n]|[.,](?=\w))+[.!?;,\n]*")
+# (a point or comma inside a number or section label is no clause's end: "mục I.1", "1.2", "2.470 tổ chức đảng"; after a
+# word it is, typed without a space: "Xin chào,cho hỏi …")
+_CLAUSE = re.compile(r"(?:[^.!?;,\n]|(?<=[\dIVXivx])[.,](?=\d))+[.!?;,\n]*")
 BOOKLET_NAME = re.compile(r"(?i)\bh(?:ỏi|oi)\s*[-–]?\s*(?:đ|d)(?:áp|ap)\b")  # "Hỏi - Đáp", "hoi dap"
 
 
@@ -717,7 +718,7 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 |người nào|cơ quan nào|hình thức nào|nội dung gì|nhiệm vụ gì|làm gì|gồm những|thời hạn|hạn chót|lúc nào|đến khi nào
 |bao lâu|chậm nhất|trước ngày|ai ký|người ký|ký văn bản|văn bản đó|người đó|kế hoạch đó|ở đó|còn ở|thế còn|vậy còn
 |chức vụ|chức danh|giữ chức|hiệu lực|tiền|giá|sinh năm|phải không|có phải
-|có bắt buộc|bắt buộc phải|có cần|có được|hay không|hay là|khác|cách khác|hình thức khác|có nằm|nằm trong|đúng không
+|có bắt buộc|bắt buộc phải|có cần|có được|hay không|hay là|cách khác|đúng không
 """.replace("\n", "").strip("|").split("|")
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the

@@ -63,10 +63,22 @@ def asks_marked_parts(question: str) -> bool:
                                                     for piece in re.split(r"\?\s+", question.strip())[1:])
 
 
-def mentions_topic(part: str, answer: str) -> bool:
-    """Every topic word of the part (its question frame left out) stands in the answer, accent-free."""
+def mentions_topic(part: str, answer: str, names: list[str] = ()) -> bool:
+    """Every topic word of the part (its question frame, the documents' `names`, ordinals, numbers and the
+    items a list counts left out) stands in the answer, accent-free: "Ban Tuyên giáo Thị ủy tham mưu mấy việc?
+    việc thứ 2 là gì?" is answered by the guidance's list "(1) …; (2) …", which never says "việc" nor "thứ hai"."""
     said = set(re.findall(r"\w+", fold(answer).lower()))
-    return all(w.lower() in said for w in content_words(without_question_frame(part)))
+    asked = _LISTED_ITEM.sub(" ", fold(part).lower())
+    for name in sorted(names, key=len, reverse=True):
+        asked = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", asked)
+    return all(w in said for w in content_words(without_question_frame(asked)) if w not in _ORDINAL_WORDS and not w.isdigit())
+
+
+# the item a list counts or numbers: "mấy việc", "bao nhiêu bài học", "việc thứ 2", "vấn đề thứ nhất" (accent-free)
+_LISTED_ITEM = re.compile(r"\b(?:may|bao nhieu|bn)\s+\w+(?:\s+\w+)?|\b\w+(?:\s+\w+)?\s+thu\s+\w+")
+
+
+_ORDINAL_WORDS = {"thu", "nhat", "hai", "ba", "tu", "nam", "sau", "bay", "tam", "chin", "muoi", "dau", "tien", "cuoi"}
 
 
 def _rejoined(question: str, left: str, right: str) -> str:

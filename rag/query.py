@@ -809,13 +809,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
     if index is not None and not missing:
-        from .grounding import dayless_documents, undated_documents, unnumbered_documents, unplaced_documents
-
-        primary = _st(index).derived - itself
-        missing = (undated_documents(current, named, index.manifest.documents, primary)
-                   or dayless_documents(current, named, index.manifest.documents, primary)
-                   or unnumbered_documents(current, named, index.manifest.documents, primary)
-                   or unplaced_documents(current, named, index.manifest.documents, primary, _st(index).places))
+        missing = _document_facts_missing(current, named, index, _st(index).derived - itself)
     if index is not None and not missing and lex is not None:
         from .grounding import absent_from_documents
 
@@ -838,7 +832,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         w not in lex.count for w in syllables(_NUMBER_FRAME.sub(" ", _strip_followup(current)))
         if w not in STOPWORDS and not w.isdigit())
     followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
-    search, focus, context_docs, as_document = current, [], [], ""
+    search, focus, context_docs, as_document = current, [], [], None
     wants = wanted_fact(current)
     which_document = asks_which_document(current)
     if which_document and wants == "docnum":
@@ -863,9 +857,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         else:
             context_docs = list(state.docs)
         as_document = _document_itself(current, list(named) or context_docs, state, index) \
-            if index is not None and not any(names for names in named.values()) else ""
-        if as_document and not missing:
-            missing = _inherited_document_missing(as_document, state, index)
+            if index is not None and not any(names for names in named.values()) else None
+        if as_document and not missing:  # "… số hiệu gì?" then "ban hành ngày nào?": said of it, as when named
+            missing = _document_facts_missing(as_document[1], {as_document[0]: []}, index, _st(index).derived)
         stripped = _strip_followup(current)
         search = f"{stripped} {stripped} {previous}"  # the new turn weighs more than the one it continues
         if reference(current) == "passage":
@@ -918,8 +912,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         said = described.group(1).split()
         said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said})
-    if _MODAL_ASKED.search(f_current):  # "chi bộ có bắt buộc học tập trung không": what is asked is the studying
-        weights.update({t: 0.0 for t in terms if fold(t).lower() in ("bat", "buoc", "bat buoc")})
+    if named and _MODAL_ASKED.search(f_current):  # "HD thị ủy: chi bộ có bắt buộc học tập trung không": the studying
+        weights.update({t: 0.0 for t in terms if t in (("bat", "buoc", "bat buoc") if folded else ("bắt", "buộc", "bắt buộc"))})
     if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
         frame = {fold(w) for w in ("văn", "bản", "kế", "hoạch", "hướng", "dẫn", "tài", "liệu", "nào", "số", "kh", "hd")}
         weights.update({t: 0.0 for t in terms if all(fold(w).lower() in frame for w in t.split())})
@@ -946,14 +940,18 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
 
 
+# what only a document itself has: its issue, signature, number, code or place ("định kỳ", a report's schedule, is no
+# "ký")
+_OF_A_DOCUMENT = re.compile(r"\bban hanh\b|(?<!dinh )\bky\b(?! hieu)|\b(?:so hieu|ky hieu|so may|so bao nhieu)\b"
+                            r"|\b(?:tinh|huyen|thi xa|thanh pho) nao\b")
 # a document number with its code ("140-KH/TU", "600/KH-MTTQ", "33-HD/BTG"): a document cited by number
 _CODED_NUMBER = re.compile(r"\d{1,4}\s*[-/]\s*[A-ZĐ]{2,}[-/]")
 
 
-def _document_itself(current: str, docs: list[str], state: State, index) -> tuple[str, str] | str:
+def _document_itself(current: str, docs: list[str], state, index) -> tuple[str, str] | None:
     """(the conversation's one document, the follow-up asked of it as a document) when a follow-up
     naming no document asks about the one the conversation is about ("ai ký?" then "ban hành ngày
-    nào?" is "văn bản ban hành ngày nào?"); "" when there are several, or the turn before was about a
+    nào?" is "văn bản ban hành ngày nào?"); None when there are several, or the turn before was about a
     document it cites ("… thực hiện kế hoạch số mấy?" then "ban hành ngày nào?" asks that plan's
     date), or its answer quoted one by number."""
     from .grounding import cited_reference
@@ -961,19 +959,19 @@ def _document_itself(current: str, docs: list[str], state: State, index) -> tupl
 
     docs = [d for d in docs if d not in _st(index).derived]
     said = (state.answer or "").split(AVAILABLE_DOCUMENTS)[0]  # (a refusal's list of documents quotes none)
-    if len(docs) != 1 or _CODED_NUMBER.search(said) or cited_reference(state.question or ""):
-        return ""
+    if len(docs) != 1 or _CODED_NUMBER.search(said) or cited_reference(state.question or "") \
+            or not _OF_A_DOCUMENT.search(fold(current).lower()):
+        return None
     return docs[0], current if _NAMES_KIND.match(fold(current).lower()) else f"văn bản {current}"
 
 
-def _inherited_document_missing(itself: tuple[str, str], state: State, index) -> list:
-    """A follow-up asking what the conversation's document lacks about itself ("… số hiệu gì?" then
-    "ban hành ngày nào?", "thị xã nào?" then "tỉnh nào?"): said so, as when the document is named."""
+def _document_facts_missing(asked: str, named: dict, index, derived: set[str]) -> list:
+    """What the question asks of a named document itself that its metadata or text lacks: its issue
+    date or day, its number, its place ("… không ghi ngày ban hành")."""
     from .grounding import dayless_documents, undated_documents, unnumbered_documents, unplaced_documents
     from .structures import structures as _st
 
-    (doc_id, asked), named = itself, {itself[0]: []}
-    documents, derived = index.manifest.documents, _st(index).derived
+    documents = index.manifest.documents
     return (undated_documents(asked, named, documents, derived) or dayless_documents(asked, named, documents, derived)
             or unnumbered_documents(asked, named, documents, derived)
             or unplaced_documents(asked, named, documents, derived, _st(index).places))
@@ -1078,20 +1076,20 @@ def _subject(folded_question: str) -> str:
 # "Theo văn bản của cấp ủy huyện do đồng chí Phó Bí thư ký, …": the document told by who signed it, before what is
 # asked (accent-free)
 _SIGNED_BY = re.compile(r"\b(?:van ban|ke hoach|huong dan|kh|hd)\b[^,?;:]{0,60}?\b(do (?:dong chi |d/c |dc )?[^,?;:]{2,40}? "
-                        r"(?:ky|ky ban hanh|ban hanh))\s*[,;:]\s*\S")
+                        r"ky)\s*[,;:]\s*\S")  # (not "do … ban hành": an issuer, which names the document itself)
 
 
 _WHO_ASKED = re.compile(r"\b(?:ai|nguoi nao|dong chi nao)\b")
 
 
 # "… có bắt buộc … không / hay …": a yes-no question's modal, which plans seldom write ("phải", "cần" are stopwords)
-_MODAL_ASKED = re.compile(r"\b(?:co )?bat buoc\b(?=.*\b(?:khong|ko|k|hay|chu|a)\s*\W*$|.*\bhay\b)")
+_MODAL_ASKED = re.compile(r"\b(?:co )?bat buoc\b(?=.*\b(?:khong|ko|chu)\s*\W*$|.*\bhay\b)")
 
 
 # "Văn bản nào (trong số các kế hoạch) nêu …", "Kế hoạch nào có nhiệm vụ …", "… được nêu ở văn bản nào?": which of
 # the documents says something; not a document one of them cites ("thực hiện kế hoạch nào", "kế hoạch nào của Tỉnh
-# ủy", "kế hoạch số mấy")
-_WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|tai lieu|kh|hd) nao\b(?! (?:cua|do|so)\b)"
+# ủy", "kế hoạch số mấy", "hướng dẫn nào được / mà MTTQ căn cứ"), nor "tài liệu nào", the material the plans use
+_WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|kh|hd) nao\b(?! (?:cua|do|so|duoc|ma)\b)"
                              r"|\b(?:o|trong|tai) (?:van ban|ke hoach|huong dan|tai lieu|kh) nao\s*\W*$")
 _CITES_ASKED = re.compile(r"\b(?:thuc hien|can cu|dua (?:vao|tren|theo)|trien khai|theo|vien dan|trich dan)\s+(?:\w+\s+){0,3}?"
                           r"(?:van ban|ke hoach|huong dan|tai lieu|kh) nao\b")

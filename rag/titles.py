@@ -120,6 +120,7 @@ def title_answer(index: OpenIndex, lead: Candidate, line: tuple[int, int], citat
 
 OUTLINE_LINE_CHARS = 160  # a sub-heading line that runs on into its text ("2. Tài liệu sinh hoạt: Tác phẩm …") is cut here
 OUTLINE_PASSAGE_CHARS = 20000  # an outline lists the sub-headings this close to the section's heading line
+SECTION_TEXT_CHARS = 1500  # a section without sub-sections asked what it holds: this much of its text is quoted
 
 
 def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) -> tuple[str, object] | None:
@@ -144,11 +145,15 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
     lines = [(sec.start, sec.line_end)]
     if asks_outline(query.normalized or query.question):
         if not sec.children:  # "Mục IV … gồm những gì?" of a section with no sub-headings: its text answers
-            end = max(first.span[1], sec.line_end)
+            end = min(sec.end, sec.line_end + SECTION_TEXT_CHARS)
+            if end < sec.end:  # cut at a line's end
+                end = max(text.rfind("\n", sec.line_end, end), sec.line_end)
+            body = " ".join(line.strip() for line in text[sec.line_end:end].splitlines() if line.strip())
             cand = Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage)
             cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
                                                          "highlights": [(sec.start, end)]})
-            return f"{_cut_line(text[sec.start:sec.line_end].strip())}\n{first.text.strip()} [1]", cited
+            more = " …" if end < sec.end else ""
+            return f"{_cut_line(text[sec.start:sec.line_end].strip())}\n{body}{more} [1]", cited
         lines += [(a, b) for a, b in sec.children if b - sec.start <= OUTLINE_PASSAGE_CHARS]
         end = max(first.span[1], lines[-1][1])  # through the last sub-heading listed
     else:
