@@ -14,8 +14,8 @@ from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, numbers_items,
-                    topic_terms)
+                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
+                    numbers_items, topic_terms)
 from .parts import asked_parts
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
@@ -542,8 +542,10 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return STRUCTURE_CONFIDENCE  # "Ai là người đứng đầu Ban …": the passage naming the holder of that very office
     if features.get("field") == 1.0:
         return FIELD_CONFIDENCE  # "Theo kế hoạch bên huyện, sinh hoạt … ở đâu": its "1. Nơi sinh hoạt: …"
-    if features.get("named_heading") == 1.0:
-        return FIELD_CONFIDENCE  # "Hướng dẫn … xác định những nhóm nào là đối tượng": its section "III. ĐỐI TƯỢNG"
+    if features.get("named_heading") == 1.0 and not is_recipients_heading(lead.chunk.leaf_heading or ""):
+        # "Hướng dẫn … xác định những nhóm nào là đối tượng": its section "III. ĐỐI TƯỢNG" (a "Nơi nhận" block answers
+        # only as the recipients check above allows)
+        return FIELD_CONFIDENCE
     return 0.0
 
 
