@@ -10,7 +10,7 @@ from hoidap.settings import Settings, get_settings
 
 from .choices import chosen_option
 from .compare import asks_to_compare, compared_documents, joined, question_for
-from .parts import asked_parts, asks_marked_parts, holds as part_holds, joined as joined_parts, mentions_topic
+from .parts import asked_parts, holds as part_holds, joined as joined_parts, marked_parts, mentions_topic
 from .conversation import State, Turn, as_turns, asks_besides
 from .grounding import refused_for_itself
 from .extract import extractive_answer
@@ -161,16 +161,16 @@ class Assistant:
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
             result = self._per_part(query.question, history, filters) or result  # (a quiz question's stem)
-        elif not result.refused and not query.choices.options and asks_marked_parts(query.question):
+        elif not result.refused and not query.choices.options and (marked := marked_parts(query.question)):
             # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy": two questions, each marked, each answered
             # where the whole message's answer leaves a part's topic out ("… ngày nào?" of plan 205 answered with
-            # the line of the plan it carries out) and their answers quote a passage it does not
+            # the line of the plan it carries out) and their answers quote a passage it does not, of the documents asked
             names = [name for names in query.docs.values() for name in names]
-            if not all(mentions_topic(part, result.answer, names) for part in asked_parts(query.question)):
+            if not all(mentions_topic(part, result.answer, names) for part in marked):
                 parted = self._per_part(query.question, history, filters)
                 quoted = {c.chunk_id for c in result.citations}
-                if parted is not None and any(c.chunk_id not in quoted for c in parted.citations) and all(
-                        c.doc_id in (query.docs or {c.doc_id}) for c in parted.citations):  # (within the documents asked)
+                if parted is not None and any(c.chunk_id not in quoted for c in parted.citations) and (
+                        not query.docs or all(c.doc_id in query.docs for c in parted.citations)):
                     result = parted
         if query.choices.options:  # a quiz sheet's question: its stem was answered
             chosen = None if result.refused else chosen_option(query.choices, [c.passage for c in result.citations])

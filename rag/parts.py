@@ -13,6 +13,7 @@ from hoidap.textnorm import fold, squash_spaces
 
 from .query import (asks_recipients, content_words, counted_noun, counts, has_fact, is_recipients_heading, wanted_fact,
                     without_question_frame)
+from .grounding import ORDINALS
 from .types import Answer
 
 # What makes a clause a question of its own (accent-free): a question word, not "không" (too
@@ -56,11 +57,14 @@ def asked_parts(question: str) -> list[str]:
     return [squash_spaces(p) + "?" for p in parts]
 
 
-def asks_marked_parts(question: str) -> bool:
-    """Two or three questions, a question mark between them ("… ban hành ngày nào? làm theo KH số mấy …"):
-    each is answered, though one passage may answer the whole message with a line for only one of them."""
-    return len(asked_parts(question)) >= 2 and any(_ASKING.search(fold(piece).lower()) and len(piece.split()) >= MIN_PART_WORDS
-                                                    for piece in re.split(r"\?\s+", question.strip())[1:])
+def marked_parts(question: str) -> list[str]:
+    """The parts (`asked_parts`) of two or three questions with a question mark between them ("… ban hành
+    ngày nào? làm theo KH số mấy …"), each to be answered though one passage may answer the whole message
+    with a line for only one of them; [] when the message is not so marked."""
+    parts = asked_parts(question)
+    marked = any(_ASKING.search(fold(piece).lower()) and len(piece.split()) >= MIN_PART_WORDS
+                 for piece in re.split(r"\?\s+", question.strip())[1:])
+    return parts if marked else []
 
 
 def mentions_topic(part: str, answer: str, names: list[str] = ()) -> bool:
@@ -71,14 +75,15 @@ def mentions_topic(part: str, answer: str, names: list[str] = ()) -> bool:
     asked = _LISTED_ITEM.sub(" ", fold(part).lower())
     for name in sorted(names, key=len, reverse=True):
         asked = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", asked)
-    return all(w in said for w in content_words(without_question_frame(asked)) if w not in _ORDINAL_WORDS and not w.isdigit())
+    return all(w in said for w in content_words(without_question_frame(asked))
+               if w not in ORDINALS and w not in _POSITION_WORDS and not w.isdigit())
 
 
 # the item a list counts or numbers: "mấy việc", "bao nhiêu bài học", "việc thứ 2", "vấn đề thứ nhất" (accent-free)
 _LISTED_ITEM = re.compile(r"\b(?:may|bao nhieu|bn)\s+\w+(?:\s+\w+)?|\b\w+(?:\s+\w+)?\s+thu\s+\w+")
 
 
-_ORDINAL_WORDS = {"thu", "nhat", "hai", "ba", "tu", "nam", "sau", "bay", "tam", "chin", "muoi", "dau", "tien", "cuoi"}
+_POSITION_WORDS = {"thu", "dau", "tien", "cuoi"}  # "thứ …", "đầu tiên", "cuối cùng" (the numbers: grounding.ORDINALS)
 
 
 def _rejoined(question: str, left: str, right: str) -> str:

@@ -915,8 +915,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if named and _MODAL_ASKED.search(f_current):  # "HD thị ủy: chi bộ có bắt buộc học tập trung không": the studying
         weights.update({t: 0.0 for t in terms if t in (("bat", "buoc", "bat buoc") if folded else ("bắt", "buộc", "bắt buộc"))})
     if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
-        frame = {fold(w) for w in ("văn", "bản", "kế", "hoạch", "hướng", "dẫn", "tài", "liệu", "nào", "số", "kh", "hd")}
-        weights.update({t: 0.0 for t in terms if all(fold(w).lower() in frame for w in t.split())})
+        weights.update({t: 0.0 for t in terms if all(fold(w).lower() in _WHICH_FRAME for w in t.split())})
     if index is not None and named:
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     if index is not None and through:
@@ -1091,6 +1090,7 @@ _MODAL_ASKED = re.compile(r"\b(?:co )?bat buoc\b(?=.*\b(?:khong|ko|chu)\s*\W*$|.
 # ủy", "kế hoạch số mấy", "hướng dẫn nào được / mà MTTQ căn cứ"), nor "tài liệu nào", the material the plans use
 _WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|kh|hd) nao\b(?! (?:cua|do|so|duoc|ma)\b)"
                              r"|\b(?:o|trong|tai) (?:van ban|ke hoach|huong dan|tai lieu|kh) nao\s*\W*$")
+_WHICH_FRAME = {"van", "ban", "ke", "hoach", "huong", "dan", "tai", "lieu", "nao", "so", "kh", "hd"}  # its words, accent-free
 _CITES_ASKED = re.compile(r"\b(?:thuc hien|can cu|dua (?:vao|tren|theo)|trien khai|theo|vien dan|trich dan)\s+(?:\w+\s+){0,3}?"
                           r"(?:van ban|ke hoach|huong dan|tai lieu|kh) nao\b")
 

@@ -143,27 +143,28 @@ def section_answer(index: OpenIndex, query: Query, lead: Candidate, citation) ->
     if first is None:
         return None
     lines = [(sec.start, sec.line_end)]
-    if asks_outline(query.normalized or query.question):
-        if not sec.children:  # "Mục IV … gồm những gì?" of a section with no sub-headings: its text answers
-            end = min(sec.end, sec.line_end + SECTION_TEXT_CHARS)
-            if end < sec.end:  # cut at a line's end
-                end = max(text.rfind("\n", sec.line_end, end), sec.line_end)
-            body = " ".join(line.strip() for line in text[sec.line_end:end].splitlines() if line.strip())
-            cand = Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage)
-            cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
-                                                         "highlights": [(sec.start, end)]})
-            more = " …" if end < sec.end else ""
-            return f"{_cut_line(text[sec.start:sec.line_end].strip())}\n{body}{more} [1]", cited
-        lines += [(a, b) for a, b in sec.children if b - sec.start <= OUTLINE_PASSAGE_CHARS]
-        end = max(first.span[1], lines[-1][1])  # through the last sub-heading listed
+    outline = asks_outline(query.normalized or query.question)
+    if outline and not sec.children:  # "Mục IV … gồm những gì?" of a section with no sub-headings: its text answers
+        end = min(sec.end, sec.line_end + SECTION_TEXT_CHARS)
+        if end < sec.end:  # cut at a line's end
+            end = max(text.rfind("\n", sec.line_end, end), sec.line_end)
+        body = " ".join(line.strip() for line in text[sec.line_end:end].splitlines() if line.strip())
+        answer = f"{_cut_line(text[sec.start:sec.line_end].strip())}\n{body}{' …' if end < sec.end else ''}"
+        highlights = [(sec.start, end)]
     else:
-        end = first.span[1]
-    end = max(end, sec.line_end)
-    shown = [(a, _cut_line(text[a:b])) for a, b in lines if b <= end]
+        if outline:
+            lines += [(a, b) for a, b in sec.children if b - sec.start <= OUTLINE_PASSAGE_CHARS]
+            end = max(first.span[1], lines[-1][1])  # through the last sub-heading listed
+        else:
+            end = first.span[1]
+        end = max(end, sec.line_end)
+        shown = [(a, _cut_line(text[a:b])) for a, b in lines if b <= end]
+        answer = "\n".join(line for _, line in shown)
+        highlights = [(a, a + len(line.rstrip("…"))) for a, line in shown]
     cand = Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage)
     cited = citation(1, cand).model_copy(update={"passage": text[sec.start:end], "span": (sec.start, end),
-                                                 "highlights": [(a, a + len(line.rstrip("…"))) for a, line in shown]})
-    return "\n".join(line for _, line in shown) + " [1]", cited
+                                                 "highlights": highlights})
+    return f"{answer} [1]", cited
 
 
 MIN_TOP_SECTIONS = 2  # fewer top-level headings is no outline (a letter, the Q&A booklet)
