@@ -177,16 +177,22 @@ class Assistant:
             if chosen:  # read off the quoted passages: the option they write (or, asked which is not there, lack)
                 result.answer = f"{chosen}\n{result.answer}"
             result.question = question
+        # "Kế hoạch 250" read as the corpus's 205 (grounding.renumbered): the answer says so first
+        notes = "".join(f"{r.message()}\n" for r in query.renumbered) if not result.refused else ""
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:
             from .generate import stream_answer
 
+            if notes:
+                yield {"type": "delta", "text": notes}
             for event in stream_answer(self.settings, query, result, [t.question for t in as_turns(history)] or None):
                 if event["type"] == "done":
                     result = event["answer"]
+                    result.answer = notes + result.answer
                 else:
                     yield event
         else:
+            result.answer = notes + result.answer
             for line in result.answer.split("\n"):
                 yield {"type": "delta", "text": line + "\n"}
         result.timings_ms = {"retrieve": retrieve_ms, "total": (time.perf_counter() - started) * 1000}

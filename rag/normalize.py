@@ -59,8 +59,9 @@ _QUESTION_WORDS = re.compile(
     r"\b(gi|nao|bao nhieu|may|ai|sao|dau|khi nao|bao gio|la gi|the nao|nhu the nao|ntn|ra sao|khong|chua|bn|j)\b|\?")
 # "em đang …", "huyện em đang …", "Hội Phụ nữ xã tôi …", "Phòng chúng tôi ở Sở …": the asker and their unit
 _FIRST_PERSON = re.compile(rf"^(?:\w+ ){{0,4}}{_ME}\b|^(?:\w+ ){{0,3}}chung (?:toi|em)\b")
-_ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap)\b")
-_ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp)\b")  # "Hội tôi …" asks nothing
+# ("em cần trích ý thứ ba …": a quote asked for)
+_ASKS = re.compile(r"\b(hoi|xin|tra|biet|giup|tim hieu|giai dap|trich)\b")
+_ASKS_ACCENTED = re.compile(r"\b(hỏi|xin|tra|biết|giúp|tìm hiểu|giải đáp|trích)\b")  # "Hội tôi …" asks nothing
 # (a point or comma inside a number or section label is no clause's end: "mục I.1", "1.2", "2.470 tổ chức đảng"; after a
 # word it is, typed without a space: "Xin chào,cho hỏi …")
 _CLAUSE = re.compile(r"(?:[^.!?;,\n]|(?<=[\dIVXivx])[.,](?=\d))+[.!?;,\n]*")
@@ -151,7 +152,7 @@ _LEAD_IN = re.compile(r"^((?:[^:?.!;,\n]{0,120}?\b(?:toi|em|minh|chung toi|chung
 
 
 # the question points back at what the message said before it ("theo bảng đó", "việc này", "văn bản ấy")
-_POINTS_BACK = re.compile(r"\b(?:bang|dong|viec|van ban|ke hoach|huong dan|hoi nghi|cuoc hop|noi dung|muc|phan|tai lieu)"
+_POINTS_BACK = re.compile(r"\b(?:bang|dong|viec|van ban|ke hoach|huong dan|hoi nghi|cuoc hop|noi dung|muc|phan|tai lieu|y|diem|cau)"
                           r" (?:do|ay|nay|tren)\b")
 
 
@@ -167,6 +168,8 @@ _CONTEXT_BODY = re.compile(rf"(?i)\b(?:ở|tại|của|thuộc|trong)\s+((?:{_BO
 _CONTEXT_EVENT = re.compile(r"(?i)\b(?:cuộc họp|hội nghị)\s+([^,.;:!?()]+?)(?=\s+(?:để|nhằm|về|vào)\b|[,.;:!?()]|$)")
 _OUR_BODY = re.compile(r"(?i)\b(?:chúng tôi|chúng em|đơn vị (?:tôi|em|mình)|cơ quan (?:tôi|em|mình)|bên (?:tôi|em))\b")
 _CAPITAL = r"(?-i:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝ])"  # a name goes on after the head noun
+# a head noun that is a syllable of another word is no head: "xã hội", "ủy ban", "công đoàn" (and "hội viên", "ban hành")
+_NOT_COMPOUNDED = "".join(f"(?<!{w} )" for w in ("xã", "đại", "ủy", "uỷ", "công", "liên", "quốc", "cơ"))
 _BARE_EVENT = re.compile(rf"(?i)\b(?:hội nghị|cuộc họp)\b(?!\s+(?:{_CAPITAL}|này|đó|ấy|\w+\s+(?:của|do)\b))")
 
 
@@ -184,7 +187,8 @@ def resolve_context(core: str, dropped: list[str]) -> str:
         head = re.match(rf"(?i)(?:{_BODY_HEADS})\b", name).group(0)
         resolved = _OUR_BODY.sub(name, core, count=1)
         if resolved == core:  # "giao cho Trung tâm những phần việc gì": the head alone, no name after it
-            resolved = re.sub(rf"(?i)\b{re.escape(head)}\b(?!\s+{_CAPITAL})", name, core, count=1)
+            resolved = re.sub(rf"(?i){_NOT_COMPOUNDED}\b{re.escape(head)}\b(?!\s+{_CAPITAL})(?!\s+(?:viên|nghị|hành|thể)\b)",
+                              name, core, count=1)
         core = resolved
     event = _CONTEXT_EVENT.search(context)
     if event and len(event.group(1).split()) >= 2:
@@ -458,7 +462,7 @@ class Lexicon:
                 abbreviations.setdefault(abbr.replace("&", ""), readings)
         folded_text = " " + " ".join(doc_text.values()) + " "
         counted: dict[str, set[str]] = defaultdict(set)
-        for m in re.finditer(r"(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", folded_text):
+        for m in re.finditer(rf"{NOT_AFTER_A_TIME_WORD}(?<![\w/.-])(\d[\d.]*)\s+([a-z]+ [a-z]+)", folded_text):
             counted[m.group(2)].add(m.group(1).replace(".", "").lstrip("0"))
         ordinal_names: dict[str, set[str]] = defaultdict(set)
         for line in lines_all:
@@ -755,6 +759,8 @@ COST = {
 # Time words are function words of questions ("năm nào") and halves of the plans' compounds ("hằng năm"):
 # their pairs stay evidence for the neighbour's spelling
 TIME_WORDS = {"năm", "tháng", "ngày", "tuần"}
+# "tháng 11 hằng năm" dates something, it counts no "hằng năm" (accent-free, before a number)
+NOT_AFTER_A_TIME_WORD = "".join(f"(?<!{w} )" for w in ("thang", "ngay", "nam", "tuan", "quy"))
 PAIR_WEIGHT = 1.0
 DOMINANT = 4  # restoring diacritics without a corpus pair to witness it: only to a spelling this dominant
 WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval

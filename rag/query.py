@@ -576,6 +576,7 @@ class Query:
     defines: str = ""  # "CCVC là viết tắt của cụm từ gì": the abbreviation whose definition "… (CCVC)" answers
     choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
     which_document: bool = False  # "Văn bản nào nêu …": which of the corpus's documents says it (asks_which_document)
+    renumbered: list = field(default_factory=list)  # grounding.Renumbered: "Kế hoạch 250" read as the corpus's 205
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -592,6 +593,19 @@ def who_predicate(question: str, terms: list[str]) -> list[str]:
     words = [w for w in m.groups() if w]
     wanted = set(words) | {" ".join(words)} | {fold(w) for w in words} | {fold(" ".join(words))}
     return [t for t in terms if t in wanted]
+
+
+# "… được gắn với đợt sinh hoạt chính trị có chủ đề gì": what is linked to the asked thing is what the answering
+# sentence must say ("gắn với …"); the nouns around it are every passage's setting (accent-free)
+_LINK_PREDICATE = re.compile(r"\b(gan|long ghep|ket hop)(?: \w+){0,6} (?:voi|vao)\b(?=.*\b(?:gi|nao)\b)")
+
+
+def link_predicate(question: str, terms: list[str]) -> list[str]:
+    m = _LINK_PREDICATE.search(fold(question).lower())
+    if not m:
+        return []
+    wanted = {m.group(1), *m.group(1).split()}
+    return [t for t in terms if fold(t) in wanted]
 
 
 # "thứ 2", "thứ năm", "đầu tiên" (and accent-free), with the words on either side: the ordinal
@@ -739,11 +753,17 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, asks_besides, excludes_all_said, is_followup, reference
     from .grounding import (about_cited_document, asks_issue_date, missing_entities, ordinal as ordinal_of,
-                            own_numbers_only, role_question)
+                            own_numbers_only, renumbered, role_question)
     from .sections import asked_section
     from .spoken import spoken_numbers
 
-    question = spoken_numbers(validate(question))  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
+    question = validate(question)
+    if index is not None:  # "kees hoachj 205": typed with the Vietnamese input method off
+        from .keyboard import decode_input_method
+        from .structures import structures
+
+        question = decode_input_method(question, structures(index).lexicon)
+    question = spoken_numbers(question)  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
     choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
     again = picked(question, state.choices) if state is not None and state.choices else None
     if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
@@ -765,7 +785,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:
-        expanded = lex.expand(core, list(named), log)
+        expanded, renumbered_ = renumbered(lex.expand(core, list(named), log), lex)  # "Kế hoạch 250": the corpus's 205
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
         current = drop_measure_words(aliases.spell(formal_bodies(lex.correct(expanded))), lex)
@@ -777,7 +797,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             missing = [m for m in missing if fold(m.text).lower() not in fold(chatter.lead).lower()]
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
-        missing = []
+        missing, renumbered_ = [], []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
@@ -884,6 +904,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if m and m.group(1) in lex.ordinal_names and any(w in canonical(current) for w in
                                                           (f"{m.group(1)} thứ {o}" for o in lex.ordinal_names[m.group(1)])):
             item = None  # "Phần thứ ba" is a name, not the third item of a list
+    if followup and not focus and item is not None and ordinal_of(state.question) is not None:
+        focus = list(state.chunks)  # "việc thứ ba là gì?" then "còn việc thứ tư?": the same list
     terms = topic_terms(search, folded)
     weights: dict[str, float] = {}
     if followup:
@@ -900,6 +922,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said - {"ky hieu"}})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
+        weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
+    for t in link_predicate(current, terms):  # "… gắn với … chủ đề gì": the passage must say what it is "gắn với"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     if lex is not None:  # an abbreviation left as typed because its readings tie ("đc": "được" or "đồng chí"): no topic
         unread = {w for t in terms for w in t.split()
@@ -933,7 +957,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
-                 choices=choices, which_document=which_document,
+                 choices=choices, which_document=which_document, renumbered=renumbered_,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
@@ -1180,4 +1204,6 @@ def drop_name(text: str, folded_name: str) -> str:
 
 def _strip_followup(question: str) -> str:
     question = re.sub(r"^\s*(?:the |vay )?con\b", " ", question, flags=re.IGNORECASE)  # "con KH 182": "còn" typed plain
-    return re.sub(r"\b(thì sao|thi sao|thế còn|vậy còn|còn)\b|\?", " ", question, flags=re.IGNORECASE)
+    question = re.sub(r"\b(thì sao|thi sao|thế còn|vậy còn|còn)\b|\?", " ", question, flags=re.IGNORECASE)
+    # "thế còn bên huyện ủy": "bên" says whose side, it is no topic word the corpus lacks
+    return re.sub(r"^\s*(?:bên|ben)\b", " ", question, flags=re.IGNORECASE)

@@ -433,7 +433,7 @@ def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
 
 
 _ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) nao|han chot|thoi han|cham nhat|han (bao cao|nop|gui)"
-                            r"|(keo dai |ket thuc |)den (khi nao|bao gio|luc nao|thoi diem nao|ngay nao|thang nao))\b")
+                            r"|(keo dai |ket thuc |)(den|toi) (khi nao|bao gio|luc nao|thoi diem nao|ngay nao|thang nao))\b")
 DEADLINE = re.compile(r"\b(?:trước|chậm nhất|hạn|xong|hoàn thành)(?:\s+vào)?\W{0,3}(?:ngày\s*|\*\*)?\d{1,2}\s*/\s*\d{1,2}"
                        r"|\b(?:trước|chậm nhất|hạn|xong trước)(?:\s+vào)?\W{0,3}(?:tháng|quý)\s"
                        r"|\bđến(?: hết)?\W{0,3}(?:ngày|tháng|năm|quý)\s*\d", re.IGNORECASE)  # "… đến tháng 11/2025": until when

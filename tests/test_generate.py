@@ -97,6 +97,15 @@ def test_refusals_never_reach_the_model(corpus_index, assistant, llm_server):
     assert FakeLLM.requests == []
 
 
+def test_a_renumbered_plan_is_said_before_the_generated_answer(corpus_index, assistant, llm_server):
+    bot = Assistant(corpus_index.model_copy(update={"llm_base_url": llm_server, "llm_model": "m"}), index=assistant.index)
+    events = list(bot.stream("Kế hoạch 250 của Thành ủy Yên Bái ban hành ngày nào?"))
+    note = "Lưu ý: kho tài liệu không có Kế hoạch 250; câu trả lời dưới đây theo Kế hoạch 205."
+    assert events[0] == {"type": "delta", "text": note + "\n"}  # streamed first, before the model's words
+    result = events[-1]["answer"]
+    assert result.mode == "generative" and result.answer.startswith(note + "\nBáo cáo kết quả")
+
+
 def test_api_key_is_not_in_output(corpus_index, llm_server):
     from conftest import run_cli
 

@@ -2630,3 +2630,80 @@ def test_a_list_item_asked_after_its_count_stays_one_answer(assistant, question,
 
 def test_a_yes_no_modal_of_no_named_document_is_still_a_topic(assistant):
     assert assistant.answer("co bat buoc hoc tap trung khong").refused  # "tập trung vào" is no studying together
+
+
+# --- stop 25: swapped plan numbers, months, links, context heads, ordinal and 'bên' follow-ups ---------
+
+@pytest.mark.parametrize("question,typed,read,expected", [
+    ("Kế hoạch 250 của Thành ủy Yên Bái ban hành ngày nào?", "Kế hoạch 250", "Kế hoạch 205", "10/4/2023"),
+    ("Ban Tuyên giáo Thị ủy tham mưu cho Ban Chỉ đạo 53 của thị xã làm gì?", "Ban Chỉ đạo 53", "Ban Chỉ đạo 35",
+     "đấu tranh, phản bác"),
+])
+def test_a_plan_number_with_two_digits_swapped_is_read_as_the_corpus_number_and_said_so(assistant, question, typed,
+                                                                                        read, expected):
+    result = assistant.answer(question)
+    assert not result.refused
+    first_line, rest = result.answer.split("\n", 1)
+    assert typed in first_line and read in first_line  # said before the quoted answer
+    assert expected in rest
+
+
+def test_a_number_no_swap_makes_known_stays_a_near_miss(assistant):
+    result = assistant.answer("Kế hoạch 315 của Thành ủy Yên Bái ban hành ngày nào?")
+    assert result.refused and "Kế hoạch 315" in result.answer
+
+
+def test_a_month_before_a_time_phrase_is_no_count_the_corpus_lacks(assistant):
+    # "tháng 12 hằng năm": the corpus's "tháng 11 hằng năm" dates a report; 12 counts nothing
+    result = assistant.answer("Thị ủy yêu cầu báo cáo kết quả thực hiện vào tháng 12 hằng năm hả?")
+    assert not result.refused and "tháng 11 hằng năm" in result.answer
+
+
+def test_a_count_the_corpus_lacks_is_still_a_near_miss(assistant):
+    result = assistant.answer("hội nghị 1000 đại biểu tổ chức ở đâu")
+    assert result.refused and "1000 đại biểu" in result.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Theo Kế hoạch của Huyện ủy, đợt sinh hoạt về tác phẩm được gắn với đợt sinh hoạt chính trị có chủ đề gì ạ?",
+    "Văn bản của Huyện ủy yêu cầu lồng ghép việc học tập cuốn sách với một đợt học tập chính trị khác mang chủ đề gì",
+])
+def test_asked_what_a_plan_is_linked_to_the_passage_saying_the_link_answers(assistant, question):
+    # not the section "1. Chủ đề sinh hoạt chính trị", which names the plan's own theme: the link verb weighs double
+    result = assistant.answer(question)
+    assert not result.refused and "Giữ trọn" in result.answer
+
+
+def test_a_body_the_asker_belongs_to_replaces_no_syllable_of_another_word(assistant):
+    # "Hội Cựu chiến binh": its head "Hội" is no "hội" of "chính trị - xã hội"
+    result = assistant.answer("Em công tác ở Hội Cựu chiến binh huyện. Theo Kế hoạch của Huyện ủy, Mặt trận và các tổ chức "
+                              "chính trị - xã hội huyện tăng cường tuyên truyền để đoàn viên, hội viên và Nhân dân làm gì?")
+    assert not result.refused and "tham gia giám sát" in result.answer
+
+
+def test_a_quote_asked_for_in_the_first_person_is_the_question(assistant):
+    result = assistant.answer("Em cần trích ý thứ ba trong phần Yêu cầu của Kế hoạch Sở KH&CN Điện Biên. Ý đó nói gì ạ?")
+    assert not result.refused and "bệnh hình thức" in result.answer
+
+
+def test_the_next_item_asked_after_an_item_comes_from_the_same_list(assistant):
+    first = 'Trong nhiệm vụ của Ban Tuyên giáo Thị ủy có gạch đầu dòng "Tham mưu thực hiện" gồm 4 việc đánh số. Việc thứ ba là gì ạ?'
+    result = assistant.answer("Còn việc thứ tư là gì?", [_turn(assistant, first)])
+    assert not result.refused and "định hướng nội dung tuyên truyền" in result.answer
+
+
+def test_whose_side_is_asked_in_a_follow_up_continues_the_topic(assistant):
+    result = assistant.answer("thế còn bên huyện ủy", [_turn(assistant, "sở khcn điện biên báo cáo kết quả thế nào")])
+    assert not result.refused and result.citations[0].doc_id == "ke-hoach-huyen-uy"
+
+
+def test_a_part_named_by_its_ordinal_after_another_part_is_that_part(assistant):
+    # "Phần thứ ba" is a name: no item of the list the last answer quoted
+    result = assistant.answer("con phan thu ba tuyen chon bao nhieu y kien", [_turn(assistant, "phan thu hai gom nhung gi")])
+    assert not result.refused and "96" in result.answer
+
+
+def test_a_plan_described_by_the_campaign_is_asked_about_itself(assistant):
+    # "… về học tập tác phẩm": every plan's own subject, not a plan it cites (whose number it would quote)
+    result = assistant.answer("Kế hoạch của Ban Thường trực Ủy ban MTTQ thành phố về học tập tác phẩm mang số mấy?")
+    assert result.refused and "không ghi số hiệu" in result.answer
