@@ -207,9 +207,9 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
         if not lex.occurs("quan uy") and not any("quan uy" in fold(x.text).lower() for x in out):
             out.append(Missing("body", _title(expanded, f_exp, m.start(), m.end())))
     # document numbers: "kế hoạch 206", "hướng dẫn số 12", "tổ công tác 279"
-    for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{1,5}})(?![\d/])", f_exp):
+    for m, head in _document_numbers(f_exp):
         n = m.group(1).lstrip("0") or "0"
-        if not _number_known(lex, n, m.group(0).rsplit(" ", 1)[0].replace(" so", "")):
+        if not _number_known(lex, n, head):
             out.append(Missing("number", squash_spaces(as_typed(expanded, m.start(), m.end(), f_exp))))
     # counted things: "1000 đại biểu" when the corpus counts đại biểu with other numbers only
     if not re.search(r"\b(bao nhieu|may|bn)\b", f_exp):
@@ -284,10 +284,9 @@ def renumbered(expanded: str, lex: Lexicon) -> tuple[str, list[Renumbered]]:
     if len(f_exp) != len(expanded):
         return expanded, []
     out, found, pos = [], [], 0
-    for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{2,5}})(?![\d/])", f_exp):
+    for m, head in _document_numbers(f_exp):
         typed = m.group(1)
-        head = m.group(0).rsplit(" ", 1)[0].replace(" so", "")
-        if typed.startswith("0") or _number_known(lex, typed, head):
+        if len(typed) < 2 or typed.startswith("0") or _number_known(lex, typed, head):
             continue
         swapped = sorted({"".join(p) for p in permutations(typed)} - {typed})
         known = [n for n in swapped if not n.startswith("0") and _number_known(lex, n, head)]
@@ -297,6 +296,13 @@ def renumbered(expanded: str, lex: Lexicon) -> tuple[str, list[Renumbered]]:
         out += [expanded[pos:m.start(1)], known[0]]
         pos = m.end(1)
     return "".join(out) + expanded[pos:], found
+
+
+def _document_numbers(folded: str):
+    """(match, document word) of each "kế hoạch 206", "hướng dẫn số 12", "ban chỉ đạo 53" in the
+    accent-free text; the match's group 1 is the number."""
+    for m in re.finditer(rf"(?<!\w){DOC_WORDS}\s*(?:so\s*)?(\d{{1,5}})(?![\d/])", folded):
+        yield m, m.group(0).rsplit(" ", 1)[0].replace(" so", "")
 
 
 def _number_known(lex: Lexicon, n: str, head: str) -> bool:

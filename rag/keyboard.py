@@ -22,6 +22,8 @@ import unicodedata
 
 from hoidap.textnorm import fold, nfc
 
+from .normalize import Lexicon, match_case
+
 _TONE_LETTERS = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323", "z": ""}
 _TONE_DIGITS = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
 _TONE_MARKS = set(_TONE_LETTERS.values()) - {""}
@@ -114,13 +116,8 @@ def _tone_of(word: str) -> str:
     return next((c for c in unicodedata.normalize("NFD", word) if c in _TONE_MARKS), "")
 
 
-def _match_case(typed: str, word: str) -> str:
-    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
-
-
-def decode_input_method(text: str, lexicon) -> str:
-    """`text` with its Telex and VNI leftovers read back (see the module docstring). `lexicon`:
-    rag.normalize.Lexicon (`count`, `by_fold`, `folded_words`)."""
+def decode_input_method(text: str, lexicon: Lexicon) -> str:
+    """`text` with its Telex and VNI leftovers read back (see the module docstring)."""
     def read(m: re.Match) -> str:
         typed = m.group()
         low = typed.lower()
@@ -130,12 +127,12 @@ def decode_input_method(text: str, lexicon) -> str:
         if decoded is None:
             return typed
         if decoded in lexicon.count:
-            return _match_case(typed, decoded)
+            return match_case(typed, decoded)
         spellings = lexicon.by_fold.get(fold(decoded), [])
         same_tone = [w for w in spellings if _tone_of(w) == _tone_of(decoded)]
         if same_tone:
-            return _match_case(typed, same_tone[0])
+            return match_case(typed, same_tone[0])
         if not spellings and len(decoded) >= 3:
-            return _match_case(typed, decoded)
-        return _match_case(typed, fold(decoded))
+            return match_case(typed, decoded)
+        return match_case(typed, fold(decoded))
     return _WORD.sub(read, text)

@@ -662,7 +662,7 @@ class Lexicon:
         for m, word in zip(tokens, chosen):
             typed = m.group()
             out.append(text[pos:m.start()])
-            out.append(typed if word == typed.lower() else _match_case(typed, word))
+            out.append(typed if word == typed.lower() else match_case(typed, word))
             pos = m.end()
         out.append(text[pos:])
         return "".join(out)
@@ -796,7 +796,8 @@ def _edits1(word: str) -> set[str]:
     return set(deletes + swaps + replaces + inserts) - {word}
 
 
-def _match_case(typed: str, word: str) -> str:
+def match_case(typed: str, word: str) -> str:
+    """`word` capitalised as `typed` was."""
     if typed[:1].isupper():
         return word[:1].upper() + word[1:]
     return word

@@ -757,19 +757,6 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .sections import asked_section
     from .spoken import spoken_numbers
 
-    question = validate(question)
-    if index is not None:  # "kees hoachj 205": typed with the Vietnamese input method off
-        from .keyboard import decode_input_method
-        from .structures import structures
-
-        question = decode_input_method(question, structures(index).lexicon)
-    question = spoken_numbers(question)  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
-    choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
-    again = picked(question, state.choices) if state is not None and state.choices else None
-    if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
-        choices, state = again, None
-    question = choices.stem
-    aliases = aliases if aliases is not None else index.aliases
     lex = None
     columns: dict[str, str] = {}
     if index is not None:
@@ -777,6 +764,18 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
 
         st = structures(index)
         lex, columns = st.lexicon, st.columns
+    question = validate(question)
+    if lex is not None:  # "kees hoachj 205": typed with the Vietnamese input method off
+        from .keyboard import decode_input_method
+
+        question = decode_input_method(question, lex)
+    question = spoken_numbers(question)  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
+    choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
+    again = picked(question, state.choices) if state is not None and state.choices else None
+    if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
+        choices, state = again, None
+    question = choices.stem
+    aliases = aliases if aliases is not None else index.aliases
     from .normalize import BOOKLET_NAME, claim_question, formal_bodies, resolve_context, strip_chatter, terse_question
 
     chatter = strip_chatter(question)
@@ -785,7 +784,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:
-        expanded, renumbered_ = renumbered(lex.expand(core, list(named), log), lex)  # "Kế hoạch 250": the corpus's 205
+        expanded, swapped = renumbered(lex.expand(core, list(named), log), lex)  # "Kế hoạch 250": the corpus's 205
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
         current = drop_measure_words(aliases.spell(formal_bodies(lex.correct(expanded))), lex)
@@ -797,7 +796,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             missing = [m for m in missing if fold(m.text).lower() not in fold(chatter.lead).lower()]
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
-        missing, renumbered_ = [], []
+        missing, swapped = [], []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
@@ -957,7 +956,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
-                 choices=choices, which_document=which_document, renumbered=renumbered_,
+                 choices=choices, which_document=which_document, renumbered=swapped,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
