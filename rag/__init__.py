@@ -9,7 +9,7 @@ from pathlib import Path
 from hoidap.settings import Settings, get_settings
 
 from .choices import chosen_option
-from .compare import asks_to_compare, compared_documents, joined, question_for
+from .compare import asks_to_compare, compared_documents, compared_text, joined, question_for
 from .parts import asked_parts, holds as part_holds, joined as joined_parts, marked_parts, mentions_topic
 from .conversation import State, Turn, as_turns, asks_besides
 from .grounding import refused_for_itself
@@ -150,9 +150,10 @@ class Assistant:
         result = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
         compared = compared_documents(query, self.index.aliases, result, structures(self.index).derived)
         if compared:
-            joined_answer = self._per_document(question, compared, filters)
+            asked = compared_text(query, self.index.aliases)
+            joined_answer = self._per_document(asked, compared, filters)
             if joined_answer is not None:
-                if result.refused and not asks_to_compare(question, self.index.aliases):
+                if result.refused and not asks_to_compare(asked, self.index.aliases):
                     # unsure, not a comparison: the whole question's ranking found the passages (it covered too
                     # little of the question in one) and stays the ranking; each document's part is what is quoted
                     joined_answer.retrieved = result.retrieved
@@ -179,6 +180,11 @@ class Assistant:
             result.question = question
         # "Kế hoạch 250" read as the corpus's 205 (grounding.renumbered): the answer says so first
         notes = "".join(f"{r.message()}\n" for r in query.renumbered) if not result.refused else ""
+        # "300 cán bộ" where the documents count 500 (a premise misremembered): answered, and said so first; a
+        # refusal says it too
+        notes += "".join(f"Lưu ý: tài liệu không nói đến {m.text}; dưới đây là nội dung tài liệu ghi.\n"
+                         if not result.refused else f"{m.message()}\n"
+                         for m in query.miscounted)
         use_llm = bool(self.settings.llm_base_url and self.settings.llm_model) if generative is None else generative
         if use_llm and not result.refused:
             from .generate import stream_answer

@@ -18,7 +18,8 @@ from .types import Answer
 # còn B … tháng nào"):
 # left out of each document's question, where they would only dilute its coverage.
 _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như thế nào|ở điểm nào)|khac nhau (?:the nao|ra sao|nhu the nao)"
-                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai|vs"
+                    r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai|vs|^giữa"
+                    r"|bên nào(?=[^?]*\b(?:hơn|nhất)\b)"  # "Giữa A và B, bên nào … sớm hơn?"
                     r"|(?:mỗi|từng|moi|tung) (?:cái|cai|bên|ben|văn bản|van ban|kế hoạch|ke hoach|kh))\b"
                     r"|,\s*còn\b(?= [^?]*\b(?:nào|gì|ai|bao giờ|đâu|mấy|bao nhiêu)\b)", re.I)
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
@@ -50,14 +51,23 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     need for every document to answer ("Huyện ủy và Sở KH&CN có bao nhiêu đảng viên?" stays refused)."""
     if query.followup:
         return []
-    matched = {d: names for d, names in aliases.match(query.question).items() if d not in derived}
-    if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(query.question, matched):
+    question = compared_text(query, aliases)
+    matched = {d: names for d, names in aliases.match(question).items() if d not in derived}
+    if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(question, matched):
         return []
-    if asks_to_compare(query.question, aliases):  # one passage cannot answer for each: always apart
+    if asks_to_compare(question, aliases):  # one passage cannot answer for each: always apart
         return list(matched)
-    if whole.refused and (whole.confidence <= 0 or not _named_as_documents(query.question, matched)):
+    if whole.refused and (whole.confidence <= 0 or not _named_as_documents(question, matched)):
         return []
     return list(matched) if not set(matched) <= {c.doc_id for c in whole.citations} else []
+
+
+def compared_text(query: Query, aliases: DocAliases) -> str:
+    """The question as typed, or as corrected where only that names the documents apart ("bên huyện y
+    với bên thị y", said to speech-to-text, is "bên huyện ủy với bên thị ủy")."""
+    if len(aliases.match(query.question)) < 2 <= len(aliases.match(query.normalized)):
+        return query.normalized
+    return query.question
 
 
 _KIND = re.compile(r"\b(?:ke hoach|kh|huong dan|hd|van ban|cong van)\b")
@@ -116,10 +126,16 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
                 text = drop_name(text, name)
                 dropped.append(name)
     text = squash_spaces(_FRAME.sub(" ", _BOTH.sub(r"\1", text)))
+    for comparative, asked in _COMPARATIVES:  # "… sớm hơn": of one document, when
+        text = comparative.sub(asked, text)
+    text = re.sub(r"(?i)^\s*(?:và|với|va|voi|hay)\b\s*", "", text)  # "(Giữa A) và B, …": B's question
     text = _ORPHAN_KIND.sub(" ", text)
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
 
 
+# A comparative asks each document for the value compared ("bên nào … sớm hơn": each one's date)
+_COMPARATIVES = [(re.compile(r"(?i)\b(?:sớm|muộn|trễ|chậm) (?:hơn|nhất)\b"), "khi nào"),
+                 (re.compile(r"(?i)\b(?:nhiều|ít) (?:hơn|nhất)\b"), "bao nhiêu")]
 _WHEREAS = re.compile(r",\s*còn\s+", re.I)
 
 

@@ -231,7 +231,7 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     # what is asked about: "nhà xuất bản nào", "tại hội trường nào", "kinh phí … từ nguồn nào", when
     # the corpus never mentions it (a plan that gives its venue or budget makes it answerable)
     for m in _ATTRIBUTES.find(expanded):
-        if not lex.occurs(fold(m.group(0))):
+        if not lex.occurs(fold(m.group(0))) and not _as_medium(expanded, m.start()):
             out.append(Missing("attribute", m.group(0)))
     # people, capitalised: "Nguyễn Văn A" not in the corpus
     for name in person_names(question):
@@ -537,11 +537,13 @@ def table_columns(chunks) -> dict[str, str]:
 
 # How people ask for the usual columns of an assignment table without their names (accent-free; the key is
 # the column's name as `table_columns` mines it): "ai chịu trách nhiệm chính và ai được giao hỗ trợ"
+# ("ai phụ trách" is as often the body in charge as its leader: both columns answer it)
 COLUMN_PARAPHRASES = {
-    "chu tri": ["chiu trach nhiem chinh", "dung ra chu tri", "don vi chinh", "truc tiep dam nhiem"],
+    "chu tri": ["chiu trach nhiem chinh", "dung ra chu tri", "don vi chinh", "truc tiep dam nhiem", "ai phu trach"],
     "phoi hop": ["ho tro", "cung thuc hien", "cung tham gia"],
     "thoi gian hoan thanh": ["thoi diem hoan tat", "thoi han hoan thanh", "han hoan thanh", "moc hoan thanh"],
-    "lanh dao phu trach": ["vi lanh dao", "lanh dao nao", "dong chi lanh dao"],
+    "lanh dao phu trach": ["vi lanh dao", "lanh dao nao", "dong chi lanh dao", "ai phu trach", "nguoi phu trach",
+                           "dong chi nao phu trach"],
 }
 
 
@@ -549,12 +551,13 @@ def asked_columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     """The table columns a question asks for, in the order it names them ("ai chủ trì … và lãnh
     đạo nào phụ trách" asks two); longer names first, each stretch of the question read once."""
     taken: list[tuple[int, int, str]] = []
-    said = {**{p: name for words, name in columns.items() for p in COLUMN_PARAPHRASES.get(words, [])}, **columns}
-    for words, name in sorted(said.items(), key=lambda kv: -len(kv[0])):
+    said = [(p, name) for words, name in columns.items() for p in COLUMN_PARAPHRASES.get(words, [])] + list(columns.items())
+    for words, name in sorted(said, key=lambda kv: -len(kv[0])):
         # a question word may stand inside the column's name: "lãnh đạo nào phụ trách"
         pattern = r"\s+(?:(?:nao|gi|ai)\s+)?".join(map(re.escape, words.split()))
         for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded_question):
-            if not any(a < m.end() and m.start() < b for a, b, _ in taken):
+            # (a stretch read once, unless a paraphrase of two columns: "ai phụ trách")
+            if not any(a < m.end() and m.start() < b and (a, b) != m.span() for a, b, _ in taken):
                 taken.append((m.start(), m.end(), name))
     return list(dict.fromkeys(name for _, _, name in sorted(taken)))
 
@@ -710,6 +713,12 @@ def mentions_date(text: str, date: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+def _as_medium(text: str, start: int) -> bool:
+    """The thing found at `start` is the device something is read on, not a detail asked: "đọc trên điện
+    thoại" (but "gửi qua email" asks about the email)."""
+    return re.search(r"(?i)\btrên\s*$", text[:start]) is not None
+
+
 def absent_from_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str],
                           lex: Lexicon) -> list[Missing]:
     """What the question asks of the documents it names that none of them mentions: "Ai là báo
@@ -718,8 +727,11 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
     docs = [d for d in named if d not in derived and d in lex.doc_text]
     if not docs:
         return []
-    for m in _OF_A_DOCUMENT.find(squash_spaces(question)):
+    question = squash_spaces(question)
+    for m in _OF_A_DOCUMENT.find(question):
         said = m.group(0)
+        if _as_medium(question, m.start()):
+            continue
         if not any(re.search(rf"(?<!\w){re.escape(fold(said))}(?!\w)", lex.doc_text[d]) for d in docs):
             title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
             return [Missing("absent", f"việc {said}" if fold(said) in _ACTS else said, title)]

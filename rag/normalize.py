@@ -260,11 +260,16 @@ def terse_question(text: str) -> str:
 _CLAIM_LEAD = re.compile(r"^(?:co (?:dung|phai|that) (?:la |rang )?|phai chang (?:la )?|lieu co phai (?:la )?"
                          r"|(?:nhan dinh sau )?dung hay sai\s*[:?,.-]?\s*)")  # a quiz's "Đúng hay sai: …"
 _CLAIM_TAIL = re.compile(r"(?:,?\s*(?:co )?(?:dung|phai) (?:khong|ko|k|chu|chua)(?: a)?|\s+(?:khong|ko|hay khong|chu|chua))\s*[?.!]*\s*$")
+# "Theo tôi biết, …, đúng không?": what the asker has heard, before the claim
+_HEARSAY = re.compile(r"^(?:theo (?:toi|em|minh) (?:duoc )?(?:biet|hieu)|(?:toi |em |minh )?(?:nghe noi|duoc biet))"
+                      r"(?: la| rang)?(?: thi)?\s*,?\s*")
 _CLAIMED_VALUES = [  # (accent-free pattern, the slot it becomes: accented, accent-free)
     (re.compile(r"(?:\bngay )?(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "ngày nào", "ngay nao"),
     (re.compile(r"\bthang \d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "tháng nào", "thang nao"),
     (re.compile(r"\b(?:cuoi|dau|giua) nam \d{4}\b"), "khi nào", "khi nao"),
     (re.compile(r"\bnam \d{4}\b"), "năm nào", "nam nao"),
+    (re.compile(r"\btrang \d{1,4}\b"), "trang mấy", "trang may"),  # "từ trang 11 đến trang 260"
+    (re.compile(r"\bquy (?:i{1,3}|iv|[1-4]|mot|hai|ba|bon|tu)\b(?:\s*/\s*\d{4})?"), "quý nào", "quy nao"),  # "quý III/2023"
     # a count ("07 nhiệm vụ"), not a document's number ("Kế hoạch 205", "Ban Chỉ đạo 35", "câu hỏi 4")
     (re.compile(r"(?<!\bke hoach )(?<!\bhuong dan )(?<!\bso )(?<!\bcong van )(?<!\bket luan )(?<!\bchi thi )"
                 r"(?<!\bquyet dinh )(?<!\bnghi quyet )(?<!\bdao )(?<!\bcau hoi )(?<!\bcau )(?<!\bphan )(?<!\bmuc )"
@@ -283,7 +288,9 @@ def claim_question(text: str) -> str:
     tail = _CLAIM_TAIL.search(folded)
     if not lead and not (tail and re.search(r"\b(?:dung|phai)\b", tail.group(0))):
         return text
-    start, end = (lead.end() if lead else 0), (tail.start() if tail else len(text.rstrip(" ?.!")))
+    hearsay = _HEARSAY.match(folded)
+    start = lead.end() if lead else hearsay.end() if hearsay else 0
+    end = tail.start() if tail else len(text.rstrip(" ?.!"))
     if end - start < 8:
         return text
     body, body_folded = text[start:end], folded[start:end]
@@ -612,11 +619,17 @@ class Lexicon:
             # a capitalised unknown word inside the sentence is a name ("Mường Chà"): never edited
             name = i > 0 and m.group()[:1].isupper() and not m.group().isupper()
             options = self._candidates(m.group(), accented_input, name)
-            if not name and fold(typed[i]) != typed[i] and not self._fits(typed, i):
-                # speech-to-text writes a real word that sounds alike ("sinh hoạch" for "sinh hoạt"): only a word
-                # that forms no corpus pair with either neighbour as typed ("vị trí" stays, though "chí" is frequent)
-                options += [(w, COST["sound_alike"]) for w in _sound_alikes(typed[i]) if w in self.count
-                            and w not in dict(options)]
+            if not name and (fold(typed[i]) != typed[i] or accented_input) and not self._fits(typed, i):
+                # speech-to-text writes a real word that sounds alike ("sinh hoạch" for "sinh hoạt", "tham những"
+                # for "tham nhũng", "huyện y" for "huyện ủy"): only a word that forms no corpus pair with either
+                # neighbour as typed ("vị trí" stays, though "chí" is frequent); the pairs decide between them
+                alike = _sound_alikes(typed[i]) | set(self.by_fold.get("uy", ()) if fold(typed[i]) == "y" else ())
+                if typed[i] in COMMON_WORDS:  # a function word is never edited, but may be a misheard compound's
+                    # second half: one its left neighbour nearly always takes ("tham những" for "tham nhũng"; not
+                    # "có quan hệ", whose "có" ends no compound, nor "Thị ủy có" for the "ủy cơ" of "Đảng ủy cơ quan")
+                    alike = {w for w in self.by_fold.get(fold(typed[i]), ()) if i and self.pairs.get(f"{typed[i - 1]} {w}", 0)
+                             >= COMPOUND_SHARE * self.count.get(typed[i - 1], 0)}
+                options += [(w, COST["sound_alike"]) for w in alike if w in self.count and w not in dict(options)]
             cands.append(options)
         # Viterbi over the candidates: channel cost + corpus pair support.
         best: list[dict[str, tuple[float, str | None]]] = []
@@ -762,13 +775,15 @@ TIME_WORDS = {"năm", "tháng", "ngày", "tuần"}
 # "tháng 11 hằng năm" dates something, it counts no "hằng năm" (accent-free, before a number)
 NOT_AFTER_A_TIME_WORD = "".join(f"(?<!{w} )" for w in ("thang", "ngay", "nam", "tuan", "quy"))
 PAIR_WEIGHT = 1.0
+COMPOUND_SHARE = 0.5  # a misheard function word is read as a compound's half its left word takes this often
 DOMINANT = 4  # restoring diacritics without a corpus pair to witness it: only to a spelling this dominant
 WRITTEN_AS_IS = 3  # an abbreviation the corpus itself uses standalone this often is not spelled out for retrieval
 
 
 # Sounds that speech-to-text (and the regional accents it hears) confuses: final consonants, then initials
 _FINALS = [("ch", "t"), ("c", "t"), ("ng", "n"), ("nh", "n")]
-_INITIALS = [("tr", "ch"), ("s", "x"), ("gi", "d"), ("r", "d"), ("gi", "r"), ("l", "n")]
+_INITIALS = [("tr", "ch"), ("s", "x"), ("gi", "d"), ("r", "d"), ("gi", "r"), ("l", "n"),
+             ("dz", "v"), ("dz", "d"), ("dz", "gi")]  # ("dzậy": a Southern "vậy" written as said)
 
 
 def _sound_alikes(word: str) -> set[str]:
@@ -871,8 +886,14 @@ _DESCRIBED_BODY = re.compile(r"(?i)\b(cơ quan tuyên giáo|(?:ban )?thường v
                              r"(?!\s*(?:ủy|uỷ|đoàn|hội|\w+ ủy))")  # ("thường vụ huyện đoàn": the Youth Union's)
 
 
+# "cấp thị", "bên thị": the town's level in office shorthand (not "thị trấn", "thị trường", "thị ủy")
+_TOWN_LEVEL = re.compile(r"(?i)\b(cấp|bên|ở) thị\b(?! (?:xã|trấn|ủy|uỷ|trường|hiếu|phạm|thực|sát|giác|lực))")
+
+
 def formal_bodies(text: str) -> str:
-    """The text with committees described by their level named as the documents name them."""
+    """The text with committees described by their level named as the documents name them ("cấp
+    thị", the town's level in office shorthand, is "cấp thị xã")."""
+    text = _TOWN_LEVEL.sub(r"\1 thị xã", text)
     def named(m: re.Match) -> str:
         committee = _LEVEL_COMMITTEE[m.group(2).lower()]
         kind = m.group(1).lower()

@@ -124,14 +124,18 @@ def has_fact(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_WANTS[kind][1].search(text))
 
 
-# ("kế hoạch số mấy ban hành …" asks which number, no count: "số" before it)
-_COUNTED = re.compile(r"(?<!\w)(?<!số )(?<!so )(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
+# ("kế hoạch số mấy ban hành …" asks which number, no count: "số" before it; "từ trang mấy tới …" which page)
+_COUNTED = re.compile(r"(?<!\w)(?<!số )(?<!so )(?<!trang )(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
+
+
+# "tổng số cuốn sách … là bao nhiêu": the count named before its question word
+_TOTAL_ASKED = re.compile(r"(?<!\w)(?:tổng số|số lượng) (\w+)(?: (\w+))?(?=[^?]*\b(?:bao nhiêu|mấy)\s*\??\s*$)")
 
 
 def counted_noun(question: str) -> str | None:
     """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
     passage answers it only if it gives a number of that ("600 trang")."""
-    m = _COUNTED.search(canonical(question))
+    m = _COUNTED.search(canonical(question)) or _TOTAL_ASKED.search(canonical(question))
     if m:
         word, nxt = m.group(1), fold(m.group(2) or "")
         # a plain word in a question typed with diacritics is itself ("bao nhiêu chi bộ" is no "chị")
@@ -198,7 +202,9 @@ def numbers_items(text: str) -> bool:
 def _counts_one(text: str, noun: str) -> bool:
     if noun in LISTED_NOUNS and lists_items(text):
         return True
-    return re.search(rf"(?<![\w/])(?:\d[\d.,]*|{_COUNT_WORDS})\s+(?:\w+\s+)?{re.escape(noun)}(?!\w)",
+    # ("tuyển chọn 96 trên tổng số hàng vạn ý kiến": N out of a total counts them too)
+    between = r"(?:tren (?:tong so )?(?:\w+\s+){0,2}|\w+\s+)?"
+    return re.search(rf"(?<![\w/])(?:\d[\d.,]*|{_COUNT_WORDS})\s+{between}{re.escape(noun)}(?!\w)",
                      fold(text).lower()) is not None
 
 
@@ -224,6 +230,10 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"\w+", fold(text)) if w not in FOLDED_STOPWORDS]
 
 
+# the last syllable of a document's kind, before its number ("kế hoạch 96", "HD 33", "Ban Chỉ đạo 35", "số 21")
+_NUMBERED_BY = {"hoach", "kh", "hd", "dan", "so", "van", "luan", "dao", "kl", "cv"}
+
+
 def topic_terms(text: str, folded: bool) -> list[str]:
     """Topic syllables of a question and the pairs of them that stand side by side, in the
     exact (accented) or accent-free form. A count is a pair with what it counts ("4 không",
@@ -231,7 +241,8 @@ def topic_terms(text: str, folded: bool) -> list[str]:
     words = [_number(w) for w in syllables(fold(text) if folded else text)]
     stop = FOLDED_STOPWORDS if folded else STOPWORDS
     keep = [w not in stop for w in words]
-    counts = {i for i, w in enumerate(words[:-1]) if w.isdigit() and len(w) <= 2 and not words[i + 1].isdigit()}
+    counts = {i for i, w in enumerate(words[:-1]) if w.isdigit() and len(w) <= 2 and not words[i + 1].isdigit()
+              and not (i and fold(words[i - 1]).lower() in _NUMBERED_BY)}  # ("KH 96 ngày mấy": the plan's number)
     terms = [w for i, (w, k) in enumerate(zip(words, keep)) if k and i not in counts]
     pairs = [f"{a} {b}" for i, ((a, ka), (b, kb)) in enumerate(zip(zip(words, keep), zip(words[1:], keep[1:])))
              if (ka and kb) or i in counts]
@@ -290,7 +301,10 @@ PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "tr
                # "thành phần", "việc truyền thông / đưa tin" for "tuyên truyền", "chặng 2023 – 2025" for "giai đoạn"
                "chủ trì": ["trách nhiệm", "đứng ra"], "xong": ["hoàn tất"], "hoàn thành": ["hoàn tất"],
                "thành phần": ["đối tượng"], "đối tượng": ["thành phần"], "tuyên truyền": ["truyền thông", "đưa tin"],
-               "giai đoạn": ["chặng"], "nhiệm vụ": ["giao việc", "phần việc"]}
+               "giai đoạn": ["chặng"], "nhiệm vụ": ["giao việc", "phần việc"],
+               # two spellings of "every year / month": a plan writes one, the asker the other
+               "hàng năm": ["hằng năm"], "hằng năm": ["hàng năm"],
+               "hàng tháng": ["hằng tháng"], "hằng tháng": ["hàng tháng"]}
 # "… áp dụng cho những ai / đối tượng nào": who a plan applies to is its "Đối tượng" ("đối tượng áp dụng"); not
 # "áp dụng những hình thức nào", which asks for forms
 # ("… những ai thuộc diện phải học": the plan's "Đối tượng" too)
@@ -577,10 +591,16 @@ class Query:
     choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
     which_document: bool = False  # "Văn bản nào nêu …": which of the corpus's documents says it (asks_which_document)
     renumbered: list = field(default_factory=list)  # grounding.Renumbered: "Kế hoạch 250" read as the corpus's 205
+    miscounted: list = field(default_factory=list)  # grounding.Missing "count": "300 cán bộ" the corpus never counts
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
+# where in a plan, not what: "(cái) bảng phụ lục", "cột", "hạn (chót)" (accent-free)
+_TABLE_WORDS = {"bang", "phu", "luc", "cot", "han", "cai"}
+# "như Hướng dẫn của Thị ủy tóm tắt", "như kế hoạch nêu": the document's verb of saying (accent-free)
+_ATTRIBUTION = re.compile(r"\bnhu (?:(?:van ban|ke hoach|huong dan|kh|hd|tai lieu)(?: [\w&]+){0,8}? )?"
+                          r"(tom tat|neu|ghi|viet|trinh bay|gioi thieu|de cap|mo ta)\b")
 WHO_PREDICATE_WEIGHT = 2.0  # "Ai <verb> …": the verb is what the answering sentence must contain; the rest is setting
 _WHO_PREDICATE = re.compile(r"^(?:cho (?:em|tôi|mình) hỏi )?ai (?:là người )?(\w+)(?: (\w+))?", re.I)
 
@@ -755,7 +775,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .grounding import (about_cited_document, asks_issue_date, missing_entities, ordinal as ordinal_of,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
-    from .spoken import spoken_numbers
+    from .spoken import spoken_numbers, spoken_words
 
     lex = None
     columns: dict[str, str] = {}
@@ -769,7 +789,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         from .keyboard import decode_input_method
 
         question = decode_input_method(question, lex)
-    question = spoken_numbers(question)  # "kế hoạch hai trăm linh năm", typed by voice: "kế hoạch 205"
+    question = spoken_words(spoken_numbers(question))  # "kế hoạch hai trăm linh năm … hông", said: "kế hoạch 205 … không"
     choices = split_choices(question)  # a quiz sheet's "A. … B. …": the stem is what is asked
     again = picked(question, state.choices) if state is not None and state.choices else None
     if again is not None:  # "vậy B hay C?": the last quiz question again, among the options named
@@ -792,11 +812,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
             current = lex.ordinal_spelled(current)
         missing = missing_entities(core, expanded, current, lex)
+        miscounted = [m for m in missing if m.kind == "count"]
+        missing = [m for m in missing if m.kind != "count"]
         if chatter.lead:  # "Ban tổ chức hội thi … bọn mình cần biết: …": how the asker names themselves is not asked
             missing = [m for m in missing if fold(m.text).lower() not in fold(chatter.lead).lower()]
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
-        missing, swapped = [], []
+        missing, swapped, miscounted = [], [], []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
@@ -842,8 +864,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             state = State(question=prev, named=list(aliases.match(prev)), docs=list(turns[-1].doc_ids))
     # a table's column names are what is asked, not a topic: "Thời hạn hoàn thành ghi là ngày nào?" after
     # a row was quoted continues with that row
+    # ("trong bảng phụ lục thì hạn hoàn thành …": where in the plan, not a topic either)
     content = [w for w in content_words(without_question_frame(current))
-               if not any(w in name.split() for name in columns)]
+               if not any(w in name.split() for name in columns) and w not in _TABLE_WORDS]
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
     # (nor are the follow-up's markers and the number frame "so may" left without diacritics)
@@ -861,10 +884,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if described and not _WHO_ASKED.search(fold(question).lower()):
         signer = False  # "… do đồng chí Phó Bí thư ký, …" names who signed: it does not ask
     cited = None
-    if followup and named and index is not None:
+    # (a document of an issuer no corpus document has, "KH của tỉnh ủy thì số mấy", continues the conversation
+    # when the last answer's passage cites one: it is that one)
+    if state and index is not None and (followup and named or not followup and not named):
         cited = _cited_by_previous(current, state, index)
-        if cited is not None:
-            named, wants = {cited[0]: []}, "docnum"
+        if cited is not None:  # (its number, or the date it bears in the citing line)
+            named, wants = {cited[0]: []}, "docnum" if _ASKS_NUMBER_OF.search(fold(current).lower()) else "date"
+            followup = True
     if followup:
         previous = state.question
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
@@ -876,7 +902,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         else:
             context_docs = list(state.docs)
         as_document = _document_itself(current, list(named) or context_docs, state, index) \
-            if index is not None and not any(names for names in named.values()) else None
+            if index is not None and not any(names for names in named.values()) and cited is None else None
         if as_document and not missing:  # "… số hiệu gì?" then "ban hành ngày nào?": said of it, as when named
             missing = _document_facts_missing(as_document[1], {as_document[0]: []}, index, _st(index).derived)
         stripped = _strip_followup(current)
@@ -903,6 +929,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if m and m.group(1) in lex.ordinal_names and any(w in canonical(current) for w in
                                                           (f"{m.group(1)} thứ {o}" for o in lex.ordinal_names[m.group(1)])):
             item = None  # "Phần thứ ba" is a name, not the third item of a list
+            if focus and index is not None and not any(
+                    m.group(0) in canonical(index.chunks[index.position[c]].text) for c in focus if c in index.position):
+                focus = []  # "Phần thứ nhất trong đó …": the part named, which the passage pointed at does not hold
     if followup and not focus and item is not None and ordinal_of(state.question) is not None:
         focus = list(state.chunks)  # "việc thứ ba là gì?" then "còn việc thứ tư?": the same list
     terms = topic_terms(search, folded)
@@ -937,6 +966,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said})
     if named and _MODAL_ASKED.search(f_current):  # "HD thị ủy: chi bộ có bắt buộc học tập trung không": the studying
         weights.update({t: 0.0 for t in terms if t in (("bat", "buoc", "bat buoc") if folded else ("bắt", "buộc", "bắt buộc"))})
+    attributed = _ATTRIBUTION.search(f_current)
+    if attributed:  # "…, như Hướng dẫn của Thị ủy tóm tắt, …": how the document put it is no topic
+        said = set(attributed.group(1).split()) | {attributed.group(1)}
+        weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said})
     if which_document:  # "văn bản nào trong số các kế hoạch": the asking frame is no topic
         weights.update({t: 0.0 for t in terms if all(fold(w).lower() in _WHICH_FRAME for w in t.split())})
     if index is not None and named:
@@ -956,7 +989,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
-                 choices=choices, which_document=which_document, renumbered=swapped,
+                 choices=choices, which_document=which_document, renumbered=swapped, miscounted=miscounted,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
@@ -1038,8 +1071,12 @@ def _route_words_unweighed(question: str, terms: list[str], weights: dict[str, f
     return out
 
 
-_ABOUT_THE_BOOK = re.compile(r"(?:(?:thanh pho|tinh|huyen|thi xa|quan)(?: \w+){0,2}? )?ve (?:viec )?(?:(?:hoc tap|nghien cuu|quan triet|tuyen truyen|sinh hoat)(?: ve)? )?"
-                             r"(?:noi dung )?(?:tac pham|cuon sach)\b")
+_ABOUT_THE_BOOK = re.compile(r"(?:(?:thanh pho|tinh|huyen|thi xa|quan)(?: \w+){0,2}? )?ve (?:viec )?"
+                             r"(?:(?:hoc tap|hoc|nghien cuu|quan triet|tuyen truyen|sinh hoat)(?: ve)? )?"
+                             r"(?:noi dung )?(?:tac pham|cuon sach)\b"
+                             # … and how the asker calls the book: "… của bác Trọng", "… chống tham nhũng"
+                             r"(?: cua (?:bac trong|(?:dong chi )?tong bi thu(?: nguyen phu trong)?)\b"
+                             r"| (?:ve )?(?:phong )?chong tham nhung(?: tieu cuc)?\b)?")
 NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked
 TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
 _ISSUED_BY = tuple(f"{kind} {by}" for kind in ("huong dan", "ke hoach", "van ban", "cong van", "bao cao", "tai lieu", "kh", "hd")
@@ -1154,6 +1191,7 @@ _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky
 
 
 _ASKS_NUMBER_OF = re.compile(r"\bso (?:may|nao|bao nhieu|hieu)\b")  # "… của Thành ủy (thì) số mấy"
+_ASKS_ISSUED_WHEN = re.compile(r"\b(?:ban hanh|ky|ra) (?:vao )?(?:ngay nao|ngay may|khi nao|bao gio)\b")  # "… ban hành ngày nào"
 _NUMBER_FRAME = re.compile(r"(?i)\bs[oốởổ] (?:m[aấ]y|n[aà]o|bao nhi[eê]u|hi[eệ]u)\b")  # … as typed, half restored
 
 
@@ -1161,10 +1199,11 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     """"KH MTTQ thành phố căn cứ KH số mấy của MTTQ tỉnh?", then "còn KH của Thành ủy số mấy?": after a
     question about the documents the previous answer cites, one named by its issuer alone is the one a
     passage that answer quoted cites ("Kế hoạch số 182-KH/TU … của Ban Thường vụ Thành ủy"), not the corpus's
-    own plan of that issuer. Returns (that passage's document, (kind, issuer)) when it cites such a one by number."""
+    own plan of that issuer; so too for the date it was issued ("… trong số đó ban hành ngày nào?"). Returns (that
+    passage's document, (kind, issuer)) when it cites such a one by number."""
     from .grounding import cites, issuer_reference
 
-    if not _ASKS_NUMBER_OF.search(fold(current).lower()):
+    if not (_ASKS_NUMBER_OF.search(fold(current).lower()) or _ASKS_ISSUED_WHEN.search(fold(current).lower())):
         return None
     ref = issuer_reference(current)
     if ref is None or re.search(r"\d", current):  # named by its number: that document itself
@@ -1197,7 +1236,8 @@ def drop_name(text: str, folded_name: str) -> str:
     n = len(folded_name.split())
     for i in range(len(words) - n + 1):
         if fold(" ".join(words[i:i + n])).strip(".,;:?!") == folded_name:
-            return " ".join(words[:i] + words[i + n:])
+            tail = words[i + n - 1][len(words[i + n - 1].rstrip(".,;:?!")):]  # the clause's comma stays
+            return " ".join(words[:i] + ([tail] if tail else []) + words[i + n:])
     return text
 
 

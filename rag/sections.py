@@ -90,7 +90,7 @@ def asks_document_outline(question: str) -> bool | None:
     q = fold(question).lower()
     m = _DOC_PARTS.search(q)
     if m:  # the clause's subject: "Theo kế hoạch 205, tác phẩm gồm mấy phần" asks the book's parts
-        clause = re.split(r"[,:;]", q[:m.start()])[-1]
+        clause = re.split(r"[,:;]|\bthi\b", q[:m.start()])[-1]  # ("theo kế hoạch … thì cuốn sách chia mấy phần")
         subject = _OUTLINED.findall(clause)
         return subject[0] in _DOCUMENT_WORDS if subject else None
     m = _DOC_LAYOUT.search(q)

@@ -5,7 +5,11 @@ write them ("kế hoạch 205", "2023 đến 2025", "ngày 30/4").
 Only unambiguous readings are rewritten: a number with a multiplier word (mười, mươi, trăm,
 nghìn), four or eight digit words holding a "không" (a year, or two, read digit by digit), and a
 month or quarter named by its number word ("tháng tư", "quý hai"). A lone "năm", "ba" or "tư"
-stays a word: it is as often "year", "three" in a count, or "tư tưởng"."""
+stays a word: it is as often "year", "three" in a count, or "tư tưởng". A ten said without its
+"mươi" ("ba lăm", "hai mốt") is read too: "lăm" and "mốt" are only ever a ten's units.
+
+`spoken_words` writes the spoken (mostly Southern) forms a voice message carries in the written
+ones the documents and the question readers know ("hông" → "không", "ổng" → "ông ấy")."""
 from __future__ import annotations
 
 import re
@@ -94,8 +98,20 @@ def _digit_run(kinds: list[str | None], i: int) -> tuple[str, int] | None:
     return None
 
 
+# "ba lăm", "hai mốt": a ten said without its "mươi" (35, 21); "lăm" and "mốt" are only ever a ten's units
+_SHORT_TENS = re.compile(r"(?i)(?<!\w)(hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín) (lăm|mốt)(?!\w)")
+
+
+def _short_tens(m: re.Match) -> str:
+    before = re.search(r"(\w+)\W*$", m.string[:m.start()])
+    if before and (before.group(1).lower() in _SPELLED or before.group(1).lower() in _TEN):
+        return m.group(0)  # inside a number said in full or digit by digit ("hai không hai lăm": 2025)
+    return f"{_DIGIT[_SPELLED[m.group(1).lower()]]}{5 if m.group(2).lower() == 'lăm' else 1}"
+
+
 def spoken_numbers(text: str) -> str:
     """The text with numbers said in words written in digits (see the module's docstring)."""
+    text = _SHORT_TENS.sub(_short_tens, text)
     words = list(_WORD.finditer(text))
     if not words:
         return text
@@ -156,3 +172,45 @@ def _read(words: list[re.Match], marked: list[str | None], i: int) -> tuple[str,
         if n in _ROMAN:
             return _ROMAN[n], i, i + 1
     return None
+
+
+# Spoken forms → written ones. Only forms no document writes for anything else: "vô" is "into" only before
+# a time ("vô lúc nào"; "vô cùng" stays), "nhiêu" is "how much" only where "bao" is not before it.
+_SPOKEN_WORDS = [
+    (re.compile(r"(?i)(?<!\w)(?:hông|hổng|hem|hơm)(?=\s*[?.!]*\s*$)"), "không"),  # the closing yes/no particle
+    (re.compile(r"(?i)(?<!\w)dzậy(?!\w)"), "vậy"),
+    (re.compile(r"(?i)(?<!\w)dzô(?!\w)|(?<!\w)vô(?= (?:lúc|hồi|ngày|tháng|năm|dịp|khoảng|khi)\b)"), "vào"),
+    (re.compile(r"(?i)(?<!\w)ổng(?!\w)"), "ông ấy"),
+    (re.compile(r"(?i)(?<!\w)bả(?!\w)"), "bà ấy"),
+    (re.compile(r"(?i)(?<!\w)(?<!bao )nhiêu(?!\w)"), "bao nhiêu"),
+]
+
+
+# "… với mấy đoàn thể … làm gì": a spoken plural ("the organisations"), no count asked, where the message asks
+# something else; "mấy" that asks ("ngày mấy", "có mấy phần") stands after no such preposition
+_PLURAL_MAY = re.compile(r"(?i)\b(với|và|cho|của|cùng) mấy(?= \w)"
+                         r"(?! (?:chục|trăm|nghìn|ngàn|giờ|ngày|tháng|năm|lần|người)\b)")
+_OTHER_ASK = re.compile(r"(?i)\b(?:gì|nào|ai|đâu|bao giờ|bao lâu|bao nhiêu|sao)\b")
+
+
+# "theo mấy văn bản nào": which ones, no count ("số mấy, ngày nào" asks two things)
+_WHICH_MAY = re.compile(r"(?i)(?<!\bsố )(?<!\bthứ )\bmấy (?!(?:ngày|tháng|năm|giờ|lần)\b)(?=\w+(?: \w+)? nào\b)")
+
+
+# A voice message has no full stops: where the asking clause starts in mid-message ("… thì tôi muốn hỏi là …"),
+# a sentence ends before it, so that what was told before reads as the question's context
+# ("cho em hỏi", "xin phép tôi hỏi" ask already: only after a word that does not lead in the asking)
+_ASKING_CLAUSE = re.compile(r"(?i)(?<=\w)(?<!\bcho)(?<!\bxin)(?<!\bphép)(?<!\bđể)(?<!\bgiúp)\s+(?:thì |nên |vậy )?"
+                            r"(?=(?:tôi|em|cháu|mình|con) (?:muốn |xin |có |cần )?(?:được )?hỏi"
+                            r"(?: là| rằng| xem| thử| giùm| giúp)?\b)")
+
+
+def spoken_words(text: str) -> str:
+    """The text with spoken forms written as the documents would ("có link hông" → "có link không")."""
+    for pattern, written in _SPOKEN_WORDS:
+        text = pattern.sub(written, text)
+    if _OTHER_ASK.search(text):
+        text = _PLURAL_MAY.sub(r"\1 các", text)
+    text = _WHICH_MAY.sub("các ", text)
+    text = _ASKING_CLAUSE.sub(". ", text, count=1)
+    return text
