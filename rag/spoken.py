@@ -9,7 +9,9 @@ stays a word: it is as often "year", "three" in a count, or "tư tưởng". A te
 "mươi" ("ba lăm", "hai mốt") is read too: "lăm" and "mốt" are only ever a ten's units.
 
 `spoken_words` writes the spoken (mostly Southern) forms a voice message carries in the written
-ones the documents and the question readers know ("hông" → "không", "ổng" → "ông ấy")."""
+ones the documents and the question readers know ("hông" → "không", "ổng" → "ông ấy"), reads a
+spoken plural "mấy" as "các" ("với mấy đoàn thể … làm gì"), and ends a sentence before the asking
+clause of a message without punctuation ("… thì tôi muốn hỏi là …")."""
 from __future__ import annotations
 
 import re
@@ -182,7 +184,7 @@ _SPOKEN_WORDS = [
     (re.compile(r"(?i)(?<!\w)dzô(?!\w)|(?<!\w)vô(?= (?:lúc|hồi|ngày|tháng|năm|dịp|khoảng|khi)\b)"), "vào"),
     (re.compile(r"(?i)(?<!\w)ổng(?!\w)"), "ông ấy"),
     (re.compile(r"(?i)(?<!\w)bả(?!\w)"), "bà ấy"),
-    (re.compile(r"(?i)(?<!\w)(?<!bao )nhiêu(?!\w)"), "bao nhiêu"),
+    (re.compile(r"(?i)(?<!\w)(?<!bao )(?<!bấy )nhiêu(?! khê)(?!\w)"), "bao nhiêu"),  # (not "bấy nhiêu", "nhiêu khê")
 ]
 
 

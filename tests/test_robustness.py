@@ -2731,7 +2731,8 @@ def test_a_function_word_that_ends_no_compound_is_kept(lex, typed):
 @pytest.mark.parametrize("said,written", [
     ("có link để đọc hông", "có link để đọc không"), ("ổng giữ chức gì", "ông ấy giữ chức gì"),
     ("tổ chức vô lúc nào", "tổ chức vào lúc nào"), ("vô cùng quan trọng", "vô cùng quan trọng"),
-    ("hết nhiêu tiền", "hết bao nhiêu tiền"), ("bao nhiêu người", "bao nhiêu người"), ("làm gì dzậy", "làm gì vậy"),
+    ("hết nhiêu tiền", "hết bao nhiêu tiền"), ("bao nhiêu người", "bao nhiêu người"), ("bấy nhiêu người", "bấy nhiêu người"),
+    ("làm gì dzậy", "làm gì vậy"),
     # a spoken plural is no count where the message asks something else; "mấy" asking stays
     ("mặt trận với mấy đoàn thể được giao làm gì", "mặt trận với các đoàn thể được giao làm gì"),
     ("thực hiện theo mấy văn bản nào", "thực hiện theo các văn bản nào"), ("phối hợp với mấy đơn vị", "phối hợp với mấy đơn vị"),
