@@ -889,7 +889,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if state and index is not None and (followup and named or not followup and not named):
         cited = _cited_by_previous(current, state, index)
         if cited is not None:  # (its number, or the date it bears in the citing line)
-            named, wants = {cited[0]: []}, "docnum" if _ASKS_NUMBER_OF.search(fold(current).lower()) else "date"
+            named, wants = {cited[0]: []}, cited[2]
             followup = True
     if followup:
         previous = state.question
@@ -1195,15 +1195,17 @@ _ASKS_ISSUED_WHEN = re.compile(r"\b(?:ban hanh|ky|ra) (?:vao )?(?:ngay nao|ngay 
 _NUMBER_FRAME = re.compile(r"(?i)\bs[oốởổ] (?:m[aấ]y|n[aà]o|bao nhi[eê]u|hi[eệ]u)\b")  # … as typed, half restored
 
 
-def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]] | None:
+def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str], str] | None:
     """"KH MTTQ thành phố căn cứ KH số mấy của MTTQ tỉnh?", then "còn KH của Thành ủy số mấy?": after a
     question about the documents the previous answer cites, one named by its issuer alone is the one a
     passage that answer quoted cites ("Kế hoạch số 182-KH/TU … của Ban Thường vụ Thành ủy"), not the corpus's
     own plan of that issuer; so too for the date it was issued ("… trong số đó ban hành ngày nào?"). Returns (that
-    passage's document, (kind, issuer)) when it cites such a one by number."""
+    passage's document, (kind, issuer), the fact asked: "docnum" or "date") when it cites such a one by number."""
     from .grounding import cites, issuer_reference
 
-    if not (_ASKS_NUMBER_OF.search(fold(current).lower()) or _ASKS_ISSUED_WHEN.search(fold(current).lower())):
+    folded = fold(current).lower()
+    asked = "docnum" if _ASKS_NUMBER_OF.search(folded) else "date" if _ASKS_ISSUED_WHEN.search(folded) else None
+    if asked is None:
         return None
     ref = issuer_reference(current)
     if ref is None or re.search(r"\d", current):  # named by its number: that document itself
@@ -1218,7 +1220,7 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
         if kind == ref[0] and ref[1] in issuer:  # "còn kế hoạch của Thành ủy Yên Bái số mấy" after asking plan 205's basis
             continue
         if cites(chunk.text, ref, meta.get("number") or ""):
-            return chunk.doc_id, ref
+            return chunk.doc_id, ref, asked
     return None
 
 
