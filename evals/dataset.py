@@ -76,7 +76,23 @@ def shown_text(passage: dict) -> str:
 
 
 def has_evidence(q: EvalQuestion, text: str) -> bool:
-    return any(contains(text, e) for e in q.evidence)
+    cells = row_cells(text)
+    return any(contains(text, e) or (cells is not None and contains(cells, e)) for e in q.evidence)
+
+
+_LABELLED_CELL = re.compile(r"^([^:;\n]{1,40}): (.*)$", re.S)
+
+
+def row_cells(text: str) -> str | None:
+    """A table row's passage ("TT: 1; NỘI DUNG: …; CƠ QUAN CHỦ TRÌ: …") as its cells side by side, the way
+    the document's line has them: evidence copied from the file's row may run across cells ("… Chủ tịch
+    HĐND thành phố Đ/c Trưởng Ban Tuyên giáo Thành ủy Văn phòng Thành ủy") and is matched against this.
+    None for a passage that is no row (its heading path, the first line, aside)."""
+    *head, body = text.rsplit("\n", 1) if "\n" in text else ("", text)
+    cells = [_LABELLED_CELL.match(part) for part in body.split("; ")]
+    if len(cells) < 2 or not all(m and m.group(1).isupper() for m in cells):
+        return None
+    return " ".join(m.group(2) for m in cells)
 
 
 def page_hit(q: EvalQuestion, citations: list[dict]) -> bool:

@@ -52,7 +52,7 @@ def compared_documents(query: Query, aliases: DocAliases, whole: Answer, derived
     if query.followup:
         return []
     question = compared_text(query, aliases)
-    matched = {d: names for d, names in aliases.match(question).items() if d not in derived}
+    matched = {d: names for d, names in aliases.match(question).items() if d not in derived and d not in query.as_bodies}
     if not 2 <= len(matched) <= MAX_DOCUMENTS or not _named_apart(question, matched):
         return []
     if asks_to_compare(question, aliases):  # one passage cannot answer for each: always apart

@@ -485,6 +485,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         # "300 cán bộ" the documents never count, and the lines found count nothing either: no event of another size
         # the asker misremembered, a near-miss (the interface says which count it lacks)
         return refusal(query, candidates, 0.0, [_available(index)])
+    other_year = _dated_another_year(query, text)
+    if other_year:  # "hạn báo cáo năm 2024" and the lines set 2023's deadlines only: a year the plan never dates
+        return refusal(query, candidates, 0.0, [f"Tài liệu không nêu thời hạn cho năm {other_year}.", _available(index)])
     if query.which_document:  # "Văn bản nào nêu …": the document whose passage says it, named first
         text = f"{(first.doc.get('title') or first.chunk.doc_id).split(':', 1)[0].strip()}:\n{text}"
     ordered = [lead] + [c for c in candidates if c is not lead]
@@ -501,6 +504,20 @@ _NOT_A_COUNT = re.compile(r"\[\d+\]|\b\d+(?:\.\d+)+\.?|\b\d{1,2}/\d{1,2}(?:/\d{2
 COUNTED_THINGS = {"nguoi", "dai bieu", "dang", "can bo", "hoi vien", "hoc vien", "thanh", "dong", "luot", "cuon", "quyen",
                   "trang", "chi bo"}
 _COUNT_WORD = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu)\b")  # (with diacritics: "sâu" is no "sáu")
+
+
+_ASKED_YEAR = re.compile(r"\bnam (20\d\d)\b(?!\s*[-–]\s*20\d\d)")
+_RECURRING = re.compile(r"\b(?:hang|hàng|hằng|mỗi|moi) năm\b|\b(?:hang|moi) nam\b", re.I)
+
+
+def _dated_another_year(query: Query, text: str) -> str | None:
+    """The year a date question asks ("hạn … năm 2024"), when the quoted lines date other years only and set
+    nothing yearly ("hằng năm"); None otherwise."""
+    asked = _ASKED_YEAR.search(fold(query.normalized or query.question).lower()) if query.wants == "date" else None
+    if not asked or _RECURRING.search(text):
+        return None
+    years = set(re.findall(r"(?<!\d)(20\d\d)(?!\d)", text))
+    return asked.group(1) if years and asked.group(1) not in years else None
 
 
 def _gives_count(text: str, miscounted: list) -> bool:

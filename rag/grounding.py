@@ -39,7 +39,7 @@ DEPARTMENTS = """tu phap|giao duc va dao tao|giao duc|y te|tai chinh|noi vu|cong
 |khoa hoc|ngoai vu|du lich|cong an|quoc phong|tu phap""".replace("\n", "").split("|")
 # Mass organisations and forces a plan may task ("Công an thành phố", "Đoàn Thanh niên"): asked of a
 # corpus that never names one, the question is about a body it has no word on
-ORGANISATIONS = ["đoàn thanh niên", "hội liên hiệp phụ nữ", "hội phụ nữ", "hội nông dân", "hội cựu chiến binh", "cựu chiến binh",
+ORGANISATIONS = ["đoàn thanh niên", "tỉnh đoàn", "thành đoàn", "huyện đoàn", "thị đoàn", "hội liên hiệp phụ nữ", "hội phụ nữ", "hội nông dân", "hội cựu chiến binh", "cựu chiến binh",
                  "liên đoàn lao động", "công đoàn", "công an", "quân sự", "bộ đội biên phòng", "tòa án", "toà án", "viện kiểm sát"]
 BOARDS = "tuyen giao|dan van|to chuc|noi chinh|kiem tra|thuong vu|chap hanh|chi dao|thuong truc|dan toc|kinh te|phap che".split("|")
 SURNAMES = set("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Tạ Trịnh Ung Đinh Lương Mai Cao Lâm
@@ -57,7 +57,8 @@ _TEAM = re.compile(r"(?<!\w)to (cong tac(?: dac biet)?|giup viec|thu ky|bien tap
 # a price, contact details, prizes, a person's birth and home town. Asked of a corpus that never
 # mentions one, the question is a near-miss, whatever passage matches its other words.
 ASKED_ATTRIBUTES = ["nhà xuất bản", "hội trường", "giá bìa", "giá bán", "khổ sách", "kinh phí", "ngân sách", "số điện thoại",
-                    "điện thoại", "email", "trụ sở", "giải thưởng", "ngày sinh", "sinh năm", "quê quán", "tiểu sử"]
+                    "điện thoại", "email", "trụ sở", "giải thưởng", "ngày sinh", "sinh năm", "quê quán", "tiểu sử", "tuổi",
+                    "mẫu báo cáo", "biểu mẫu", "đề cương"]
 # … and who does what, asked of one document: its reporters, who compiled something (a team leader is an office: role_question)
 ASKED_OF_A_DOCUMENT = ["báo cáo viên", "tuyên truyền viên", "biên soạn"]
 _ACTS = {"bien soan"}  # accent-free; said as "việc biên soạn"
@@ -231,13 +232,30 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     # what is asked about: "nhà xuất bản nào", "tại hội trường nào", "kinh phí … từ nguồn nào", when
     # the corpus never mentions it (a plan that gives its venue or budget makes it answerable)
     for m in _ATTRIBUTES.find(expanded):
-        if not lex.occurs(fold(m.group(0))) and not _as_medium(expanded, m.start()):
+        if not lex.occurs(fold(m.group(0))) and _asked_attribute(expanded, m):
             out.append(Missing("attribute", m.group(0)))
     # people, capitalised: "Nguyễn Văn A" not in the corpus
     for name in person_names(question):
         if not lex.occurs(fold(name).lower()) and not any(fold(name).lower() in fold(x.text).lower() for x in out):
             out.append(Missing("person", name))
     return _dedupe(out)
+
+
+# "ở chi bộ hay phải lên hội trường huyện?": the thing the corpus lacks is the other choice of an either-or, whose
+# first choice the documents may settle
+_OR_BEFORE = re.compile(r"\b(?:hay|hay la|hoac)(?: \w+){0,3} $")
+
+
+def _other_choice(text: str, start: int) -> bool:
+    return bool(_OR_BEFORE.search(" " + " ".join(re.findall(r"\w+", fold(text[:start]).lower())) + " "))
+
+
+def _asked_attribute(text: str, m: re.Match) -> bool:
+    """The attribute phrase found is asked about: not the medium of something ("trên trang thông tin"), not the
+    other choice of an either-or, and not a word of another phrase ("tuổi trẻ" is the young, no age)."""
+    if fold(m.group(0)) == "tuoi" and re.match(r"\s+(?:tre|tho|xuan)\b", fold(text[m.end():]).lower()):
+        return False
+    return not _as_medium(text, m.start()) and not _other_choice(text, m.start())
 
 
 _ADMIN_WORDS = [("Tỉnh", "ủy"), ("Thành", "ủy"), ("Huyện", "ủy"), ("Thị", "ủy"), ("Quận", "ủy"), ("Đảng", "ủy"),
@@ -605,10 +623,20 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
 # "Kế hoạch của Huyện ủy được ban hành ngày nào?": the document itself is the subject and its
 # date is asked (not a deadline it sets for issuing other plans: "ban hành kế hoạch trước ngày …"; "giao"
 # as in "giao cho", not in "Ban Tuyên giáo")
+_WHEN = (r"(?:ngay nao|ngay may|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may"
+         r"|nam nao|(?:ngay,? )?thang,? (?:va )?nam nao)")
 _ISSUE_DATE = re.compile(r"^(?:van ban|ke hoach|huong dan|cong van|bao cao|tai lieu|kh|hd)\b(?:(?!\b(?:ban hanh|phat hanh|yeu cau|giao(?= cho| nhiem vu| viec)|de nghi|chi dao|cac(?! ke hoach)|moi"
                          r"|quy dinh|noi|phai|(?<!cac )ke hoach|bao cao)\b).)*?"
-                         r"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky|ra doi) (?:vao |tu )?(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|ngay thang nao|thang nao|thang may|nam nao"
-                         r"|(?:ngay,? )?thang,? (?:va )?nam nao)")
+                         rf"\b(?:duoc |da )?(?:ban hanh|phat hanh|ky|ra doi) (?:vao |tu )?{_WHEN}")
+# "Thành ủy Yên Bái ban hành KH 205 ngày nào?": the issuer first, then the document it issued — not a lower
+# level issuing its own plan ("các chi bộ ban hành kế hoạch triển khai trước ngày nào", a deadline)
+_ISSUER_ISSUED = re.compile(r"^(?!(?:van ban|ke hoach|huong dan|kh|hd)\b)(?!.*\b(?:cac|chi bo|co so|cap uy|cap duoi|dang bo|don vi|truc thuoc|xa|phuong"
+                            r"|yeu cau|de nghi|(?<!tuyen )giao|chi dao|phai|quy dinh|theo|huong dan|bat|bao|can|doi|muon|nhac|de|cho)\b.*?\b(?:ban|phat) hanh)"
+                            r"(?=(?:\w+ ){0,7}?(?:uy|ban|so|mat tran|ubnd|ubmttq)\b)(?!(?:\w+ ){0,3}?(?:han|thoi han)\b)"
+                            r"(?:\w+ ){1,8}?(?:da |duoc )?(?:ky )?(?:ban hanh|phat hanh) (?:van ban|ke hoach|huong dan|cong van|kh|hd)\b"
+                            rf"[^?,]{{0,40}}?\b(?:vao )?{_WHEN}")
+# "Thế KH của Huyện ủy … thì ký ban hành ngày mấy?": a follow-up's lead before the document
+_FOLLOWUP_LEAD = re.compile(r"^(?:the con|vay con|the|con|vay|va)\s+")
 
 
 # "Kế hoạch 205 mang ngày ban hành nào?", "… có ngày ký là ngày nào?": the issue date named as a noun
@@ -619,9 +647,9 @@ _FRAMING = re.compile(r"(?:theo|can cu|dua vao|trong)\b.*?(?=\b(?:van ban|ke hoa
 
 
 def asks_issue_date(question: str) -> bool:
-    folded = fold(question).lower().strip()
+    folded = _FOLLOWUP_LEAD.sub("", fold(question).lower().strip())
     framed = _FRAMING.match(folded)
-    return any(p.search(text) for p in (_ISSUE_DATE, _ISSUE_DATE_NOUN)
+    return any(p.search(text) for p in (_ISSUE_DATE, _ISSUE_DATE_NOUN, _ISSUER_ISSUED)
                for text in ([folded, folded[framed.end():]] if framed else [folded]))
 
 
@@ -730,7 +758,7 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
     question = squash_spaces(question)
     for m in _OF_A_DOCUMENT.find(question):
         said = m.group(0)
-        if _as_medium(question, m.start()):
+        if not _asked_attribute(question, m):
             continue
         if not any(re.search(rf"(?<!\w){re.escape(fold(said))}(?!\w)", lex.doc_text[d]) for d in docs):
             title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
@@ -851,6 +879,44 @@ def asked_levels(question: str) -> list[str]:
     if not _ASKS_PLACE.search(folded) and not _BARE_PLACE.match(folded):
         return []
     return list(dict.fromkeys(re.findall(r"\b(tinh|thanh pho|huyen|thi xa) nao\b", folded)))
+
+
+# the level right after a body's name, across only words naming bodies with it ("… và các đoàn thể chính trị - xã hội
+# cấp thị"), not across another document ("Huyện ủy và kế hoạch MTTQ thành phố") or a clause ("… và đơn vị thuộc thị xã")
+_QUALIFYING_LEVEL = re.compile(r"^(?: (?:va|voi|cac|may|nhung|doan|the|chinh|tri|xa|hoi|to|chuc|quoc)){0,7}"
+                               r" (?:cap (thi|huyen|tinh|thanh pho)|(thi xa|huyen|tinh|thanh pho))\b(?! uy\b)")
+_LEVEL_OF_WORD = {"thi": "thi xa", "thi xa": "thi xa", "huyen": "huyen", "tinh": "tinh", "thanh pho": "thanh pho"}
+_ISSUER_LEVEL = re.compile(r"\b(thi uy|thi xa|huyen uy|huyen|thanh uy|thanh pho|tinh uy|tinh)\b")
+
+
+def document_levels(meta: dict) -> set[str]:
+    """The levels of administration a document's issuer and title name ("Ban Tuyên giáo Thị ủy": thi xa)."""
+    own = fold(f"{meta.get('issuer') or ''} {(meta.get('title') or '').split(':')[0]}").lower()
+    return {_LEVEL_WORDS[m.group(1)] for m in _ISSUER_LEVEL.finditer(own)}
+
+
+def bodies_of_another_level(question: str, named: dict[str, list[str]], documents: dict[str, dict]) -> list[str]:
+    """Documents named only by their issuer's name where the question puts that body at another level, which
+    another named document is of: "MTTQ và đoàn thể cấp thị …" asks about the town's Mặt trận in the Thị ủy's
+    guidance, not about the city Mặt trận's own plan."""
+    if len(named) < 2:
+        return []
+    folded = " ".join(re.findall(r"\w+", fold(question).lower()))
+    levels = {d: document_levels(documents.get(d, {})) for d in named}
+    out = []
+    for d, names in named.items():
+        if not names or any(re.search(r"\d", n) for n in names):
+            continue
+        asked = set()
+        for name in names:
+            words = re.escape(" ".join(re.findall(r"\w+", name)))
+            for m in re.finditer(rf"(?<!\w){words}(?!\w)", folded):
+                q = _QUALIFYING_LEVEL.match(folded[m.end():])
+                if q:
+                    asked.add(_LEVEL_OF_WORD[q.group(1) or q.group(2)])
+        if asked and not asked & levels[d] and any(asked & levels[o] for o in named if o != d):
+            out.append(d)
+    return out
 
 
 def named_levels(text: str) -> set[str]:

@@ -17,7 +17,7 @@ MAX_CHARS = 2000
 STOPWORDS = set("""
 là gì bao nhiêu khi nào ai thế như sao còn có không của và các những trong ở thì được để về với cho từ đến hay nhé à
 bạn tôi biết hỏi mấy cái này đó kia vậy thôi theo một ra vào tại phải cần đã sẽ đang bị bởi nếu mà nhỉ ạ hả chứ ơi
-xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên
+xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên bên
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b(?! hiệu)")  # "ký hiệu" is a document's code, not a signature
@@ -515,6 +515,21 @@ class DocAliases:
                 out.append(d)
         return out
 
+    def issuers_of_cited(self, found: dict[str, list[str]], text: str) -> list[str]:
+        """Documents of `found` named only as the issuer of a number another found document cites: in "KH 182
+        của Thành ủy ban hành ngày nào" (plan 182 is cited by the MTTQ's plan) "Thành ủy" says whose plan 182 is,
+        and does not name the Thành ủy's own plan 205."""
+        folded = fold(text).lower()
+        cited = [c for d, names in found.items() for c in names if c in self.cited.get(d, ())]
+        out = []
+        for d, names in found.items():
+            if not cited or any(c in names for c in cited) or any(re.search(r"\d", n) for n in names):
+                continue
+            if all(any(re.search(rf"(?<!\w){re.escape(c)}\s*,?\s*(?:cua|do)\s+(?:\w+\s+){{0,4}}?{re.escape(n)}(?!\w)", folded)
+                       for c in cited) for n in names):
+                out.append(d)
+        return out
+
     def spell(self, text: str) -> str:
         """Names of documents typed without diacritics take the documents' spelling
         ("dien bien" → "điện biên", not the "diễn biến" the word pairs would suggest)."""
@@ -572,6 +587,7 @@ class Query:
     columns: list[str] = field(default_factory=list)  # table columns asked for ("CƠ QUAN CHỦ TRÌ", "LÃNH ĐẠO PHỤ TRÁCH")
     ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
     followup: bool = False  # continues the previous turn
+    as_bodies: list[str] = field(default_factory=list)  # named by an issuer put at another level ("MTTQ … cấp thị"): not asked
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
     # (kind, issuer) of a document the previous answer's document cites, asked for in a follow-up (_cited_by_previous)
     cited: tuple[str, str] | None = None
@@ -650,6 +666,9 @@ _TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co t
                    r"|co vai tro|thuc hien nhiem vu|duoc phan cong|phu trach viec)\b")
 _WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao|lanh dao nao)\b")
 _LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?:,? \w+){0,5} (?:gi|nao)|la nhung|liet ke|gom gi)\b")
+_ROUTE_FRAME = re.compile(r"\bqua (?:ai|co quan nao|don vi nao|ban nao)\b")
+_ROUTE_WORDS = {"qua", "nop", "gui", "nop qua", "gui qua", "qua co"}  # accent-free
+_OWN_WHO = re.compile(r"\b(?:ai|co quan nao|don vi nao|ban nao|nguoi nao)\b")
 _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
 
 
@@ -658,6 +677,17 @@ _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|
 # adjective it is part of the question's frame, not a topic word the passage must contain.
 MEASURE_WORDS = ("dày", "dài", "rộng", "cao", "nặng", "to", "lớn", "lâu", "xa")
 _MEASURE = re.compile(r"(?<!\w)(\w+)\s+(?=(?:bao nhiêu|bao nhieu|mấy|may)(?!\w))", re.I)
+
+
+def _asks_what_they_lack(question: str, index, chunk_ids: list[str]) -> bool:
+    """The question asks who does something (its reporters, who compiled it: grounding.ASKED_OF_A_DOCUMENT) that
+    none of these passages mentions."""
+    from .grounding import ASKED_OF_A_DOCUMENT
+
+    f = fold(question).lower()
+    asked = [fold(p) for p in ASKED_OF_A_DOCUMENT if re.search(rf"(?<!\w){fold(p)}(?!\w)", f)]
+    texts = [fold(index.chunks[index.position[c]].text).lower() for c in chunk_ids if c in index.position]
+    return bool(asked) and bool(texts) and not any(a in t for a in asked for t in texts)
 
 
 def drop_measure_words(text: str, lex) -> str:
@@ -696,9 +726,9 @@ def without_question_frame(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _frame_pattern() -> re.Pattern:
-    from .normalize import QUESTION_PHRASES
+    from .normalize import FRAME_PHRASES
 
-    phrases = sorted({fold(p).lower() for p in QUESTION_PHRASES}, key=len, reverse=True)
+    phrases = sorted({fold(p).lower() for p in FRAME_PHRASES}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
 
 
@@ -772,9 +802,11 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, asks_besides, excludes_all_said, is_followup, reference
-    from .grounding import (about_cited_document, asks_issue_date, missing_entities, ordinal as ordinal_of,
+    from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, missing_entities,
+                            ordinal as ordinal_of,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
+    from .loanwords import read_loanwords
     from .spoken import spoken_numbers, spoken_words
 
     lex = None
@@ -785,6 +817,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         st = structures(index)
         lex, columns = st.lexicon, st.columns
     question = validate(question)
+    # "deadline nộp report … ai sign": English office words, read as Vietnamese before anything else
+    question = read_loanwords(question, lex.folded_words if lex is not None else frozenset())
     if lex is not None:  # "kees hoachj 205": typed with the Vietnamese input method off
         from .keyboard import decode_input_method
 
@@ -804,11 +838,19 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     named = aliases.match(question)
     log: list[tuple[str, str]] = []
     if lex is not None:
-        expanded, swapped = renumbered(lex.expand(core, list(named), log), lex)  # "Kế hoạch 250": the corpus's 205
+        # an ambiguous abbreviation ("BTG TU") is read by the documents the question names, else by those the
+        # conversation is about (the Sở's plan reports to the Tỉnh ủy's board)
+        talked_about = list(state.named or state.docs) if state is not None else []
+        expanded, swapped = renumbered(lex.expand(core, list(named) or talked_about, log), lex)  # "Kế hoạch 250": the corpus's 205
         named = {**named, **aliases.match(expanded)}
-        expanded = lex.expand(expanded, list(named), log)  # ambiguous ones ("TU") with the documents known
+        expanded = lex.expand(expanded, list(named) or talked_about, log)  # ambiguous ones ("TU") with the documents known
         current = drop_measure_words(aliases.spell(formal_bodies(lex.correct(expanded))), lex)
         named = {**named, **aliases.match(current)}
+        as_bodies = bodies_of_another_level(current, named, index.manifest.documents)
+        for d in aliases.issuers_of_cited(named, current):  # "KH 182 của Thành ủy": whose plan 182 is
+            named.pop(d)
+        for d in as_bodies:  # "MTTQ … cấp thị": a body of the town, not the city Mặt trận's plan
+            named.pop(d)
         if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
             current = lex.ordinal_spelled(current)
         missing = missing_entities(core, expanded, current, lex)
@@ -818,7 +860,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             missing = [m for m in missing if fold(m.text).lower() not in fold(chatter.lead).lower()]
     else:
         current = restore_diacritics(core, restore) if restore and not has_diacritics(core) else core
-        missing, swapped, miscounted = [], [], []
+        missing, swapped, miscounted, as_bodies = [], [], [], []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
@@ -909,12 +951,15 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         search = f"{stripped} {stripped} {previous}"  # the new turn weighs more than the one it continues
         if reference(current) == "passage":
             focus = list(state.chunks)
+            if index is not None and _asks_what_they_lack(current, index, focus):
+                focus = []  # "báo cáo viên hội nghị này là ai" after its table row, which names no reporter
         if not _OWN_QUESTION.search(fold(stripped)):
             wants = wants or state.wants
             signer = signer or state.asked_signer
         elif state.asked_signer and _SIGNER_ROLE.search(fold(stripped).lower()):
             signer = True  # "Người ký …?" then "chức vụ gì": the signer's office, in the same signature block
-        wants = wants or wanted_fact(previous)
+        if not _OWN_WHO.search(fold(stripped).lower()):  # "hạn nộp ngày nào?" then "nộp qua ai?": a body asked, no date
+            wants = wants or wanted_fact(previous)
     elif state and not named:
         context_docs = list(state.named or state.docs)
     # The corpus writes some of these abbreviations itself ("UBND huyện", "MTTQ"): retrieval
@@ -949,6 +994,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         said = code.group(0).split()
         said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said - {"ky hieu"}})
+    if _ROUTE_FRAME.search(f_current):  # "nộp qua ai": the sending and "qua" frame whom it goes through ("(qua Ban …)")
+        weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in _ROUTE_WORDS})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
     for t in link_predicate(current, terms):  # "… gắn với … chủ đề gì": the passage must say what it is "gắn với"
@@ -989,7 +1036,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
-                 choices=choices, which_document=which_document, renumbered=swapped, miscounted=miscounted,
+                 choices=choices, which_document=which_document, renumbered=swapped, miscounted=miscounted, as_bodies=as_bodies,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
@@ -1171,7 +1218,8 @@ def asks_all_tasks(folded_question: str) -> bool:
     return not [w for w in rest if w not in _TASK_WORDS]
 
 
-_TASK_WORDS = {"gi", "nhung", "nao", "cu", "the", "la", "cac", "nhiem", "vu", "viec", "cong", "tac", "noi", "dung", "ay", "do"}
+_TASK_WORDS = {"gi", "nhung", "nao", "cu", "the", "la", "cac", "nhiem", "vu", "viec", "cong", "tac", "noi", "dung", "ay", "do",
+               "lam"}  # ("được giao làm gì")
 
 
 # "Theo hướng dẫn, UB Mặt trận … có nhiệm vụ gì": the document the question goes by is not the body

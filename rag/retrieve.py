@@ -215,7 +215,7 @@ class _RerankContext:
 
 # Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
 # (not "đầu mối tổng hợp là Ban Tuyên giáo …": the hub said, not asked)
-_ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\bthong qua (?:co quan|don vi|ai)\b"
+_ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\b(?:thong )?qua (?:co quan|don vi|ai)\b"
                          r"|\bdau moi\b(?! (?:\w+ ){0,2}la (?!ai\b|gi\b|(?:don vi|co quan|ban|noi) nao\b))")
 _ROUTED = re.compile(r"\((?:thông )?qua\s")
 
@@ -452,7 +452,22 @@ def led_by(chunk, subject: str) -> bool:
         # names the body without the place the question adds
         if own_heading and 2 <= len(words) < len(wanted) <= len(words) + PLACE_WORDS and wanted[:len(words)] == words:
             return True
+        # "Ủy ban Mặt trận với các đoàn thể cấp thị xã …": the sub-heading "UB Mặt trận Tổ quốc và các đoàn thể
+        # chính trị - xã hội cấp thị" names every word of it, in other order and spelling
+        if own_heading and len(words) <= SUBHEADING_WORDS and _spelled_out(wanted) - _LINKING <= set(_spelled_out(words)) \
+                and len(_spelled_out(wanted) - _LINKING) >= 4:
+            return True
     return False
+
+
+SUBHEADING_WORDS = 20  # a sub-heading naming a body, not a sentence
+_LINKING = {"va", "voi", "cac", "cua", "nhung", "cung"}
+_BODY_ABBREVIATIONS = {"ub": "uy ban", "mttq": "mat tran to quoc", "ubmttq": "uy ban mat tran to quoc", "btg": "ban tuyen giao",
+                       "ubnd": "uy ban nhan dan", "tu": "", "hu": ""}
+
+
+def _spelled_out(words: list[str]) -> set[str]:
+    return {w for word in words for w in _BODY_ABBREVIATIONS.get(word, word).split()}
 
 
 PLACE_WORDS = 3  # words a question may add after a body's name ("… thành phố Yên Bái")

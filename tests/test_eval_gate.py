@@ -16,13 +16,14 @@ PHONE = {"phone_dev": EVALS / "questions-phone-dev.jsonl", "phone_test": EVALS /
 HELD_OUT_SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
                  "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
                  "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-                 "heldout27", "heldout28", "unseen")
+                 "heldout27", "heldout28", "heldout29", "heldout30", "unseen")
 HELD_OUT = {f"{name}_{half}": EVALS / f"questions-{name}-{half}.jsonl" for name in HELD_OUT_SETS for half in ("dev", "test")}
 MIN_UNANSWERABLE = {"heldout": 8, "heldout2": 6, "heldout3": 10, "heldout4": 20, "heldout5": 18, "heldout6": 18, "heldout7": 18,
                     "heldout8": 18, "heldout9": 18, "heldout10": 18, "heldout11": 18, "heldout12": 18, "heldout13": 18,
                     "heldout14": 18, "heldout15": 18, "heldout16": 18, "heldout17": 18, "heldout18": 18, "heldout19": 18,
                     "heldout20": 18, "heldout21": 18, "heldout22": 18, "heldout23": 18, "heldout24": 18, "heldout25": 18,
-                    "heldout26": 18, "heldout27": 18, "heldout28": 18, "unseen": 8}
+                    "heldout26": 18, "heldout27": 18, "heldout28": 18, "heldout29": 18, "heldout30": 18,
+                    "unseen": 8}
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +135,25 @@ def assert_floors(name: str, ours: dict) -> None:
             assert ours[key[4:]] <= floor, f"{name}: {key[4:]} rose to {ours[key[4:]]} (ceiling {floor})"
         else:
             assert ours[key] >= floor, f"{name}: {key} fell to {ours[key]} (floor {floor})"
+
+
+def test_evidence_copied_across_a_table_rows_cells_matches_the_row():
+    # a row is shown "TT: 1; NỘI DUNG: …; CƠ QUAN CHỦ TRÌ: …"; a question set copies the document's line, whose
+    # cells stand side by side: both are the same place
+    from evals.dataset import EvalQuestion, row_cells
+    from evals.metrics import score_one
+
+    row = {"heading": "Phụ lục số 01 › I. TỔ CHỨC HỘI NGHỊ", "doc_id": "kh",
+           "passage": "TT: 1; NỘI DUNG: Tổ chức hội nghị Ban Chấp hành (Mở rộng); THỜI GIAN HOÀN THÀNH: 13/4; "
+                      "CƠ QUAN CHỦ TRÌ: Đ/c Trưởng Ban Tuyên giáo Thành ủy; CƠ QUAN PHỐI HỢP: Văn phòng Thành ủy"}
+    other = {"heading": "IV. TỔ CHỨC THỰC HIỆN", "doc_id": "kh",
+             "passage": "Văn phòng Thành ủy: Chủ trì, phối hợp với Ban Tuyên giáo Thành ủy"}
+    q = EvalQuestion(id="x", question="cơ quan chủ trì với phối hợp thì sao", answer_contains=[["Văn phòng Thành ủy"]],
+                     evidence=["Đ/c Trưởng Ban Tuyên giáo Thành ủy\tVăn phòng Thành ủy"])
+    cited_row = score_one(q, {"answer": "Văn phòng Thành ủy [1]", "refused": False, "latency_ms": 1.0,
+                              "citations": [row], "retrieved": [row, other]})
+    assert cited_row["hit@1"] and cited_row["citation_hit"]
+    cited_other = score_one(q, {"answer": "Văn phòng Thành ủy [1]", "refused": False, "latency_ms": 1.0,
+                                "citations": [other], "retrieved": [other, row]})
+    assert not cited_other["hit@1"] and not cited_other["citation_hit"]
+    assert row_cells("Nơi nhận\n- Ban Thường vụ Tỉnh ủy, - Lưu VP") is None  # no row: matched as shown only
