@@ -86,6 +86,21 @@ _REFERENT_NOUNS = {"nguoi", "ong", "ba", "chi", "anh", "vi", "hoach", "kh", "ban
 _TIME_WORDS = {"hom", "hien", "ngay", "nam", "thang", "tuan", "luc", "gio", "dao", "bay"}
 
 
+# "à nhầm, ý tôi là của Thành ủy": the asker corrects which plan the last question meant
+_CORRECTION = re.compile(r"^\W*(?:(?:à|a|ờ|ơ|ô|ồ)\W+)?(?:nhầm|nham|nhầm rồi|nham roi|xin lỗi|xin loi|sorry)\W+"
+                         r"(?:(?:ý|y) (?:tôi|em|mình|toi|minh|anh|chị|chi) (?:là|la|hỏi|hoi)|(?:tôi|em|mình|toi|minh) (?:hỏi|hoi))\s+",
+                         re.IGNORECASE)
+
+
+def as_correction(question: str) -> str:
+    """A correction of the last question's plan read as the follow-up it is: "à nhầm, ý tôi là của Thành ủy" asks
+    "còn của Thành ủy thì sao" (the last question again, of that plan); anything else as asked."""
+    m = _CORRECTION.match(question)
+    if not m or not question[m.end():].strip(" ?.!"):
+        return question
+    return f"còn {question[m.end():].strip(' ?.!')} thì sao?"
+
+
 def reference(question: str) -> str | None:
     """'passage' when the question points at what the last answer quoted ("người đó",
     "kế hoạch đó", "phần đó"), 'document' for the document as a whole ("văn bản ấy"), None."""

@@ -117,8 +117,9 @@ def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float
     names = [n for found in _named_documents(index, query).values() for n in found]
     names += [fold(p).lower() for p in person_names(query.normalized or query.question)]
     keep = list(text) if len(folded) == len(text) else list(folded)
-    for name in sorted(names, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+    for name in sorted(names, key=len, reverse=True):  # (a name kept accented, the bare "sở", is no "số": see DocAliases)
+        within = folded if fold(name) == name or len(folded) != len(text) else text
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", within):
             keep[m.start():m.end()] = " " * (m.end() - m.start())
     # terms the question's reading weighs 0 are not what it asks ("chức vụ gì" after "ai ký": the
     # signature block gives the office without naming it)

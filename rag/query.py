@@ -470,6 +470,9 @@ class DocAliases:
     # Huyện ủy plan that implements it), not its own: they lead to the citing document, which
     # can say when the cited one was issued but not what it contains
     cited: dict[str, set[str]] = field(default_factory=dict)
+    # the one document whose issuer is a "Sở": "còn bên Sở thì sao", "KH của Sở" name it by the bare word (with
+    # diacritics only, after a word saying whose; not "cơ sở", "người trong Sở", nor "Sở Nội vụ", another department)
+    department: str | None = None
 
     @classmethod
     def from_documents(cls, documents: dict[str, dict]) -> "DocAliases":
@@ -496,7 +499,8 @@ class DocAliases:
                 if kind:
                     names += [f"{kind} {a.group(1)}", f"{kind} số {a.group(1)}"]
             by_doc[doc_id] = sorted({(fold(n), canonical(n)) for n in names if len(n) >= 2}, key=lambda p: -len(p[0]))
-        return cls(by_doc, cited)
+        departments = [d for d, meta in documents.items() if re.match(r"(?i)sở\s", nfc(meta.get("issuer") or ""))]
+        return cls(by_doc, cited, departments[0] if len(departments) == 1 else None)
 
     def cited_only(self, found: dict[str, list[str]], text: str = "") -> list[str]:
         """Documents of `found` (see `match` on `text`) named only by the number of a document
@@ -558,7 +562,16 @@ class DocAliases:
                 if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared) or (
                         accented and _typed_plain(name, prepared, plain)):
                     found.setdefault(doc_id, []).append(name)
+        if self.department and self.department not in found and accented and _BARE_DEPARTMENT.search(prepared):
+            found[self.department] = ["sở"]  # (as typed: "so", accent-free, is also "số")
         return found
+
+
+_BARE_DEPARTMENT = re.compile(r"(?:(?<=\bbên )|(?<=\bcủa )|(?<=\bcòn )|(?<=\bở )|(?<=\btại )|(?<=\bkế hoạch )|(?<=\bkh ))"
+                              r"sở(?!\w)(?! (?:" + "|".join(
+    re.escape(d) for d in ("tư pháp", "giáo dục", "y tế", "tài chính", "nội vụ", "công thương", "xây dựng", "giao thông",
+                           "văn hóa", "lao động", "tài nguyên", "kế hoạch", "nông nghiệp", "thông tin", "ngoại vụ",
+                           "du lịch", "khoa học", "kh")) + r")(?!\w))")
 
 
 def _typed_plain(name: str, prepared: str, plain: str) -> bool:
@@ -801,7 +814,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     """`index`: the open index (its lexicon, offices and tables: see rag.structures); without
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
-    from .conversation import State, asks_besides, excludes_all_said, is_followup, reference
+    from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, reference
     from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, missing_entities,
                             ordinal as ordinal_of,
                             own_numbers_only, renumbered, role_question)
@@ -819,6 +832,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     question = validate(question)
     # "deadline nộp report … ai sign": English office words, read as Vietnamese before anything else
     question = read_loanwords(question, lex.folded_words if lex is not None else frozenset())
+    if state is not None or history:  # "à nhầm, ý tôi là của Thành ủy": the last question, of that plan
+        question = as_correction(question)
     if lex is not None:  # "kees hoachj 205": typed with the Vietnamese input method off
         from .keyboard import decode_input_method
 

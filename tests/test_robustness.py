@@ -3005,3 +3005,25 @@ def test_a_reporter_asked_after_a_table_row_is_found_in_the_body_text(assistant)
     second = _turn(assistant, "theo phụ lục thì lãnh đạo phụ trách hội nghị đó là ai", [first])
     result = assistant.answer("báo cáo viên hội nghị này là ai", [first, second])
     assert not result.refused and "Báo cáo viên: Thường trực Thành ủy" in result.answer
+
+
+def test_the_bare_so_names_the_one_departments_plan(assistant):
+    aliases = assistant.index.aliases
+    assert list(aliases.match("còn bên Sở thì sao")) == ["ke-hoach-so-khcn-dien-bien"]
+    assert aliases.match("cấp ủy cơ sở báo cáo về đâu") == {}  # "cơ sở", the grassroots
+    assert aliases.match("từng người trong Sở phải làm gì") == {}  # the people of the Sở, not its plan
+    assert aliases.match("Sở Nội vụ có kế hoạch không") == {}  # another department
+    first = _turn(assistant, "Kế hoạch 205 do ai ký?")
+    result = assistant.answer("còn bên Sở thì sao", [first])
+    assert not result.refused and "Vũ Xuân Linh" in result.answer
+
+
+def test_a_correction_asks_the_last_question_of_the_plan_it_names(assistant):
+    from rag.conversation import as_correction
+
+    assert as_correction("à nhầm, ý tôi là của Thành ủy") == "còn của Thành ủy thì sao?"
+    assert as_correction("nhầm lẫn trong báo cáo thì sao") == "nhầm lẫn trong báo cáo thì sao"
+    first = _turn(assistant, "Thị ủy yêu cầu ban hành kế hoạch triển khai trước ngày nào?")
+    result = assistant.answer("à nhầm, ý tôi là của Thành ủy", [first])
+    assert not result.refused and "25/4/2023" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
