@@ -562,16 +562,24 @@ class DocAliases:
                 if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared) or (
                         accented and _typed_plain(name, prepared, plain)):
                     found.setdefault(doc_id, []).append(name)
-        if self.department and self.department not in found and accented and _BARE_DEPARTMENT.search(prepared):
+        if self.department and self.department not in found and accented and _bare_department(prepared):
             found[self.department] = ["sở"]  # (as typed: "so", accent-free, is also "số")
         return found
 
 
-_BARE_DEPARTMENT = re.compile(r"(?:(?<=\bbên )|(?<=\bcủa )|(?<=\bcòn )|(?<=\bở )|(?<=\btại )|(?<=\bkế hoạch )|(?<=\bkh ))"
-                              r"sở(?!\w)(?! (?:" + "|".join(
-    re.escape(d) for d in ("tư pháp", "giáo dục", "y tế", "tài chính", "nội vụ", "công thương", "xây dựng", "giao thông",
-                           "văn hóa", "lao động", "tài nguyên", "kế hoạch", "nông nghiệp", "thông tin", "ngoại vụ",
-                           "du lịch", "khoa học", "kh")) + r")(?!\w))")
+_BARE_DEPARTMENT = re.compile(r"(?:(?<=\bbên )|(?<=\bcủa )|(?<=\bcòn )|(?<=\bở )|(?<=\btại )|(?<=\bkế hoạch )|(?<=\bkh ))sở(?!\w)")
+
+
+def _bare_department(text: str) -> bool:
+    """"Sở" standing alone after a word saying whose ("bên Sở", "KH của Sở"), no department's name after it."""
+    return any(not _department_name().match(fold(text[m.end():]).lower().lstrip()) for m in _BARE_DEPARTMENT.finditer(text))
+
+
+@lru_cache(maxsize=1)
+def _department_name() -> re.Pattern:
+    from .grounding import DEPARTMENTS  # (grounding reads this module)
+
+    return re.compile(r"(?:" + "|".join(map(re.escape, DEPARTMENTS + ["kh"])) + r")(?!\w)")
 
 
 def _typed_plain(name: str, prepared: str, plain: str) -> bool:

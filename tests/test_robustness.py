@@ -3012,7 +3012,7 @@ def test_the_bare_so_names_the_one_departments_plan(assistant):
     assert list(aliases.match("còn bên Sở thì sao")) == ["ke-hoach-so-khcn-dien-bien"]
     assert aliases.match("cấp ủy cơ sở báo cáo về đâu") == {}  # "cơ sở", the grassroots
     assert aliases.match("từng người trong Sở phải làm gì") == {}  # the people of the Sở, not its plan
-    assert aliases.match("Sở Nội vụ có kế hoạch không") == {}  # another department
+    assert aliases.match("còn bên Sở Nội vụ thì sao") == {}  # another department
     first = _turn(assistant, "Kế hoạch 205 do ai ký?")
     result = assistant.answer("còn bên Sở thì sao", [first])
     assert not result.refused and "Vũ Xuân Linh" in result.answer
