@@ -885,7 +885,6 @@ def asked_levels(question: str) -> list[str]:
 # cấp thị"), not across another document ("Huyện ủy và kế hoạch MTTQ thành phố") or a clause ("… và đơn vị thuộc thị xã")
 _QUALIFYING_LEVEL = re.compile(r"^(?: (?:va|voi|cac|may|nhung|doan|the|chinh|tri|xa|hoi|to|chuc|quoc)){0,7}"
                                r" (?:cap (thi|huyen|tinh|thanh pho)|(thi xa|huyen|tinh|thanh pho))\b(?! uy\b)")
-_LEVEL_OF_WORD = {"thi": "thi xa", "thi xa": "thi xa", "huyen": "huyen", "tinh": "tinh", "thanh pho": "thanh pho"}
 _ISSUER_LEVEL = re.compile(r"\b(thi uy|thi xa|huyen uy|huyen|thanh uy|thanh pho|tinh uy|tinh)\b")
 
 
@@ -913,7 +912,7 @@ def bodies_of_another_level(question: str, named: dict[str, list[str]], document
             for m in re.finditer(rf"(?<!\w){words}(?!\w)", folded):
                 q = _QUALIFYING_LEVEL.match(folded[m.end():])
                 if q:
-                    asked.add(_LEVEL_OF_WORD[q.group(1) or q.group(2)])
+                    asked.add(_LEVEL_WORDS["thi xa" if q.group(1) == "thi" else q.group(1) or q.group(2)])
         if asked and not asked & levels[d] and any(asked & levels[o] for o in named if o != d):
             out.append(d)
     return out

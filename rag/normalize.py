@@ -739,7 +739,8 @@ QUESTION_PHRASES = """bao nhiêu|khi nào|là gì|là ai|ngày nào|tháng nào|
 """.replace("\n", "").strip("|").split("|")
 # … and phrases that only frame a question ("báo cáo gửi qua cơ quan nào" continues a conversation about one plan's
 # reports), kept out of the spelling counts: "qua" before "cơ quan" is no evidence for a typed word's accents
-FRAME_PHRASES = QUESTION_PHRASES + ["qua ai", "qua cơ quan nào", "qua đơn vị nào", "qua ban nào"]
+ROUTE_PHRASES = ["qua ai", "qua cơ quan nào", "qua đơn vị nào", "qua ban nào"]  # through whom a report goes
+FRAME_PHRASES = QUESTION_PHRASES + ROUTE_PHRASES
 PSEUDO_COUNT = 20
 # Everyday words of questions (pronouns, particles, question words): known words, so the
 # decoder never turns "nó" into "cơ" because "của cơ" (quan) is frequent in the corpus.

@@ -514,7 +514,7 @@ class DocAliases:
             own = [n for n in names if n not in cited]
             if not cited or any(re.search(r"\d", n) for n in own):
                 continue
-            if all(any(re.search(rf"(?<!\w){re.escape(c)}\s*,?\s*(?:cua|do)\s+(?:\w+\s+){{0,4}}?{re.escape(n)}(?!\w)", folded)
+            if all(any(_said_whose(c, n, folded)
                        for c in cited) for n in own):
                 out.append(d)
         return out
@@ -529,7 +529,7 @@ class DocAliases:
         for d, names in found.items():
             if not cited or any(c in names for c in cited) or any(re.search(r"\d", n) for n in names):
                 continue
-            if all(any(re.search(rf"(?<!\w){re.escape(c)}\s*,?\s*(?:cua|do)\s+(?:\w+\s+){{0,4}}?{re.escape(n)}(?!\w)", folded)
+            if all(any(_said_whose(c, n, folded)
                        for c in cited) for n in names):
                 out.append(d)
         return out
@@ -580,6 +580,11 @@ def _department_name() -> re.Pattern:
     from .grounding import DEPARTMENTS  # (grounding reads this module)
 
     return re.compile(r"(?:" + "|".join(map(re.escape, DEPARTMENTS + ["kh"])) + r")(?!\w)")
+
+
+def _said_whose(cited: str, name: str, folded: str) -> bool:
+    """"KH 182 của Thành ủy": the name follows a cited number and says whose document that is."""
+    return re.search(rf"(?<!\w){re.escape(cited)}\s*,?\s*(?:cua|do)\s+(?:\w+\s+){{0,4}}?{re.escape(name)}(?!\w)", folded) is not None
 
 
 def _typed_plain(name: str, prepared: str, plain: str) -> bool:
@@ -687,9 +692,7 @@ _TASK = re.compile(r"^(.{3,80}?) (co nhiem vu|duoc giao|lam gi|lam nhung gi|co t
                    r"|co vai tro|thuc hien nhiem vu|duoc phan cong|phu trach viec)\b")
 _WHO = re.compile(r"\b(ai|dong chi nao|nguoi nao|ten gi|ten la gi|co quan nao|don vi nao|ban nao|lanh dao nao)\b")
 _LIST = re.compile(r"\b(nhung gi|nhung nao|gom nhung|cac [a-z ]*nao|nhung \w+(?:,? \w+){0,5} (?:gi|nao)|la nhung|liet ke|gom gi)\b")
-_ROUTE_FRAME = re.compile(r"\bqua (?:ai|co quan nao|don vi nao|ban nao)\b")
 _ROUTE_WORDS = {"qua", "nop", "gui", "nop qua", "gui qua", "qua co"}  # accent-free
-_OWN_WHO = re.compile(r"\b(?:ai|co quan nao|don vi nao|ban nao|nguoi nao)\b")
 _OWN_QUESTION = re.compile(r"\b(ai|gi|nao|bao nhieu|may|khi nao|the nao|sao|dau|bao gio)\b")
 
 
@@ -743,6 +746,14 @@ def without_question_frame(text: str) -> str:
     its topic, and a question with almost none ("nộp cho ai, hạn chót khi nào") continues the
     conversation."""
     return squash_spaces(_frame_pattern().sub(" ", fold(text).lower()))
+
+
+@lru_cache(maxsize=1)
+def _route_frame() -> re.Pattern:
+    """"nộp qua ai", "gửi qua cơ quan nào": asked through whom (normalize.ROUTE_PHRASES, accent-free)."""
+    from .normalize import ROUTE_PHRASES
+
+    return re.compile(r"\b(?:" + "|".join(re.escape(fold(p).lower()) for p in ROUTE_PHRASES) + r")\b")
 
 
 @lru_cache(maxsize=1)
@@ -981,7 +992,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             signer = signer or state.asked_signer
         elif state.asked_signer and _SIGNER_ROLE.search(fold(stripped).lower()):
             signer = True  # "Người ký …?" then "chức vụ gì": the signer's office, in the same signature block
-        if not _OWN_WHO.search(fold(stripped).lower()):  # "hạn nộp ngày nào?" then "nộp qua ai?": a body asked, no date
+        if not _WHO.search(fold(stripped).lower()):  # "hạn nộp ngày nào?" then "nộp qua ai?": a body asked, no date
             wants = wants or wanted_fact(previous)
     elif state and not named:
         context_docs = list(state.named or state.docs)
@@ -1017,7 +1028,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         said = code.group(0).split()
         said = set(said) | {f"{a} {b}" for a, b in zip(said, said[1:])}
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in said - {"ky hieu"}})
-    if _ROUTE_FRAME.search(f_current):  # "nộp qua ai": the sending and "qua" frame whom it goes through ("(qua Ban …)")
+    if _route_frame().search(f_current):  # "nộp qua ai": the sending and "qua" frame whom it goes through ("(qua Ban …)")
         weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in _ROUTE_WORDS})
     for t in who_predicate(current, terms):  # "Ai chủ trì hội nghị …": the passage must say who "chủ trì"
         weights[t] = weights.get(t, 1.0) * WHO_PREDICATE_WEIGHT
