@@ -162,7 +162,9 @@ class Assistant:
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
             result = self._per_part(query.question, history, filters) or result  # (a quiz question's stem)
-        elif not result.refused and not query.choices.options and (marked := marked_parts(query.question)):
+        elif not result.refused and not query.choices.options and (marked := marked_parts(query.question) or (
+                asked_parts(query.question) if query.asks_signer else [])):  # (a signature block says who signed only:
+            # "KH 205 ai ký, ký ngày nào?" asks its other part of another passage, marked or not)
             # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy": two questions, each marked, each answered
             # where the whole message's answer leaves a part's topic out ("… ngày nào?" of plan 205 answered with
             # the line of the plan it carries out) and their answers quote a passage it does not, of the documents asked

@@ -11,12 +11,14 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, row_cells
+from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, names_a_section, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
                     numbers_items, topic_terms)
 from .parts import asked_parts
+from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part
+from .timeline import period_answer
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
 from .structures import own_voice
@@ -432,6 +434,13 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if outline:
         text, cited, passages = outline
         return _answered_with(query, text, cited, max(conf, STRUCTURE_CONFIDENCE), passages, candidates)
+    st = _structures(index)
+    dated = period_answer(index, query, citation, st.derived if st is not None else set())
+    if isinstance(dated, str):  # "tháng 5/2023 phải nộp báo cáo gì" of a plan whose reports are due in November
+        return refusal(query, candidates, 0.0, [dated])
+    if dated:  # "tháng 4/2023 có những việc gì": every step the plans date in that month (rag.timeline)
+        text, cited, passages = dated
+        return _answered_with(query, text, cited, max(conf, STRUCTURE_CONFIDENCE), passages, candidates)
     counted = pairs_count_answer(index, query, citation)  # "Tài liệu Hỏi - Đáp … có bao nhiêu câu hỏi?" (rag.titles)
     if counted:
         text, cited, last = counted
@@ -441,12 +450,21 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         if found:
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     conf = max(conf, _checked_confidence(query, lead))
+    part = _list_part(index, query, candidates, lead)
+    if part.chunk.doc_id in query.docs and named_part(part.chunk, _list_asked(query)) and _bulleted_list(index, query, part):
+        # "… mục VII tổ chức thực hiện có mấy cơ quan, mục cuối là ai": a place in a part the question names, of
+        # the plan it names, is read off the plan's structure whatever else the question's words ask
+        conf = max(conf, STRUCTURE_CONFIDENCE)
     if conf < threshold and not (only_page(query.question) and covers(lead.chunk, page_asked(query.question))):
         return refusal(query, candidates, conf)  # ("Trang 45 viết gì?" is answered by any passage on it: rag.book)
     titled = asks_title(query.normalized or query.question)
     line = heading_line(index, query, lead, unit_cov) if titled else None
     if line:  # "Phụ lục số 01 … có tên là gì?": the heading line (rag.titles)
         return _answered(query, *title_answer(index, lead, line, citation), conf, lead, candidates)
+    positioned = _positioned_items(index, query, part)
+    if positioned:  # "ý thứ hai của mục đích", "nơi nhận cuối cùng", "có mấy nơi nhận": read off the list
+        text, cited, passages = positioned
+        return _answered_with(query, text, cited, conf, passages, candidates)
     siblings = _list_siblings(index, query, lead) or _own_section(index, query, lead)
     per_item = max(150, LEAD_CHARS // (len(siblings) + 1) - 20) if siblings else None
     if siblings:  # the whole list (or the body's whole part of the plan), in its order, each item shortened
@@ -722,11 +740,124 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
             return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
     if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
         return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
+    if lead.chunk.kind == "row" and query.columns and not query.followup:
+        given = {name for name, value, _, _ in row_cells(lead.chunk.text) if value.strip()}
+        if not given & set(query.columns):  # the row leaves every column asked blank ("Xây dựng phóng sự, tin, bài…")
+            return [f"Bảng không ghi {' và '.join(c.lower() for c in query.columns)} cho dòng này."]
     if query.ordinal:
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):
             return [f"Danh sách trong tài liệu chỉ có {max(k for k, _, _ in items)} mục, không có mục thứ {query.ordinal}."]
+        bullets = _bulleted_list(index, query, lead)
+        if len(bullets) >= 2 and query.position is not None and query.position > len(bullets):
+            return [f"Danh sách trong tài liệu chỉ có {len(bullets)} mục, không có mục thứ {query.position}."]
     return []
+
+
+def _bulleted_list(index: OpenIndex, query: Query, lead: Candidate) -> list:
+    """The list (rag.positions) a question asking a list's item by position ("ý thứ hai", "nơi nhận cuối
+    cùng") is about, read from `lead`, the passage of the part it names (`_list_part`), where that passage
+    numbers no items of its own ("(1) …; (2) …": `list_items`)."""
+    if query.position is None or not hasattr(index, "doc_rows") or _numbers_its_items(lead):
+        return []
+    if lead.chunk.kind != "text" and not (lead.chunk.kind == "row" and query.position in (LAST, COUNT)):
+        return []  # (a table's n-th row is read by its "TT" cell: retrieve.has_item)
+    # "mục 6 phần tổ chức thực hiện": a "mục" is a sub-section of the part named, never a bullet
+    return asked_list(index, lead.chunk, _list_asked(query), sections_only=names_a_section(_list_asked(query)))
+
+
+def _list_name(lead, item) -> str:
+    """The heading the list's items share: the section's (a bulleted list) or the part's above them."""
+    a, b = lead.heading.split(" › "), item.heading.split(" › ")
+    if a == b:
+        return a[-1].strip()
+    shared = [x for x, y in zip(a, b) if x == y]
+    return shared[-1].strip() if shared else ""
+
+
+def _counted_items(lead: Candidate, items: list, section: str, total: int | None = None,
+                   numbers: list[int] | None = None) -> tuple[str, list[Citation], list[Candidate]]:
+    """"… có mấy ý": how many items the list has, then each item's opening words, cited by passage (`numbers`:
+    the places of the items shown, where they are some of a list of `total`)."""
+    lines, cited, passages, marker = [], [], [], {}
+    for k, item in zip(numbers or range(1, len(items) + 1), items):
+        if item.chunk.chunk_id not in marker:
+            cand = lead if item.chunk.chunk_id == lead.chunk.chunk_id else Candidate(
+                chunk=item.chunk, doc=lead.doc, score=lead.score, coverage=lead.coverage)
+            marker[item.chunk.chunk_id] = len(passages)
+            passages.append(cand)
+            cited.append([])
+        a, b = item.quoted
+        a += len(item.text) - len(item.text.lstrip("-+• "))  # (the list's marker is not quoted: the count numbers it)
+        b = min(b, a + COUNTED_ITEM_CHARS)
+        b = b if b == item.quoted[1] else item.chunk.text.rfind(" ", a, b)
+        cited[marker[item.chunk.chunk_id]].append((a, b))
+        more = " …" if b < item.quoted[1] else ""
+        lines.append(f"{k}. {item.chunk.text[a:b].strip()}{more} [{marker[item.chunk.chunk_id] + 1}]")
+    total = total or len(items)
+    head = f"{section} có {total} mục" if section else f"Danh sách có {total} mục"
+    head += ":" if numbers is None else f"; mục thứ {' và thứ '.join(map(str, numbers))}:"
+    return head + "\n" + "\n".join(lines), [citation(n + 1, c, spans) for n, (c, spans) in enumerate(zip(passages, cited))], passages
+
+
+COUNTED_ITEM_CHARS = 160  # each item of a counted list, shortened to this many characters
+
+
+def _list_part(index: OpenIndex, query: Query, candidates: list[Candidate], lead: Candidate) -> Candidate:
+    """For a list's item asked by position, the passage of the part of the plan the question names ("ý cuối
+    của phần yêu cầu": "2. Yêu cầu", where "1. Mục đích" ranked first on the words the two share; "mục 6 phần tổ
+    chức thực hiện"): the lead document's passage retrieved whose heading names it deepest, else its first
+    passage under that part."""
+    if query.position is None:
+        return lead
+    asked = _list_asked(query)
+    ranked = [lead] + [c for c in candidates[:SECTION_CANDIDATES] if c.chunk.doc_id == lead.chunk.doc_id and c is not lead]
+    depth = {id(c): named_depth(c.chunk, asked) for c in ranked}
+    best = max(ranked, key=lambda c: depth[id(c)])  # (the first of the deepest: `max` keeps the earliest)
+    if _numbers_its_items(lead) and not (best is not lead and named_part(best.chunk, asked, True)):
+        return lead  # "(1) …; (2) …" answers a place in them (`_structured_quote`), unless another part is named
+    if depth[id(best)] >= 0 or not hasattr(index, "doc_rows"):
+        return best
+    first = next((index.chunks[r] for r in index.doc_rows(lead.chunk.doc_id)
+                  if index.chunks[r].doc_id == lead.chunk.doc_id and index.chunks[r].kind == "text"
+                  and named_part(index.chunks[r], asked)), None)
+    return Candidate(chunk=first, doc=lead.doc, score=lead.score, coverage=lead.coverage) if first is not None else lead
+
+
+SECTION_CANDIDATES = 8  # how far down the ranking the section a position question names is looked for
+
+
+def _list_asked(query: Query) -> str:
+    """What names the list a place is asked of: the question, and in a follow-up ("thế mục 8?") the one before."""
+    return query.search_text if query.followup else (query.normalized or query.question)
+
+
+def _numbers_its_items(cand: Candidate) -> bool:
+    return len(list_items(cand.chunk.text)) >= 2 or bool(_LEADING_ITEM.match(cand.chunk.text.lstrip()))
+
+
+def _positioned_items(index: OpenIndex, query: Query, lead: Candidate) -> tuple[str, list[Citation], list[Candidate]] | None:
+    """The item asked for by position, quoted under its section's name and its place in the list; the count
+    and every item ("có mấy nơi nhận"); two places ("đầu tiên và cuối cùng")."""
+    items = _bulleted_list(index, query, lead)
+    if len(items) >= 2 and query.position == COUNT:  # "có mấy nơi nhận": the count, and the items
+        return _counted_items(lead, items, _list_name(lead.chunk, items[0].chunk))
+    item = item_at(items, query.position) if len(items) >= 2 else None
+    if item is None:
+        return None
+    also = item_at(items, query.also_position) if query.also_position is not None else None
+    if also is not None and also != item:  # "nơi nhận đầu tiên và cuối cùng": both, in the list's order
+        return _counted_items(lead, sorted([item, also], key=items.index), _list_name(lead.chunk, item.chunk),
+                              total=len(items), numbers=[items.index(i) + 1 for i in sorted([item, also], key=items.index)])
+    cand = lead if item.chunk.chunk_id == lead.chunk.chunk_id else Candidate(
+        chunk=item.chunk, doc=lead.doc, score=lead.score, coverage=lead.coverage)
+    k = len(items) if query.position == LAST else query.position
+    section = _list_name(lead.chunk, item.chunk)
+    where = f"{section} — mục thứ {k} (trong {len(items)} mục)" if section else f"Mục thứ {k} (trong {len(items)} mục)"
+    own = item.chunk.heading.split(" › ")[-1].strip()
+    if own != section and not fold(item.text).lower().startswith(fold(own.rstrip("…")).lower()[:20]):
+        where += f"\n{own}"  # a sub-section whose heading names what its text does not ("6. Trung tâm Chính trị …")
+    return f"{where}:\n{item.text} [1]", [citation(1, cand, [item.quoted])], [cand]
 
 
 def _what_said(query: Query, folded_what: str) -> str:
@@ -778,7 +909,8 @@ def _structured_quote(index: OpenIndex, query: Query, cand: Candidate) -> list[s
         return []
     if query.ordinal:
         items = list_items(text)
-        hit = next(((a, b) for k, a, b in items if k == query.ordinal), None)
+        asked = max((k for k, _, _ in items), default=0) if query.ordinal == LAST else query.ordinal
+        hit = next(((a, b) for k, a, b in items if k == asked), None)
         if hit and len(items) >= 2:
             intro_end = items[0][1]
             line_start = text.rfind("\n", 0, intro_end) + 1

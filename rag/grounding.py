@@ -83,8 +83,15 @@ class Phrases:
 
     def find(self, text: str) -> list[re.Match]:
         """Matches in `text` lowercased (NFC, single-spaced: a match's span is the same in the text
-        as typed)."""
-        return list((self.accented if has_diacritics(text) else self.folded).finditer(text.lower()))
+        as typed). A question typed without diacritics whose abbreviations were spelled out with them ("kinh phi
+        … cua Thành ủy Yên Bái" from "TU Yen Bai") has its plain words matched accent-free."""
+        lowered = text.lower()
+        if not has_diacritics(text):
+            return list(self.folded.finditer(lowered))
+        found = list(self.accented.finditer(lowered))
+        taken = [(m.start(), m.end()) for m in found]
+        found += [m for m in self.folded.finditer(lowered) if not any(a < m.end() and m.start() < b for a, b in taken)]
+        return sorted(found, key=lambda m: m.start())
 
 
 _ORGANISATIONS = Phrases.of(ORGANISATIONS)
@@ -220,6 +227,8 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
                 continue
             if re.search(rf"(?:{DOC_WORDS}|phu luc|muc|phan|dieu|khoan|cau hoi|cau)\s*(?:so\s*)?$", f_exp[:m.start()]):
                 continue  # "Hướng dẫn 17, báo cáo nhanh …", "Phụ lục 01 KH 205": a label's number, not a count
+            if re.search(r"\b(?:trong|giua|ca)\s*$", f_exp[:m.start()]):
+                continue  # "trong 3 văn bản mà KH MTTQ căn cứ": the asker's own tally of what a plan lists, no claim
             seen = lex.counted.get(m.group(2))
             if seen and n not in seen:
                 out.append(Missing("count", squash_spaces(as_typed(expanded, m.start(), m.end(), f_exp))))
@@ -591,7 +600,9 @@ def row_cells(text: str) -> list[tuple[str, str, int, int]]:
 # --- numbered items -----------------------------------------------------------------------------
 
 def ordinal(text: str) -> int | None:
-    """The item number a question asks for: "thứ năm", "thứ 4", "đầu tiên"."""
+    """The item number a question asks for: "thứ năm", "thứ 4", "đầu tiên"; `positions.LAST` for the
+    last item of a list ("nơi nhận cuối cùng", "ý cuối": a list's item named before it, so "hạn cuối cùng"
+    is no position)."""
     t = canonical(text)
     m = re.search(r"(?<!\w)thứ (\d{1,2}|nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)(?!\w)", t)
     if m:
@@ -599,7 +610,81 @@ def ordinal(text: str) -> int | None:
         return int(v) if v.isdigit() else ORDINAL_WORDS[v]
     if re.search(r"(?<!\w)đầu tiên(?!\w)", t):
         return 1
+    # typed without diacritics: "gia tri thu 4", "bai hoc thu hai" ("thu tu" is "thứ tự", order; "thu hoach" no place)
+    m = re.search(r"(?<!\w)thu (\d{1,2}|nhat|hai|ba|bon|sau|bay|tam|chin|muoi)(?!\w)", t)
+    if m:
+        return int(m.group(1)) if m.group(1).isdigit() else ORDINALS[m.group(1)]
+    last = _POSITION.search(fold(t).lower())
+    if last and last.group("last"):
+        from .positions import LAST
+
+        return LAST
     return None
+
+
+def list_position(text: str) -> int | None:
+    """The place of a list's item a question asks for, where it names the item before the place ("ý thứ
+    hai", "nơi nhận cuối cùng", "gạch đầu dòng thứ 3", "dòng số 4", "ý 1", typed with or without diacritics):
+    `positions.LAST` for the last, `positions.COUNT` for "có mấy nơi nhận"; not "lần thứ hai" or "Hội nghị lần
+    thứ 4". "Mục 6", "mục thứ hai" are a place only inside a part the question names ("mục 6 phần tổ chức thực
+    hiện"): alone they are a section of the plan (rag.sections); "mục cuối" is the last item."""
+    from .positions import COUNT, LAST
+
+    f = fold(canonical(text)).lower()
+    m = _POSITION.search(f)
+    if m:
+        word = m.group("word") or m.group("bare")
+        if m.group("first"):
+            return 1
+        if m.group("last"):
+            return LAST
+        if m.group("noun") in ("muc", "phan") and not re.search(r"\bphan\b", f[m.end():]):
+            return None  # ("mục thứ hai" alone is a section of the plan: rag.sections, retrieve.has_item)
+        n = int(word) if word.isdigit() else ORDINALS.get(word)
+        return n if n else None
+    return COUNT if _ITEM_COUNT.search(f) else None
+
+
+def names_a_section(text: str) -> bool:
+    """The place asked is a "mục" or a "phần" ("mục 6 phần tổ chức thực hiện"): a sub-section, which the part
+    the question names must hold."""
+    m = _POSITION.search(fold(canonical(text)).lower())
+    return bool(m) and m.group("noun") in ("muc", "phan") and not m.group("last")
+
+
+def second_position(text: str) -> int | None:
+    """A second place asked of the same list right after the first: "nơi nhận đầu tiên và cuối cùng", "ý thứ
+    hai và thứ ba"."""
+    f = fold(canonical(text)).lower()
+    m = _POSITION.search(f)
+    if not m:
+        return None
+    more = re.match(r"\s*(?:va|voi|,)\s+(?:(?:thu|so) (\d{1,2}|nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)|(dau tien)"
+                    r"|(cuoi cung|cuoi|sau cung))(?!\w)", f[m.end():])
+    if not more:
+        return None
+    from .positions import LAST
+
+    if more.group(2):
+        return 1
+    if more.group(3):
+        return LAST
+    word = more.group(1)
+    return int(word) if word.isdigit() else ORDINALS.get(word)
+
+
+# the items of a plan's lists, named before their place: "nơi nhận cuối cùng", "gạch đầu dòng thứ 3", "ý cuối"
+# ("điểm" is left out: "cao điểm đầu tiên", "thời điểm", "địa điểm" are a peak, a time and a place, no item)
+LIST_ITEM_NOUNS = ("y", "muc", "noi nhan", "gach dau dong", "dau dong", "viec", "nhiem vu", "noi dung", "yeu cau",
+                   "hinh thuc", "hoat dong", "tai lieu", "giai phap", "don vi", "thanh phan", "bai hoc")
+_NOUNS = "|".join(LIST_ITEM_NOUNS + ("dong", "noi", "co quan"))  # (a table's "dòng", "nơi cuối", "cơ quan thứ 2")
+_POSITION = re.compile(r"(?<!\w)(?P<noun>" + _NOUNS + r") (?:(?:thu|so) (?P<word>\d{1,2}|nhat|hai|ba|tu|bon|nam|sau"
+                       r"|bay|tam|chin|muoi)|(?P<bare>\d{1,2})|(?P<first>dau tien)|(?P<last>cuoi cung|cuoi|sau cung))"
+                       r"(?![\w/.])(?! (?:nam|thang|quy|tuan|ky|dot)\b)")
+# (not "hoạt động cuối năm", "mục 2/2023")
+# "có mấy nơi nhận", "bảng có bao nhiêu dòng", "phần nhiệm vụ có mấy ý": how many items a list has (not "ý kiến")
+_ITEM_COUNT = re.compile(r"\b(?:may|bao nhieu) (?:y|muc|noi nhan|noi|gach dau dong|dau dong|dong|co quan)\b"
+                         r"(?! (?:kien|dung)\b)")
 
 
 _ITEM = re.compile(r"\((\d{1,2})\)\.?\s*")

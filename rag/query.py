@@ -612,6 +612,10 @@ class Query:
     role: object = None  # grounding.RoleQuestion: "who holds this office?"
     columns: list[str] = field(default_factory=list)  # table columns asked for ("CƠ QUAN CHỦ TRÌ", "LÃNH ĐẠO PHỤ TRÁCH")
     ordinal: int | None = None  # the numbered item asked for ("bài học thứ năm" → 5)
+    # a list's item asked by its place ("ý thứ hai", "nơi nhận cuối cùng": positions.LAST; "ý tiếp theo" after
+    # "ý thứ hai"): its bulleted list is read by rag.positions
+    position: int | None = None
+    also_position: int | None = None  # a second place of the same list: "nơi nhận đầu tiên và cuối cùng"
     followup: bool = False  # continues the previous turn
     as_bodies: list[str] = field(default_factory=list)  # named by an issuer put at another level ("MTTQ … cấp thị"): not asked
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
@@ -835,7 +839,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, reference
     from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, missing_entities,
-                            ordinal as ordinal_of,
+                            list_position, ordinal as ordinal_of, second_position,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
     from .loanwords import read_loanwords
@@ -879,6 +883,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         named = {**named, **aliases.match(expanded)}
         expanded = lex.expand(expanded, list(named) or talked_about, log)  # ambiguous ones ("TU") with the documents known
         current = drop_measure_words(aliases.spell(formal_bodies(lex.correct(expanded))), lex)
+        current = _SIDE_MISREAD.sub(r"\1bên", current)  # "the con ben MTTQ": "ben" restored as the corpus's "bền"
         named = {**named, **aliases.match(current)}
         as_bodies = bodies_of_another_level(current, named, index.manifest.documents)
         for d in aliases.issuers_of_cited(named, current):  # "KH 182 của Thành ủy": whose plan 182 is
@@ -945,11 +950,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                if not any(w in name.split() for name in columns) and w not in _TABLE_WORDS]
     # a question with a topic of its own in words the corpus never uses ("Thủ đô của Pháp?") starts a
     # new one; a bare "nộp cho ai, hạn chót khi nào" (one topic word) still continues the conversation
-    # (nor are the follow-up's markers and the number frame "so may" left without diacritics)
+    # (nor are the follow-up's markers and the number frame "so may" left without diacritics, nor an abbreviation
+    # the corpus writes, "MTTQ", counted as its spelled-out words)
     foreign = lex is not None and len(content) >= 2 and any(
         w not in lex.count for w in syllables(_NUMBER_FRAME.sub(" ", _strip_followup(current)))
-        if w not in STOPWORDS and not w.isdigit())
-    followup = bool(state) and is_followup(current, len(content)) and not (foreign and not reference(current))
+        if w not in STOPWORDS and not w.isdigit() and w not in lex.caps)
+    followup = bool(state) and (is_followup(current, len(content)) and not (foreign and not reference(current))
+                                or bare_position(current))  # "ý thứ hai là gì?", "còn mục cuối?"
     search, focus, context_docs, as_document = current, [], [], None
     wants = wanted_fact(current)
     which_document = asks_which_document(current)
@@ -1011,8 +1018,19 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
             if focus and index is not None and not any(
                     m.group(0) in canonical(index.chunks[index.position[c]].text) for c in focus if c in index.position):
                 focus = []  # "Phần thứ nhất trong đó …": the part named, which the passage pointed at does not hold
-    if followup and not focus and item is not None and ordinal_of(state.question) is not None:
-        focus = list(state.chunks)  # "việc thứ ba là gì?" then "còn việc thứ tư?": the same list
+    position = list_position(current)
+    position = list_position(question) if position is None else position
+    if position is None and followup and list_position(state.question) is not None:
+        bare = re.search(r"\b(?:muc|y|dong) (\d{1,2})\b", f_current)  # "thế mục 8?" after "… mục cuối là ai"
+        position = int(bare.group(1)) if bare else None
+    if item is None and position:  # "dòng số 4", "ý 1", "nơi nhận cuối": a place no "thứ" marks
+        item = position
+    if followup and item is None and _NEXT_ITEM.search(f_current):  # "ý tiếp theo" after "ý thứ hai": the third
+        before = ordinal_of(state.question)
+        if before is not None and before > 0:
+            item = position = before + 1
+    if followup and not focus and (item is not None and ordinal_of(state.question) is not None or position is not None):
+        focus = list(state.chunks)  # "việc thứ ba là gì?" then "còn việc thứ tư?", "ý cuối?": the same list
     terms = topic_terms(search, folded)
     weights: dict[str, float] = {}
     if followup:
@@ -1060,7 +1078,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
-                 ordinal=item, followup=followup, focus=focus, context_docs=context_docs, cited=cited[1] if cited else None,
+                 ordinal=item, position=position, also_position=second_position(current) if position else None,
+                 followup=followup, focus=focus, context_docs=context_docs, cited=cited[1] if cited else None,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
@@ -1323,6 +1342,35 @@ def drop_name(text: str, folded_name: str) -> str:
             tail = words[i + n - 1][len(words[i + n - 1].rstrip(".,;:?!")):]  # the clause's comma stays
             return " ".join(words[:i] + ([tail] if tail else []) + words[i + n:])
     return text
+
+
+# "ý tiếp theo", "mục kế tiếp", "ý sau đó": the item after the one the last question asked for
+_NEXT_ITEM = re.compile(r"\b(?:y|muc|noi nhan|dong|viec|nhiem vu|noi dung) (?:tiep theo|ke tiep|tiep|sau do|sau)\b")
+# what a bare position question says besides its list's noun and the position
+_POSITION_ONLY = re.compile(r"\b(?:thu \w+|dau tien|cuoi cung|cuoi|sau cung|tiep theo|ke tiep|tiep|sau do|sau"
+                            r"|la gi|la ai|gi|ai|nao|the nao|ghi gi|noi gi|viet gi|cho em hoi|cho hoi|a|nhe|vay|the|con|thi sao)\b")
+
+
+def bare_position(question: str) -> bool:
+    """A question that asks only a list's item by its place ("ý thứ hai là gì?", "còn mục cuối?", "ý tiếp
+    theo thì sao"): it continues the conversation, about the list its last answer quoted."""
+    from .grounding import list_position
+
+    f = fold(question).lower()
+    if not (_NEXT_ITEM.search(f) or list_position(question) not in (None, 0)):
+        return False
+    return not re.sub(r"[^\w]+", "", _list_nouns().sub(" ", _POSITION_ONLY.sub(" ", f)))
+
+
+@lru_cache(maxsize=1)
+def _list_nouns() -> re.Pattern:
+    from .grounding import LIST_ITEM_NOUNS
+
+    return re.compile(r"\b(?:" + "|".join(LIST_ITEM_NOUNS) + r")\b")
+
+
+# "thế còn bền MTTQ": a follow-up's "ben" (whose side) restored as the corpus's commoner "bền" (of "bền vững")
+_SIDE_MISREAD = re.compile(r"^(\s*(?:thế |vậy )?còn\s+)bền\b", re.IGNORECASE)
 
 
 def _strip_followup(question: str) -> str:

@@ -90,8 +90,11 @@ def asks_document_outline(question: str) -> bool | None:
     q = fold(question).lower()
     m = _DOC_PARTS.search(q)
     if m:  # the clause's subject: "Theo kế hoạch 205, tác phẩm gồm mấy phần" asks the book's parts
-        clause = re.split(r"[,:;]|\bthi\b", q[:m.start()])[-1]  # ("theo kế hoạch … thì cuốn sách chia mấy phần")
-        subject = _OUTLINED.findall(clause)
+        clauses = re.split(r"[,:;]|\bthi\b", q[:m.start()])  # ("theo kế hoạch … thì cuốn sách chia mấy phần")
+        subject = _OUTLINED.findall(clauses[-1])
+        if not subject and len(clauses) > 1:  # "… nói tác phẩm dày bao nhiêu trang, bao nhiêu ảnh, chia mấy phần":
+            earlier = [w for c in clauses[:-1] for w in _OUTLINED.findall(c)]  # asks listed after one subject
+            subject = earlier[-1:]
         return subject[0] in _DOCUMENT_WORDS if subject else None
     m = _DOC_LAYOUT.search(q)
     if not m:

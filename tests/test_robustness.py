@@ -3027,3 +3027,197 @@ def test_a_correction_asks_the_last_question_of_the_plan_it_names(assistant):
     result = assistant.answer("à nhầm, ý tôi là của Thành ủy", [first])
     assert not result.refused and "25/4/2023" in result.answer
     assert result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+
+
+# --- stop 28: a list's item by its place, what is due in a month ---------------------------------------------------
+
+@pytest.mark.parametrize("question,item,total,chunk", [
+    ("Nơi nhận cuối cùng của kế hoạch 205 là gì?", "Lưu VT/BTGTU", 10, "ke-hoach-205-thanh-uy-yen-bai#43"),
+    ("noi nhan cuoi cung cua KH so KHCN", "Lưu: VT, TTra", 8, "ke-hoach-so-khcn-dien-bien#15"),
+    ("nơi nhận thứ hai của KH huyện ủy", "Ban Tuyên giáo Tỉnh ủy", 10, "ke-hoach-huyen-uy#13"),
+    # the list runs over three passages, one "- …" each: the second item is the second passage's
+    ("ý thứ hai trong phần mục đích của KH 205 là gì", "Tạo sự thống nhất về nhận thức", 3, "ke-hoach-205-thanh-uy-yen-bai#2"),
+    # "phần yêu cầu" names the section, though "1. Mục đích" ranks first on the words they share
+    ("ý cuối của phần yêu cầu kh 205", "Hình thức tổ chức phong phú", 2, "ke-hoach-205-thanh-uy-yen-bai#4"),
+    # numbered sub-sections ("1. …", "2. …", "3. …" under "I. MỤC ĐÍCH, YÊU CẦU") are the items
+    ("yêu cầu thứ nhất của KH huyện ủy", "Thông qua triển khai đợt sinh hoạt", 3, "ke-hoach-huyen-uy#1"),
+])
+def test_a_lists_item_is_found_by_its_place(assistant, question, item, total, chunk):
+    result = assistant.answer(question)
+    assert not result.refused
+    assert item in result.answer and f"(trong {total} mục)" in result.answer
+    assert result.citations[0].chunk_id == chunk
+    quoted = result.answer.split("\n", 1)[1]  # only that item, not its neighbours
+    assert quoted.count("\n- ") == 0 and len(quoted) < 700
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_place_beyond_the_list_is_said_so(assistant):
+    result = assistant.answer("nơi nhận thứ 12 của KH huyện ủy")
+    assert result.refused and "chỉ có 10 mục" in result.answer
+
+
+def test_last_needs_a_lists_item_before_it():
+    from rag.grounding import list_position, ordinal
+    from rag.positions import LAST
+
+    assert ordinal("nơi nhận cuối cùng là ai") == LAST and list_position("gạch đầu dòng cuối") == LAST
+    assert ordinal("hạn cuối cùng nộp báo cáo") is None  # the final deadline, not a list's last item
+    assert ordinal("hoạt động cuối năm là gì") is None
+    assert list_position("Hội nghị lần thứ 4 Ban Chấp hành Trung ương") is None  # an ordinal naming, no list's place
+    assert list_position("đợt cao điểm đầu tiên vào dịp nào") is None  # a peak, no list's "điểm"
+    assert list_position("mục thứ hai là gì") is None  # alone, a section of the plan (rag.sections)
+    assert list_position("mục thứ hai phần tổ chức thực hiện") == 2
+
+
+def test_a_bare_place_continues_the_list_the_last_answer_quoted(assistant):
+    from rag.query import bare_position
+
+    assert bare_position("ý thứ hai là gì?") and bare_position("còn ý cuối?") and bare_position("ý tiếp theo thì sao")
+    assert not bare_position("ý thứ hai của mục đích kế hoạch 205 là gì")
+    first = _turn(assistant, "mục đích của KH 205 là gì")
+    second = assistant.answer("ý thứ hai là gì?", [first])
+    assert not second.refused and "Tạo sự thống nhất về nhận thức" in second.answer
+    last = assistant.answer("còn ý cuối?", [first])
+    assert not last.refused and "Nâng cao ý thức, trách nhiệm" in last.answer and "(trong 3 mục)" in last.answer
+    asked = _turn(assistant, "ý thứ hai của mục đích KH 205 là gì")
+    following = assistant.answer("ý tiếp theo thì sao", [first, asked])
+    assert "mục thứ 3" in following.answer and "Nâng cao ý thức" in following.answer
+
+
+def test_a_months_steps_are_gathered_from_every_passage_of_the_plan(assistant):
+    result = assistant.answer("tháng 4/2023 theo KH 205 có những việc gì phải làm")
+    assert not result.refused
+    for step in ("Ban Chấp hành Đảng bộ thành phố (mở rộng)", "Hội thảo do tỉnh tổ chức", "25/4/2023", "30/4/2023"):
+        assert step in result.answer
+    assert "10/5/2023" not in result.answer  # May's step
+    assert "04/4/2023" not in result.answer  # the date of plan 126, which plan 205 carries out: no step
+    chunks = [c.chunk_id for c in result.citations]
+    assert len(chunks) == len(set(chunks)) >= 4 and all(c.startswith("ke-hoach-205") for c in chunks)
+    # the appendix row of the conference the body already lists is not quoted again
+    assert not any(c.passage.startswith("TT: 1; NỘI DUNG: Tổ chức hội nghị Ban Chấp hành") for c in result.citations)
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_date_late_in_a_long_paragraph_is_quoted_with_the_paragraphs_opening(assistant):
+    result = assistant.answer("thang 5 co nhung viec gi theo ke hoach huyen uy")
+    assert not result.refused and "(19/5)" in result.answer and "Đợt sinh hoạt chính trị này" in result.answer
+
+
+def test_a_quarter_and_a_plans_issue_line(assistant):
+    from rag.timeline import asked_period
+
+    q2 = asked_period("quý II phải làm gì theo KH 205")
+    assert q2 is not None and q2.months == {4, 5, 6}
+    assert asked_period("hội nghị tổ chức vào tháng 4 đúng không") is None  # checks one step
+    day = asked_period("ngày 30/4 là hạn của kế hoạch nào")  # one day, looked for in every plan
+    assert day is not None and day.day == 30 and day.months == {4}
+    result = assistant.answer("quý II/2023 có những việc gì theo KH 205")
+    assert "Quý II/2023" in result.answer and "500 đại biểu" in result.answer
+    everything = assistant.answer("tháng 4 có những hoạt động nào")
+    assert "ngày tháng 4 năm 2023" not in everything.answer  # "Điện Biên, ngày … tháng 4 năm 2023": when issued
+
+
+def test_a_lists_items_are_counted(assistant):
+    result = assistant.answer("KH huyện ủy có mấy nơi nhận")
+    assert not result.refused and result.answer.startswith("Nơi nhận có 10 mục:")
+    assert "10. Lưu Văn phòng Huyện ủy" in result.answer and "1. Ban Thường vụ Tỉnh ủy" in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_numbered_place_inside_a_named_part(assistant):
+    from rag.grounding import list_position
+
+    assert list_position("dong so 4 phan I bang phu luc") == 4 and list_position("y 1 cua muc dich") == 1
+    assert list_position("mục 6 có nội dung gì") is None  # a bare "mục 6" is the plan's section VI (rag.sections)
+    result = assistant.answer("muc 6 phan to chuc thuc hien HD Thi uy la co quan nao, lam gi")
+    assert not result.refused and "6. Trung tâm Chính trị thị xã" in result.answer and "(trong 7 mục)" in result.answer
+    last = assistant.answer("HD Thi uy muc VII to chuc thuc hien co may co quan duoc phan cong, muc cuoi la ai")
+    assert not last.refused and "7. Các Đảng bộ, chi bộ trực thuộc Thị ủy" in last.answer
+
+
+def test_a_day_is_looked_for_in_every_plan(assistant):
+    result = assistant.answer("ngay 10/5/2023 la moc cua nhung van ban nao, moi ben yeu cau gi")
+    assert not result.refused
+    assert {c.doc_id for c in result.citations} == {"huong-dan-ban-tuyen-giao-thi-uy", "ke-hoach-205-thanh-uy-yen-bai"}
+    assert result.answer.count("10/5/2023") >= 2
+
+
+def test_a_months_follow_up_asks_the_same_of_another_month(assistant):
+    first = _turn(assistant, "thang 5/2023 theo KH 205 co nhung viec gi phai lam")
+    result = assistant.answer("thang 6 thi sao?", [first])
+    assert not result.refused and "Trong tháng 6" in result.answer and "15/6/2023" in result.answer
+
+
+def test_the_books_parts_listed_after_other_asks_are_not_the_plans_outline():
+    from rag.sections import asks_document_outline
+
+    assert asks_document_outline("KH So KHCN noi tac pham day bao nhieu trang, bao nhieu anh, chia may phan") is False
+    assert asks_document_outline("kế hoạch 205 gồm mấy phần") is True
+
+
+def test_the_first_and_the_last_of_one_list(assistant):
+    result = assistant.answer("noi nhan dau tien va cuoi cung cua KH So KHCN")
+    assert not result.refused and "mục thứ 1 và thứ 8" in result.answer
+    assert "UBND tỉnh (b/c)" in result.answer and "Lưu: VT, TTra" in result.answer
+    _quoted_parts_are_verbatim(assistant, result)
+
+
+def test_a_tables_last_row_and_its_count(assistant):
+    result = assistant.answer("phan I trong bang phu luc KH 205 co may dong, dong cuoi la viec gi")
+    assert not result.refused and "(trong 6 mục)" in result.answer
+    assert "Duy trì thường xuyên trong sinh hoạt cấp ủy" in result.answer
+
+
+def test_a_month_in_which_a_named_plan_sends_no_report_is_said_so(assistant):
+    result = assistant.answer("theo KH HU, thang 5/2023 co so phai nop bao cao gi len Huyen uy?")
+    assert result.refused and "tháng 5/2023" in result.answer
+    due = assistant.answer("tháng 11 phải nộp báo cáo gì theo KH huyện ủy")
+    assert not due.refused and "01/11" in due.answer
+    assert assistant.answer("tháng 8/2023 KH 205 có việc gì").refused  # nothing dated in August
+
+
+def test_a_place_typed_without_diacritics(assistant):
+    from rag.grounding import ordinal
+
+    assert ordinal("gia tri thu 4 cua tac pham") == 4 and ordinal("theo thu tu nao") is None  # "thứ tự": order
+    result = assistant.answer("gia tri thu 4 cua tac pham theo KH So KHCN la gi")
+    assert not result.refused and result.answer.startswith("(4) Tác phẩm cho thấy sự nhất quán")
+
+
+def test_who_signed_and_when_are_both_answered(assistant):
+    # the signature block says who signed only: the date is another passage's
+    result = assistant.answer("KH 205 ai ký, ký ngày nào?")
+    assert not result.refused and "Đỗ Văn Nghị" in result.answer and "10/4/2023" in result.answer
+
+
+def test_a_rows_blank_columns_are_said_blank(assistant):
+    result = assistant.answer("phu luc KH 205, dong 'Xay dung phong su, tin, bai' thi lanh dao nao phu trach va co quan nao chu tri?")
+    assert result.refused and "Bảng không ghi lãnh đạo phụ trách và cơ quan chủ trì" in result.answer
+    filled = assistant.answer("Phụ lục KH 205, hội nghị BCH mở rộng do lãnh đạo nào phụ trách")
+    assert not filled.refused and "Đỗ Đức Minh" in filled.answer
+
+
+def test_a_plain_typed_attribute_beside_a_spelled_out_abbreviation(assistant):
+    # "TU Yen Bai" is spelled out with diacritics ("Thành ủy Yên Bái"); "kinh phi" stays as typed
+    result = assistant.answer("kinh phi to chuc dot sinh hoat 500 dai bieu cua TU Yen Bai lay tu nguon nao, bao nhieu?")
+    assert result.refused and "kinh phi" in result.answer.lower()
+
+
+def test_the_askers_own_tally_is_no_count_claim(assistant):
+    result = assistant.answer("trong 3 van ban ma KH MTTQ can cu, van ban nao ban hanh som nhat")
+    assert not result.refused and "600/KH-MTTQ-BTT" in result.answer
+
+
+def test_a_bare_number_after_a_place_question_is_a_place_of_the_same_list(assistant):
+    first = _turn(assistant, "HD Thi uy muc VII to chuc thuc hien co may co quan duoc phan cong, muc cuoi la ai")
+    result = assistant.answer("the muc 8 giao cho co quan nao?", [first])
+    assert result.refused and "chỉ có 7 mục" in result.answer
+
+
+def test_a_side_word_restored_wrong_still_continues_the_conversation(assistant):
+    from rag.query import understand
+
+    state = assistant.conversation([_turn(assistant, "KH cua huyen uy ai ky?")])
+    query = understand("the con ben MTTQ thanh pho?", aliases=assistant.index.aliases, index=assistant.index, state=state)
+    assert query.followup and query.asks_signer and "bền" not in query.normalized
