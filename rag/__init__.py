@@ -10,7 +10,7 @@ from hoidap.settings import Settings, get_settings
 
 from .choices import chosen_option
 from .compare import asks_to_compare, compared_documents, compared_text, joined, question_for
-from .parts import asked_parts, holds as part_holds, joined as joined_parts, marked_parts, mentions_topic
+from .parts import asked_apart, asked_parts, holds as part_holds, joined as joined_parts, mentions_topic
 from .conversation import State, Turn, as_turns, asks_besides
 from .grounding import refused_for_itself
 from .extract import extractive_answer
@@ -162,12 +162,12 @@ class Assistant:
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
             result = self._per_part(query.question, history, filters) or result  # (a quiz question's stem)
-        elif not result.refused and not query.choices.options and (marked := marked_parts(query.question) or (
-                asked_parts(query.question) if query.asks_signer else [])):  # (a signature block says who signed only:
-            # "KH 205 ai ký, ký ngày nào?" asks its other part of another passage, marked or not)
-            # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy": two questions, each marked, each answered
-            # where the whole message's answer leaves a part's topic out ("… ngày nào?" of plan 205 answered with
-            # the line of the plan it carries out) and their answers quote a passage it does not, of the documents asked
+        elif not result.refused and not query.choices.options and (
+                marked := asked_apart(query.question, query.asks_signer)):
+            # "KH 205 ban hành ngày nào? làm theo KH số mấy của tỉnh ủy", "KH 205 ai ký, ký ngày nào?": two questions,
+            # each answered where the whole message's answer leaves a part's topic out ("… ngày nào?" of plan 205
+            # answered with the line of the plan it carries out; "ký ngày nào" with the signature block) and their
+            # answers quote a passage it does not, of the documents asked
             names = [name for names in query.docs.values() for name in names]
             if not all(mentions_topic(part, result.answer, names) for part in marked):
                 parted = self._per_part(query.question, history, filters)

@@ -451,7 +451,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             return _answered(query, *found, max(conf, STRUCTURE_CONFIDENCE), lead, candidates)
     conf = max(conf, _checked_confidence(query, lead))
     part = _list_part(index, query, candidates, lead)
-    if part.chunk.doc_id in query.docs and named_part(part.chunk, _list_asked(query)) and _bulleted_list(index, query, part):
+    if part.chunk.doc_id in query.docs and named_part(part.chunk, _list_asked(query)) and _place_list(index, query, part):
         # "… mục VII tổ chức thực hiện có mấy cơ quan, mục cuối là ai": a place in a part the question names, of
         # the plan it names, is read off the plan's structure whatever else the question's words ask
         conf = max(conf, STRUCTURE_CONFIDENCE)
@@ -748,13 +748,13 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         items = list_items(lead.chunk.text)
         if len(items) >= 2 and query.ordinal > max(k for k, _, _ in items) and not lead.chunk.text.lstrip().startswith("("):
             return [f"Danh sách trong tài liệu chỉ có {max(k for k, _, _ in items)} mục, không có mục thứ {query.ordinal}."]
-        bullets = _bulleted_list(index, query, lead)
+        bullets = _place_list(index, query, lead)
         if len(bullets) >= 2 and query.position is not None and query.position > len(bullets):
             return [f"Danh sách trong tài liệu chỉ có {len(bullets)} mục, không có mục thứ {query.position}."]
     return []
 
 
-def _bulleted_list(index: OpenIndex, query: Query, lead: Candidate) -> list:
+def _place_list(index: OpenIndex, query: Query, lead: Candidate) -> list:
     """The list (rag.positions) a question asking a list's item by position ("ý thứ hai", "nơi nhận cuối
     cùng") is about, read from `lead`, the passage of the part it names (`_list_part`), where that passage
     numbers no items of its own ("(1) …; (2) …": `list_items`)."""
@@ -839,7 +839,7 @@ def _numbers_its_items(cand: Candidate) -> bool:
 def _positioned_items(index: OpenIndex, query: Query, lead: Candidate) -> tuple[str, list[Citation], list[Candidate]] | None:
     """The item asked for by position, quoted under its section's name and its place in the list; the count
     and every item ("có mấy nơi nhận"); two places ("đầu tiên và cuối cùng")."""
-    items = _bulleted_list(index, query, lead)
+    items = _place_list(index, query, lead)
     if len(items) >= 2 and query.position == COUNT:  # "có mấy nơi nhận": the count, and the items
         return _counted_items(lead, items, _list_name(lead.chunk, items[0].chunk))
     item = item_at(items, query.position) if len(items) >= 2 else None

@@ -640,8 +640,7 @@ def list_position(text: str) -> int | None:
             return LAST
         if m.group("noun") in ("muc", "phan") and not re.search(r"\bphan\b", f[m.end():]):
             return None  # ("mục thứ hai" alone is a section of the plan: rag.sections, retrieve.has_item)
-        n = int(word) if word.isdigit() else ORDINALS.get(word)
-        return n if n else None
+        return _place_number(word)
     return COUNT if _ITEM_COUNT.search(f) else None
 
 
@@ -669,8 +668,13 @@ def second_position(text: str) -> int | None:
         return 1
     if more.group(3):
         return LAST
-    word = more.group(1)
-    return int(word) if word.isdigit() else ORDINALS.get(word)
+    return _place_number(more.group(1))
+
+
+def _place_number(word: str) -> int | None:
+    """"4", "hai" (accent-free) as a place counted from 1."""
+    n = int(word) if word.isdigit() else ORDINALS.get(word)
+    return n or None
 
 
 # the items of a plan's lists, named before their place: "nơi nhận cuối cùng", "gạch đầu dòng thứ 3", "ý cuối"

@@ -67,6 +67,13 @@ def marked_parts(question: str) -> list[str]:
     return parts if marked else []
 
 
+def asked_apart(question: str, asks_signer: bool) -> list[str]:
+    """The parts to answer each on its own where one passage may answer the whole message with a line for only
+    one of them: those of two or three questions marked apart (`marked_parts`), and any parts of a message asking
+    who signed ("KH 205 ai ký, ký ngày nào?": a signature block says who signed, nothing else)."""
+    return marked_parts(question) or (asked_parts(question) if asks_signer else [])
+
+
 def mentions_topic(part: str, answer: str, names: list[str] = ()) -> bool:
     """Every topic word of the part (its question frame, the documents' `names`, ordinals, numbers and the
     items a list counts left out) stands in the answer, accent-free: "Ban Tuyên giáo Thị ủy tham mưu mấy việc?
