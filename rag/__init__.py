@@ -79,6 +79,10 @@ class Assistant:
             return earlier
         named = list(q.docs)
         docs = list(last.doc_ids)
+        if not named and earlier is not None and earlier.named and docs and set(docs) <= set(earlier.named):
+            # a turn naming no plan, answered from the plan named before ("KH MTTQ … ?", "báo cáo kết quả về đâu",
+            # then "hạn báo cáo là ngày nào"): the conversation is still about that plan
+            named = list(earlier.named)
         chunks = list(last.chunk_ids)
         st = structures(self.index)
         said = last.answer

@@ -39,6 +39,7 @@ FIT = {'sets': ['questions.jsonl', 'questions-phone-dev.jsonl', 'questions-heldo
 # END FITTED
 
 _WORD = re.compile(r"\w+")
+_CAPS = re.compile(r"(?<![\w&])[A-ZĐ][A-ZĐ&]{1,9}(?![\w&])")
 
 
 def features(query, candidates, lead, unit_coverage: float, lexicon, stop: set[str], doc_coverage: float = 1.0,
@@ -90,7 +91,11 @@ def unknown_adjacent(query, lexicon, stop: set[str]) -> float:
     if lexicon is None:
         return 0.0
     words = _WORD.findall(fold(query.normalized or query.question).lower())
-    pairs = [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in stop or b not in stop]
+    # an abbreviation typed in capitals ("bên MTTQ", "Sở KHCN") is written out in the corpus, so
+    # its neighbours are never beside it there: that is no misread compound
+    typed = {fold(m).lower() for m in _CAPS.findall(query.question)} & set(lexicon.abbreviations)
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])
+             if (a not in stop or b not in stop) and a not in typed and b not in typed]
     if not pairs:
         return 0.0
     frame = _question_frame()

@@ -21,7 +21,11 @@ _FRAME = re.compile(r"\b(so sánh|so sanh|khác nhau (?:thế nào|ra sao|như t
                     r"|giống và khác nhau|lần lượt|lan luot|mỗi bên|cả hai|ca hai|vs|^giữa"
                     r"|bên nào(?=[^?]*\b(?:hơn|nhất)\b)"  # "Giữa A và B, bên nào … sớm hơn?"
                     r"|(?:mỗi|từng|moi|tung) (?:cái|cai|bên|ben|văn bản|van ban|kế hoạch|ke hoach|kh))\b"
-                    r"|,\s*còn\b(?= [^?]*\b(?:nào|gì|ai|bao giờ|đâu|mấy|bao nhiêu)\b)", re.I)
+                    r"|,\s*còn\b(?= [^?]*\b(?:nào|gì|ai|bao giờ|đâu|mấy|bao nhiêu)\b)"
+                    # "… có giống nhau không", "A và B có cùng ghi … không", "cái nào ra trước"
+                    r"|(?:giống|giong|khác|khac) nhau|(?:có|co) (?:cùng|cung)(?= [^?]*\b(?:không|khong|ko)\b)"
+                    r"|(?:cái|cai|bên|ben|văn bản|van ban|kế hoạch|ke hoach|kh) (?:nào|nao)(?: [^?,]*?)?"
+                    r" (?:trước|truoc|sau|sớm|som|muộn|muon)\b", re.I)
 # "Cả A và B đều …" ("both A and B …"): a comparison too; "cả" and "đều" are left out with the frame.
 _BOTH = re.compile(r"(?<!tất )(?<!tat )\b(?:cả|ca)\s+((?:kế hoạch|hướng dẫn|văn bản|hai|ke hoach|huong dan|van ban|kh|hd)\b.+?)"
                    r"\s+(?:đều|deu)\b", re.I)
@@ -80,7 +84,9 @@ def _named_as_documents(question: str, matched: dict[str, list[str]]) -> bool:
     Huyện ủy" names the Front as who acts, in the Huyện ủy's plan)."""
     folded, spans = _name_spans(question, matched)
     kinds = [m.end() for m in _KIND.finditer(folded)]
-    return all(any(0 <= start - k <= NAMED_AFTER_KIND for start, _, named in spans if named == doc for k in kinds)
+    # (a name may begin with its kind: "kế hoạch 205")
+    return all(any(_KIND.match(folded, start) or any(0 <= start - k <= NAMED_AFTER_KIND for k in kinds)
+                   for start, _, named in spans if named == doc)
                for doc in matched)
 
 
@@ -97,7 +103,7 @@ _COORDINATOR = re.compile(r",|\b(va|voi|vs|hay|hoac|cung|so voi|lan|con)\b")
 
 def _name_spans(question: str, matched: dict[str, list[str]]) -> tuple[str, list[tuple[int, int, str]]]:
     """The question accent-free, space-padded, and where in it each document's names stand (start, end, doc)."""
-    folded = " " + " ".join(re.findall(r"[\w/&.-]+", fold(question))) + " "
+    folded = " " + " ".join(re.findall(r"[\w/&.-]+|,", fold(question))) + " "  # (a comma parts two names)
     return folded, sorted((m.start(), m.end(), doc) for doc, names in matched.items() for name in names
                           for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded))
 
@@ -130,6 +136,7 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
         text = comparative.sub(asked, text)
     text = re.sub(r"(?i)^\s*(?:và|với|va|voi|hay)\b\s*", "", text)  # "(Giữa A) và B, …": B's question
     text = _ORPHAN_KIND.sub(" ", text)
+    text = re.sub(r"\s*[,;]\s*(?=[?.]|$)", "", text)  # a clause of the frame alone, left out ("…, cái nào ra trước?")
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
 
 
@@ -137,6 +144,8 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
 _COMPARATIVES = [(re.compile(r"(?i)\b(?:sớm|muộn|trễ|chậm) (?:hơn|nhất)\b"), "khi nào"),
                  (re.compile(r"(?i)\b(?:nhiều|ít) (?:hơn|nhất)\b"), "bao nhiêu")]
 _WHEREAS = re.compile(r",\s*còn\s+", re.I)
+# "…, còn B ai làm việc đó / cũng vậy không": B's clause asks what the first asked of A
+_REFERS_BACK = re.compile(r"\b(?:viec (?:do|nay|ay)|cung vay|nhu vay|tuong tu)\b")
 
 
 def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
@@ -145,14 +154,33 @@ def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
     question is not built that way."""
     parts = _WHEREAS.split(question, maxsplit=1)
     if len(parts) != 2:
-        return ""
+        return _own_clauses(question, aliases, doc_id)
     left, right = parts
     in_left, in_right = doc_id in aliases.match(left), doc_id in aliases.match(right)
-    if in_left == in_right:
-        return ""
+    if in_left == in_right or in_right and _REFERS_BACK.search(fold(right).lower()):
+        return ""  # ("…, còn bên huyện ai làm việc đó?": the whole question, the other's name left out, asks it)
     shared = left[:left.index(":") + 1] if ":" in left else ""  # "Về báo cáo hằng năm:"
     own = right if in_right else left[len(shared):]
     return squash_spaces(f"{shared} {own.strip().rstrip('?').strip()}?")
+
+
+_CLAUSE = re.compile(r"\s*[,;]\s+")
+
+
+def _own_clauses(question: str, aliases: DocAliases, doc_id: str) -> str:
+    """"KH 88 của Tỉnh ủy ngày nào, KH 143 mà Huyện ủy thực hiện ngày nào, cái nào ra trước?": the clauses that
+    name this document and no other, with those naming none (what both are asked); "" unless another clause
+    names another document, or where a title is quoted (its commas join no clauses)."""
+    if re.search(r"[“\"‘]", question):
+        return ""
+    text = question.strip().rstrip("?").strip()
+    shared = text[:text.index(":") + 1] if ":" in text else ""  # "So sánh thời hạn …: A quy định …, B quy định …"
+    clauses = [c for c in _CLAUSE.split(text[len(shared):]) if c]
+    named = [set(aliases.match(c)) for c in clauses]
+    if not any(n == {doc_id} for n in named) or not any(n and doc_id not in n for n in named) \
+            or any(doc_id in n and len(n) > 1 for n in named):
+        return ""
+    return squash_spaces(f"{shared} " + ", ".join(c for c, n in zip(clauses, named) if n <= {doc_id}) + "?")
 
 
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:

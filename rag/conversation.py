@@ -141,6 +141,20 @@ def excludes_all_said(question: str) -> bool:
     return isinstance(question, str) and bool(_BESIDES_WHAT_WAS_SAID.search(fold(question).lower().strip()))
 
 
-def is_followup(question: str, content_words: int) -> bool:
+# "hạn báo cáo là ngày nào thế?", "… ai ký vậy": a closing particle said within a conversation (not "cụ thể",
+# "đoàn thể", "như thế", "như vậy"; typed without diacritics, "thể" reads as "the")
+_PARTICLE_END = re.compile(r"(?<!như )\b(?:thế|vậy)\s*[?.!]*$")
+_PARTICLE_END_FOLDED = re.compile(r"(?<!cu )(?<!doan )(?<!tap )(?<!toan )(?<!nhu )(?<!chu )\b(?:the|vay)\s*[?.!]*$")
+
+
+def is_followup(question: str, content_words: int, typed: str = "") -> bool:
+    """`question` as normalised (politeness and particles left out); `typed`, as the user typed it."""
     f = fold(question).lower().strip()
-    return bool(_FOLLOWUP_START.search(f) or _FOLLOWUP_END.search(f) or reference(question)) or content_words <= 2
+    return bool(_FOLLOWUP_START.search(f) or _FOLLOWUP_END.search(f) or ends_with_particle(typed)
+                or reference(question)) or content_words <= 2
+
+
+def ends_with_particle(typed: str) -> bool:
+    typed = typed.strip()
+    return bool(_PARTICLE_END.search(canonical(typed)) if has_diacritics(typed)
+                else _PARTICLE_END_FOLDED.search(fold(typed).lower()))

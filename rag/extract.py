@@ -475,6 +475,9 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     lead_text, spans = quote(index, query, first, per_item or LEAD_CHARS - 200, strict=bool(per_item))
     citations = [citation(1, first, spans)]
     text = f"{lead_text} [1]"
+    count = _numbered_count(query, first)
+    if count:  # "gồm mấy việc, việc số 3 là gì"
+        text = f"{count}\n{text}"
     actor, leaf = None, ""
     if query.qtype == "who" and not query.asks_signer and not titled:
         leaf = actor_leaf(first)
@@ -858,6 +861,17 @@ def _positioned_items(index: OpenIndex, query: Query, lead: Candidate) -> tuple[
     if own != section and not fold(item.text).lower().startswith(fold(own.rstrip("…")).lower()[:20]):
         where += f"\n{own}"  # a sub-section whose heading names what its text does not ("6. Trung tâm Chính trị …")
     return f"{where}:\n{item.text} [1]", [citation(1, cand, [item.quoted])], [cand]
+
+
+def _numbered_count(query: Query, cand: Candidate) -> str:
+    """"… gồm mấy việc, việc số 3 là gì": the length of the passage's "(1) …; (2) …" list, said before the item
+    quoted; "" unless a count is asked with a place in such a list."""
+    if not query.ordinal or query.ordinal == LAST or not counted_noun(query.normalized or query.question):
+        return ""
+    numbers = [k for k, _, _ in list_items(cand.chunk.text)]
+    if len(numbers) < 2 or query.ordinal not in numbers:
+        return ""
+    return f"Gồm {max(numbers)} mục; mục thứ {query.ordinal}:"
 
 
 def _what_said(query: Query, folded_what: str) -> str:

@@ -58,9 +58,17 @@ _TEAM = re.compile(r"(?<!\w)to (cong tac(?: dac biet)?|giup viec|thu ky|bien tap
 # mentions one, the question is a near-miss, whatever passage matches its other words.
 ASKED_ATTRIBUTES = ["nhà xuất bản", "hội trường", "giá bìa", "giá bán", "khổ sách", "kinh phí", "ngân sách", "số điện thoại",
                     "điện thoại", "email", "trụ sở", "giải thưởng", "ngày sinh", "sinh năm", "quê quán", "tiểu sử", "tuổi",
-                    "mẫu báo cáo", "biểu mẫu", "đề cương"]
+                    "mẫu báo cáo", "biểu mẫu", "mẫu biểu", "đề cương",
+                    # penalties for not carrying a plan out: no plan sets any (the book's figures, "… bị kỷ luật", "bị
+                    # xử lý hình sự", are counts, not what a penalty is)
+                    "bị xử lý thế nào", "bị xử lý như thế nào", "bị xử lý ra sao", "xử lý kỷ luật", "hình thức kỷ luật",
+                    "chế tài", "xử phạt", "bị phạt"]
 # … and who does what, asked of one document: its reporters, who compiled something (a team leader is an office: role_question)
 ASKED_OF_A_DOCUMENT = ["báo cáo viên", "tuyên truyền viên", "biên soạn"]
+# how a refusal names what was asked, where the question's own words would not read ("không nói đến bị xử lý")
+_PENALTY = "hình thức xử lý, kỷ luật khi không thực hiện kế hoạch"  # (the book's "kỷ luật Đảng" is about corruption)
+_SHOWN_AS = {**{f"bi xu ly {how}": _PENALTY for how in ("the nao", "nhu the nao", "ra sao")}, "xu ly ky luat": _PENALTY,
+             "hinh thuc ky luat": _PENALTY, "xu phat": _PENALTY, "bi phat": _PENALTY, "che tai": _PENALTY}
 _ACTS = {"bien soan"}  # accent-free; said as "việc biên soạn"
 # accent-free forms that are other words as well: "tham gia Ban" holds "gia ban", "cơ quan sử dụng" "quan su"
 _AMBIGUOUS_FOLDED = {"gia ban", "quan su", "cong doan"}
@@ -242,7 +250,7 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
     # the corpus never mentions it (a plan that gives its venue or budget makes it answerable)
     for m in _ATTRIBUTES.find(expanded):
         if not lex.occurs(fold(m.group(0))) and _asked_attribute(expanded, m):
-            out.append(Missing("attribute", m.group(0)))
+            out.append(Missing("attribute", _SHOWN_AS.get(fold(m.group(0)).lower(), m.group(0))))
     # people, capitalised: "Nguyễn Văn A" not in the corpus
     for name in person_names(question):
         if not lex.occurs(fold(name).lower()) and not any(fold(name).lower() in fold(x.text).lower() for x in out):
@@ -851,7 +859,8 @@ def absent_from_documents(question: str, named: dict, documents: dict[str, dict]
             continue
         if not any(re.search(rf"(?<!\w){re.escape(fold(said))}(?!\w)", lex.doc_text[d]) for d in docs):
             title = documents.get(docs[0], {}).get("title", docs[0]).split(":")[0].strip()
-            return [Missing("absent", f"việc {said}" if fold(said) in _ACTS else said, title)]
+            return [Missing("absent", f"việc {said}" if fold(said) in _ACTS else _SHOWN_AS.get(fold(said).lower(), said),
+                            title)]
     return []
 
 

@@ -491,6 +491,9 @@ class DocAliases:
             m = re.match(r"^(\d+)", number)
             if m:
                 names += [number, f"kế hoạch {m.group(1)}", f"hướng dẫn {m.group(1)}", f"số {m.group(1)}"]
+                code = re.match(r"^\d+\s*[-/]\s*([A-ZĐ]+)", number)
+                if code and code.group(1) in DOC_CODES:  # "KH 205", as typed
+                    names += [f"{code.group(1)} {m.group(1)}", f"{code.group(1)} số {m.group(1)}"]
             if d.get("issuer"):
                 names.append(d["issuer"])
             for alias in d.get("aliases") or []:  # "33-HD/BTG" is also "hướng dẫn số 33"
@@ -619,6 +622,7 @@ class Query:
     followup: bool = False  # continues the previous turn
     as_bodies: list[str] = field(default_factory=list)  # named by an issuer put at another level ("MTTQ … cấp thị"): not asked
     focus: list[str] = field(default_factory=list)  # passages the previous answer cited that the question points at
+    previous: list[str] = field(default_factory=list)  # … and those it cited, for a follow-up naming no document
     # (kind, issuer) of a document the previous answer's document cites, asked for in a follow-up (_cited_by_previous)
     cited: tuple[str, str] | None = None
     context_docs: list[str] = field(default_factory=list)  # documents of the conversation so far (a soft preference)
@@ -930,7 +934,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                    and not names_cited_booklet(current, _st(index).in_primary)
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
-    if index is not None and not missing:
+    if index is not None and not missing and not _asks_cited(current):
+        # (not when asked of a document the named one cites: "KH của tỉnh ủy mà huyện ủy thực hiện ban hành ngày nào")
         missing = _document_facts_missing(current, named, index, _st(index).derived - itself)
     if index is not None and not missing and lex is not None:
         from .grounding import absent_from_documents
@@ -955,7 +960,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     foreign = lex is not None and len(content) >= 2 and any(
         w not in lex.count for w in syllables(_NUMBER_FRAME.sub(" ", _strip_followup(current)))
         if w not in STOPWORDS and not w.isdigit() and w not in lex.caps)
-    followup = bool(state) and (is_followup(current, len(content)) and not (foreign and not reference(current))
+    followup = bool(state) and (is_followup(current, len(content), question) and not (foreign and not reference(current))
                                 or bare_position(current))  # "ý thứ hai là gì?", "còn mục cuối?"
     search, focus, context_docs, as_document = current, [], [], None
     wants = wanted_fact(current)
@@ -974,6 +979,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if cited is not None:  # (its number, or the date it bears in the citing line)
             named, wants = {cited[0]: []}, cited[2]
             followup = True
+    asked_number = _ASKS_NUMBER_OF.search(fold(current).lower()) is not None  # ("số mấy": its number, no count)
+    if cited is None and index is not None and (wants in ("date", "docnum") or asked_number) and named:
+        other = _another_kind_by_issuer(current, named, index.manifest.documents)
+        if other is not None:  # the document is one the plans cite: its citing line gives its number and date
+            wants = "docnum" if asked_number else wants
+            named, cited = {}, (None, other, wants)
+    previous_chunks = list(state.chunks) if followup and not named else []
     if followup:
         previous = state.question
         if named:  # "Còn ở huyện thì sao?": keep the previous topic, drop its place
@@ -1075,11 +1087,13 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     if index is not None and through:
         weights = _route_words_unweighed(current, terms, weights, through, folded)
+    if previous_chunks and index is not None and _columns(f_current, columns):
+        previous_chunks += _rows_restating(index, previous_chunks)  # "cơ quan nào chủ trì, phối hợp?" of that activity
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
                  role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
                  ordinal=item, position=position, also_position=second_position(current) if position else None,
-                 followup=followup, focus=focus, context_docs=context_docs, cited=cited[1] if cited else None,
+                 followup=followup, focus=focus, previous=previous_chunks, context_docs=context_docs, cited=cited[1] if cited else None,
                  qtype=question_type(f_current, wants),
                  synonyms=[(canonical(a), topic_terms(r, folded)) for a, r in log] + count_synonyms(terms) + book_synonyms(terms, folded)
                  + document_synonyms(current, terms, folded) + paraphrase_synonyms(terms, folded)
@@ -1118,6 +1132,29 @@ def _document_itself(current: str, docs: list[str], state, index) -> tuple[str, 
             or not _OF_A_DOCUMENT.search(fold(current).lower()):
         return None
     return docs[0], current if _NAMES_KIND.match(fold(current).lower()) else f"văn bản {current}"
+
+
+def _another_kind_by_issuer(current: str, named: dict, documents: dict[str, dict]) -> tuple[str, str] | None:
+    """"Hướng dẫn của Ban Tuyên giáo Thành ủy ban hành ngày nào": (kind, issuer) of a document asked for by its kind
+    and issuer where the documents named by that issuer are all of another kind (the Thành ủy's plan 205 is no
+    guidance): one the plans cite ("Hướng dẫn số 33-HD/BTG ngày 25/4/2023 của Ban Tuyên giáo Thành ủy"); None
+    when the question gives a number (that document itself) or names no kind."""
+    from .grounding import issuer_reference
+
+    ref = issuer_reference(current)
+    if ref is None or re.search(r"\d", current):
+        return None
+    # (only the documents that issuer's name led to: "Hướng dẫn cấp thị xã … kết luận nào của Trung ương" names the
+    # guidance by its own level and asks a conclusion it cites)
+    by_issuer = [d for d, names in named.items() if any(ref[1] in n for n in names)]
+    kinds = {fold(documents.get(d, {}).get("kind") or "").lower() for d in by_issuer}
+    return ref if by_issuer and len(by_issuer) == len(named) and ref[0] not in kinds else None
+
+
+def _asks_cited(question: str) -> bool:
+    from .grounding import cited_reference
+
+    return cited_reference(question) is not None
 
 
 def _document_facts_missing(asked: str, named: dict, index, derived: set[str]) -> list:
@@ -1176,8 +1213,9 @@ _ABOUT_THE_BOOK = re.compile(r"(?:(?:thanh pho|tinh|huyen|thi xa|quan)(?: \w+){0
                              r"(?:noi dung )?(?:tac pham|cuon sach)\b"
                              # … and how the asker calls the book: "… của bác Trọng", "… chống tham nhũng"
                              r"(?: cua (?:bac trong|(?:dong chi )?tong bi thu(?: nguyen phu trong)?)\b"
-                             r"| (?:ve )?(?:phong )?chong tham nhung(?: tieu cuc)?\b)?")
+                             r"| (?:ve )?(?:phong )?chong tham nhung(?: tieu cuc)?\b){0,2}")  # (either, or both)
 NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which document, not what is asked
+ABOUT_THE_BOOK_WEIGHT = 0.0  # "KH của Huyện ủy về học tập tác phẩm …": every plan is about the book; no topic at all
 TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
 _ISSUED_BY = tuple(f"{kind} {by}" for kind in ("huong dan", "ke hoach", "van ban", "cong van", "bao cao", "tai lieu", "kh", "hd")
                    for by in ("cua", "do"))
@@ -1210,6 +1248,7 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
     # "Kế hoạch của Mặt trận thành phố về học tập tác phẩm …": every plan here is about studying the book,
     # so that qualifier names the plan's subject, not what is asked (a section "Tổ chức hội nghị học tập
     # tác phẩm" covers it no better than any other)
+    about = [False] * len(words)
     for name in {n for names in named.values() for n in names}:
         n = name.split()
         for i in range(len(words) - len(n) + 1):
@@ -1217,13 +1256,20 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
                 m = _ABOUT_THE_BOOK.match(" ".join(words[i + len(n):]))
                 if m:  # ("… Mặt trận thành phố về …": the place that ends the name may follow the alias found)
                     k = i + len(n)
-                    marked[k:k + len(m.group(0).split())] = [True] * len(m.group(0).split())
-    restated = {w for w, m in zip(words, marked) if m}
-    restated |= {f"{a} {b}" for (a, ma), (b, mb) in zip(zip(words, marked), zip(words[1:], marked[1:])) if ma and mb}
-    name_terms = {t for t in terms if (t if folded else fold(t).lower()) in restated}
-    if not name_terms or all(t in name_terms for t in terms):
+                    about[k:k + len(m.group(0).split())] = [True] * len(m.group(0).split())
+    name_terms = _marked_terms(words, marked, terms, folded)
+    about_terms = _marked_terms(words, about, terms, folded) - name_terms
+    if not (name_terms | about_terms) or all(t in name_terms | about_terms for t in terms):
         return weights
-    return {**weights, **{t: weights.get(t, 1.0) * NAME_TERM_WEIGHT for t in name_terms}}
+    return {**weights, **{t: weights.get(t, 1.0) * NAME_TERM_WEIGHT for t in name_terms},
+            **{t: weights.get(t, 1.0) * ABOUT_THE_BOOK_WEIGHT for t in about_terms}}
+
+
+def _marked_terms(words: list[str], marked: list[bool], terms: list[str], folded: bool) -> set[str]:
+    """The terms (syllables, side-by-side pairs) made only of marked words."""
+    said = {w for w, m in zip(words, marked) if m}
+    said |= {f"{a} {b}" for (a, ma), (b, mb) in zip(zip(words, marked), zip(words[1:], marked[1:])) if ma and mb}
+    return {t for t in terms if (t if folded else fold(t).lower()) in said}
 
 
 def _subject(folded_question: str) -> str:
@@ -1279,6 +1325,30 @@ _TASK_WORDS = {"gi", "nhung", "nao", "cu", "the", "la", "cac", "nhiem", "vu", "v
 _ACCORDING_TO = re.compile(r"^(theo|trong) (huong dan|ke hoach|van ban|tai lieu)( nay| do)?(\s*,\s*|\s+(?!cua\b|so\b|do\b))")
 
 
+ROW_RESTATED = 0.8  # share of a table row's content cell that a body passage must say to be about the same activity
+
+
+def _rows_restating(index, chunk_ids: list[str]) -> list[str]:
+    """The table rows of the passages' documents whose content cell the passages say nearly word for word ("Tổ
+    chức đợt sinh hoạt chính trị … (500 đại biểu)" is both an item of the plan and a row of its appendix)."""
+    from .grounding import row_cells
+
+    quoted = [index.chunks[index.position[c]] for c in chunk_ids if c in index.position]
+    said = {c.doc_id: set() for c in quoted if c.kind != "row"}
+    for c in quoted:
+        if c.kind != "row":
+            said[c.doc_id] |= set(syllables(fold(c.text).lower()))
+    rows = []
+    for chunk in index.chunks:
+        if chunk.kind != "row" or chunk.doc_id not in said:
+            continue
+        content = next((v for name, v, _, _ in row_cells(chunk.text) if fold(name).lower() == "noi dung"), "")
+        words = syllables(fold(content).lower())
+        if len(words) >= 5 and sum(w in said[chunk.doc_id] for w in words) >= ROW_RESTATED * len(words):
+            rows.append(chunk.chunk_id)
+    return rows
+
+
 def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
     from .grounding import asked_columns
 
@@ -1305,7 +1375,9 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     from .grounding import cites, issuer_reference
 
     folded = fold(current).lower()
-    asked = "docnum" if _ASKS_NUMBER_OF.search(folded) else "date" if _ASKS_ISSUED_WHEN.search(folded) else None
+    # (after a cited document's date was asked, "thế hướng dẫn của BTG thành ủy thì ngày nào" asks another's)
+    dated = _ASKS_ISSUED_WHEN.search(folded) or (state.wants == "date" and asks_day(current))
+    asked = "docnum" if _ASKS_NUMBER_OF.search(folded) else "date" if dated else None
     if asked is None:
         return None
     ref = issuer_reference(current)

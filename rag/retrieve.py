@@ -43,6 +43,9 @@ RERANK = {
     "deadline": 0.2,  # … a deadline asked for ("trước ngày nào", "thời hạn"): likewise
     "place": 0.2,  # … a place asked for by its level ("thuộc tỉnh nào"): the passage names one ("UBND tỉnh Điện Biên")
     "focus": 0.2,  # "người đó", "kế hoạch đó": the passage the previous answer cited
+    # … and, pointed at or not, a tie goes to that passage: "Văn phòng Thành ủy có nhiệm vụ gì" then "phối hợp với
+    # ai" asks of the task just quoted, not of a table row naming the same office
+    "previous": 0.02,
     "role": 0.6,  # the passage where the holder of the office asked for appears with that office
     "row": 0.5,  # how well a table row's content cell covers the question, when a column is asked for
     # … and when none is, nor the table, a tie between a table row and the body text saying the same goes to the
@@ -376,6 +379,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "place": float(bool(ctx.levels) and bool(set(ctx.levels) & named_levels(chunk.text))),
         # … unless the question reads the table and that passage is no row ("trong phụ lục ai phụ trách việc đó")
         "focus": float(chunk.chunk_id in query.focus and (chunk.kind == "row" or not _asked(query).in_table)),
+        "previous": float(chunk.chunk_id in query.previous and _says_what_is_asked(query, chunk.text, ctx.ids)),
         "role": float(chunk.chunk_id in ctx.holders),
         "row": row_match(index, query, chunk.text) if query.columns and chunk.kind == "row" else 0.0,
         "unasked_row": float(chunk.kind == "row" and not query.columns and not _asked(query).table),
@@ -386,7 +390,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "recipients": float(ctx.recipients and named and is_recipients_block(chunk, query.normalized or query.question)),
-        "cited": float(query.wants == "docnum" and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
+        "cited": float(query.wants in ("docnum", "date") and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal, _asked(query).table) else 0.0,
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity
         "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
@@ -402,6 +406,14 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }
+
+
+def _says_what_is_asked(query: Query, text: str, ids) -> bool:
+    """The passage holds every syllable the follow-up itself says (not those it inherits) and the kind of fact it asks:
+    "phối hợp với ai" of a task quoted with "phối hợp với …", not "hạn nộp?" of a passage giving no date."""
+    present = _present_terms(text, query.folded)
+    own = [t for t in query.terms if " " not in t and query.weights.get(t, 1.0) >= 1.0]  # (a table's cells part pairs)
+    return all(t in present for t in own) and (not query.wants or _has_wanted_fact(query, text, ids))
 
 
 def own_number_asked_of(query: Query, doc_id: str, doc: dict) -> bool:

@@ -3221,3 +3221,123 @@ def test_a_side_word_restored_wrong_still_continues_the_conversation(assistant):
     state = assistant.conversation([_turn(assistant, "KH cua huyen uy ai ky?")])
     query = understand("the con ben MTTQ thanh pho?", aliases=assistant.index.aliases, index=assistant.index, state=state)
     assert query.followup and query.asks_signer and "bền" not in query.normalized
+
+
+# --- stop 29: two plans compared in one message, conversations that stay on their plan, cited documents --------
+
+@pytest.mark.parametrize("question, facts", [
+    ("KH 205 và KH Huyện ủy ai ký, chức danh có giống nhau không?", ["Đỗ Văn Nghị", "Ung Văn Tám"]),
+    ("So KHCN va Thanh uy Yen Bai co cung ghi tac pham 600 trang khong?", ["600 trang"]),
+    # each plan's own clause: the Sở's basis (plan 88 of the Tỉnh ủy), the Huyện ủy's (plan 143)
+    ("KH 88 của Tỉnh ủy Điện Biên ngày nào, KH 143 mà Huyện ủy thực hiện ngày nào, cái nào ra trước?",
+     ["22/3/2023", "31/3/2023"]),
+    # "…, còn bên huyện ai làm việc đó?": the first clause's ask, of the other plan
+    ("Ở Sở KHCN ai tổng hợp báo cáo lên BTG Tỉnh ủy, còn bên huyện ai làm việc đó?",
+     ["Ban Chấp hành Đảng bộ Sở", "Ban Tuyên giáo Huyện ủy"]),
+])
+def test_two_plans_compared_are_each_answered(assistant, question, facts):
+    result = assistant.answer(question)
+    assert not result.refused and all(f in result.answer for f in facts)
+    assert len({c.doc_id for c in result.citations}) == 2
+
+
+def test_a_plans_own_clause_keeps_the_shared_topic():
+    from rag.compare import question_for
+
+    class Aliases:  # two plans, named "Huyện ủy" and "Thị ủy"
+        def match(self, text):
+            folded = fold(text).lower()
+            return {d: [n] for d, n in (("huyen", "huyen uy"), ("thi", "thi uy")) if n in folded}
+
+    asked = "Về hạn sơ kết: Huyện ủy quy định thế nào, Thị ủy quy định thế nào?"
+    assert question_for(asked, Aliases(), "thi") == "Về hạn sơ kết: Thị ủy quy định thế nào?"
+
+
+def test_a_plan_number_typed_with_its_code_names_the_plan(assistant):
+    assert "ke-hoach-205-thanh-uy-yen-bai" in assistant.index.aliases.match("KH 205 ai ký")
+
+
+def test_a_report_template_asked_in_either_word_order_is_a_near_miss(assistant):
+    result = assistant.answer("Theo KH của Sở KHCN, chi bộ báo cáo theo mẫu biểu nào, mẫu số mấy?")
+    assert result.refused and "mẫu biểu" in result.answer
+
+
+def test_an_abbreviation_after_a_side_word_is_no_misread_compound(assistant):
+    first = _turn(assistant, "KH cua huyen uy ai ky?")
+    result = assistant.answer("the con ben MTTQ thanh pho?", [first])
+    assert not result.refused and "Trịnh Quang Huy" in result.answer
+
+
+def test_what_a_plan_is_about_is_no_topic_of_the_question(assistant):
+    result = assistant.answer("cho e hỏi KH của Huyện ủy về học tập tác phẩm chống tham nhũng của TBT thì đợt sinh hoạt "
+                              "kéo dài đến bao giờ ạ")
+    assert not result.refused and "tháng 11/2025" in result.answer
+
+
+def test_a_cited_documents_date_asked_in_a_follow_up(assistant):
+    turns = [_turn(assistant, "KH của Ban Thường trực UB MTTQ thành phố căn cứ vào những văn bản nào?")]
+    turns.append(_turn(assistant, "cai KH 600 do ngay bao nhieu", turns))
+    result = assistant.answer("thế hướng dẫn của BTG thành ủy thì ngày nào", turns)
+    assert not result.refused and "25/4/2023" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-mttq-thanh-pho"
+
+
+def test_a_document_the_named_one_carries_out_is_dated_by_its_citing_line(assistant):
+    result = assistant.answer("kế hoạch của tỉnh ủy mà huyện ủy thực hiện ban hành ngày nào")
+    assert not result.refused and "31/3/2023" in result.answer
+
+
+def test_a_conversation_stays_on_its_plan_through_a_turn_naming_none(assistant):
+    turns = [_turn(assistant, "KH MTTQ thanh pho gioi thieu tac pham cho nhung doi tuong nao")]
+    turns.append(_turn(assistant, "báo cáo kết quả về đâu", turns))
+    state = assistant.conversation(turns)
+    assert state.named == ["ke-hoach-mttq-thanh-pho"]
+    # the MTTQ plan dates no report: no other plan's deadline answers for it
+    result = assistant.answer("han bao cao la ngay nao the", turns)
+    assert result.refused
+
+
+def test_a_bare_follow_up_continues_with_the_passage_just_quoted(assistant):
+    first = _turn(assistant, "Văn phòng Thành ủy Yên Bái có nhiệm vụ gì trong KH 205")
+    result = assistant.answer("phoi hop voi ai", [first])
+    assert not result.refused and result.answer.startswith("2. Văn phòng Thành ủy: Chủ trì, phối hợp với Ban Tuyên giáo")
+
+
+def test_a_column_follow_up_reads_the_row_of_the_activity_just_quoted(assistant):
+    turns = [_turn(assistant, "dot sinh hoat cho can bo chu chot TP yen bai co bao nhieu dai bieu")]
+    turns.append(_turn(assistant, "mời báo cáo viện ở đâu", turns))
+    result = assistant.answer("co quan nao chu tri, phoi hop", turns)
+    assert not result.refused and "Trưởng Ban Tuyên giáo Thành ủy" in result.answer
+    assert "Văn phòng Thành ủy" in result.answer and "(500 đại biểu)" in result.answer
+
+
+def test_a_closing_particle_marks_a_follow_up():
+    from rag.conversation import ends_with_particle
+
+    assert ends_with_particle("hạn báo cáo là ngày nào thế?") and ends_with_particle("han bao cao ngay nao vay")
+    assert not ends_with_particle("nội dung cụ thể") and not ends_with_particle("cac doan the")
+    assert not ends_with_particle("noi dung cu the") and not ends_with_particle("làm như thế")
+
+
+@pytest.mark.parametrize("question", ["hướng dẫn của BTG thành ủy ban hành ngày nào",
+                                      "hướng dẫn của ban tuyên giáo thành ủy số mấy"])
+def test_a_kind_of_document_no_plan_of_that_issuer_is_read_off_its_citing_line(assistant, question):
+    # the Thành ủy's own document in the corpus is a plan (205); its Ban Tuyên giáo's guidance is only cited, by the
+    # MTTQ plan
+    result = assistant.answer(question)
+    assert not result.refused and "33 -HD/BTG ngày 25/4/2023" in result.answer
+    assert result.citations[0].doc_id == "ke-hoach-mttq-thanh-pho"
+
+
+@pytest.mark.parametrize("question", ["Cấp ủy cơ sở nộp báo cáo cho Huyện ủy trễ hạn thì bị xử lý kỷ luật thế nào?",
+                                      "chi bo khong to chuc sinh hoat tac pham thi bi xu ly the nao theo KH huyen uy"])
+def test_a_penalty_no_plan_sets_is_a_near_miss(assistant, question):
+    result = assistant.answer(question)
+    assert result.refused and "hình thức xử lý, kỷ luật" in result.answer
+
+
+def test_a_numbered_lists_length_asked_with_a_place(assistant):
+    result = assistant.answer("gach 'tham muu thuc hien' cua BTG Thi uy gom may viec, viec so 3 la gi")
+    assert not result.refused and result.answer.startswith("Gồm 4 mục; mục thứ 3:")
+    assert "(3) Biên soạn và phát hành" in result.answer
+    assert not assistant.answer("BTG Thị ủy tham mưu việc thứ 3 là gì").answer.startswith("Gồm")  # no count asked
