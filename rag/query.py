@@ -1339,8 +1339,8 @@ def _rows_restating(index, chunk_ids: list[str]) -> list[str]:
         if c.kind != "row":
             said[c.doc_id] |= set(syllables(fold(c.text).lower()))
     rows = []
-    for chunk in index.chunks:
-        if chunk.kind != "row" or chunk.doc_id not in said:
+    for chunk in (index.chunks[r] for doc_id in said for r in index.doc_rows(doc_id)):  # (the passages' documents only)
+        if chunk.kind != "row":
             continue
         content = next((v for name, v, _, _ in row_cells(chunk.text) if fold(name).lower() == "noi dung"), "")
         words = syllables(fold(content).lower())
