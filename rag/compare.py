@@ -134,7 +134,7 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
     text = squash_spaces(_FRAME.sub(" ", _BOTH.sub(r"\1", text)))
     for comparative, asked in _COMPARATIVES:  # "… sớm hơn": of one document, when
         text = comparative.sub(asked, text)
-    text = re.sub(r"(?i)^\s*(?:và|với|va|voi|hay)\b\s*", "", text)  # "(Giữa A) và B, …": B's question
+    text = re.sub(r"(?i)^\s*(?:(?:cả|ca)\s+)?(?:và|với|va|voi|hay)\b\s*", "", text)  # "(Giữa A) và B, …", "(Cả A) và B …": B's question
     text = _ORPHAN_KIND.sub(" ", text)
     text = re.sub(r"\s*[,;]\s*(?=[?.]|$)", "", text)  # a clause of the frame alone, left out ("…, cái nào ra trước?")
     return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))

@@ -128,6 +128,33 @@ _BESIDES = re.compile(rf"^ngoai\b|{_ELSE}")
 _BESIDES_WHAT_WAS_SAID = re.compile(rf"^ngoai\b[^,?]*\b(do|ay|nay|tren|vua neu|vua roi)\b|{_ELSE}")
 
 
+_BESIDES_CLAUSE = re.compile(r"^ngoai\b[^,?]*")
+
+
+def new_pairs(question: str, previous: str) -> list[str]:
+    """"Ngoài các kênh đó, việc học tập còn kết hợp với hình thức nào?": the word pairs (accent-free)
+    the follow-up asks after its "ngoài …" clause that neither that clause nor the previous question
+    said. A unit the last answer quoted only alongside its answer ("Kết hợp … với tự học, tự nghiên
+    cứu", quoted with the channels asked before) still answers this new ask; "Ngoài tài liệu đó, còn
+    tài liệu nào?" brings no new pair, so nothing said is quoted again."""
+    f = fold(question).lower().strip()
+    clause = _BESIDES_CLAUSE.match(f)
+    if not clause:
+        return []
+    said = set(_pairs(clause.group(0))) | set(_pairs(fold(previous).lower()))
+    return [p for p in _pairs(f[clause.end():]) if p not in said]
+
+
+# words that join or ask, not what is asked about ("còn tài liệu nào khác": no pair of its own)
+_FUNCTION_WORDS = {"con", "nao", "gi", "ai", "khac", "nua", "voi", "cua", "va", "la", "co", "thi", "cac", "nhung", "do",
+                   "ay", "nay", "the", "vay", "a", "o", "cho", "de", "ma", "duoc", "phai", "khong"}
+
+
+def _pairs(text: str) -> list[str]:
+    words = re.findall(r"\w+", text)
+    return [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _FUNCTION_WORDS and b not in _FUNCTION_WORDS]
+
+
 def asks_besides(question: str) -> bool:
     """"Ngoài tài liệu đó, còn tài liệu nào?", "còn việc gì khác": something other than what the
     last answer said. (Called before the question is validated: anything but text is not.)"""

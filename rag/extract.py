@@ -11,7 +11,7 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, carries_own_number, list_items, mentions_date, named_levels, names_a_section, row_cells
+from .grounding import as_typed, carries_own_number, dates_cited_number, list_items, mentions_date, named_levels, names_a_section, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
@@ -325,6 +325,8 @@ def _already_said(unit: str, query: Query) -> bool:
         query.memo["said"] = (canonical(query.besides), [c for c in cut if len(c) >= 30])
     said, cut = query.memo["said"]
     bare = _bare(unit)
+    if query.new_asked and any(f" {p} " in f" {' '.join(syllables(fold(bare).lower()))} " for p in query.new_asked):
+        return False  # quoted before only alongside that answer, it says what the follow-up asks anew
     return bare in said or any(bare.startswith(c) for c in cut)
 
 
@@ -485,7 +487,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if actor:  # "… giao cho đơn vị nào?": the body is the passage's sub-heading, quoted first (rag.titles)
         heading, citations[0] = with_heading_line(index, citations[0], actor)
         text = f"{heading}:\n{text}"
-    elif leaf and _ASSIGNED.search(fold(query.normalized or query.question).lower()) \
+    elif leaf and (_ASSIGNED.search(fold(query.normalized or query.question).lower()) or _does_asked(query, lead_text)) \
             and not asks_recipients(query.normalized or query.question):
         # … a later passage of that body's part, asked who is given the task: its heading path, which the
         # citation shows, names the body ("… do ai biên soạn" asks a maker, not the body the task is listed under)
@@ -499,6 +501,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             break
         n = len(citations) + 1
         piece, spans = quote(index, query, cand, min(room, per_item or room), strict=bool(per_item))
+        if query.which_document and cand.chunk.doc_id != first.chunk.doc_id:  # each document that says it, named
+            piece = f"{_short_title(cand)}:\n{piece}"
         text += f"\n{piece} [{n}]"
         citations.append(citation(n, cand, spans))
     if _count_not_given(query, text):  # "… bao nhiêu đại biểu dự": the lines that answer give no number
@@ -511,9 +515,24 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if other_year:  # "hạn báo cáo năm 2024" and the lines set 2023's deadlines only: a year the plan never dates
         return refusal(query, candidates, 0.0, [f"Tài liệu không nêu thời hạn cho năm {other_year}.", _available(index)])
     if query.which_document:  # "Văn bản nào nêu …": the document whose passage says it, named first
-        text = f"{(first.doc.get('title') or first.chunk.doc_id).split(':', 1)[0].strip()}:\n{text}"
+        text = f"{_short_title(first)}:\n{text}"
     ordered = [lead] + [c for c in candidates if c is not lead]
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
+
+
+def _does_asked(query: Query, quoted: str) -> bool:
+    """"Ai tham mưu cho Ban Chỉ đạo 35 …" answered with a task line opening with that verb ("- Tham mưu cho Ban Chỉ
+    đạo 35 …"), listed under a body's heading without its subject: that body is who does it."""
+    m = _WHO_VERB.match(fold(query.normalized or query.question).lower().strip())
+    return bool(m) and fold(quoted).lower().lstrip("-+•* ").startswith(m.group(1))
+
+
+_WHO_VERB = re.compile(r"^(?:cho (?:em|toi|minh) hoi )?ai (?:la nguoi )?(\w+ \w+)")
+
+
+def _short_title(cand: Candidate) -> str:
+    """"Kế hoạch 205-KH/TU của Ban Thường vụ Thành ủy Yên Bái": the document's title before its subject."""
+    return (cand.doc.get("title") or cand.chunk.doc_id).split(":", 1)[0].strip()
 
 
 # What a quoted line writes with digits that counts nothing: dates ("30/4/2023", "tháng 4/2023", "năm 2023"), document
@@ -574,6 +593,8 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
     if query.wants == "docnum" and features.get("cited"):
         return CITED_CONFIDENCE  # the line citing a plan of the kind and issuer asked, by number
+    if query.wants == "date" and dates_cited_number(query.docs.get(lead.chunk.doc_id) or [], lead.doc, lead.chunk.text):
+        return CITED_CONFIDENCE  # "Kế hoạch 182 ban hành ngày nào": the line citing plan 182 with its date
     if own_number_asked_of(query, lead.chunk.doc_id, lead.doc) and carries_own_number(lead.chunk.text, lead.doc):
         return STRUCTURE_CONFIDENCE  # "Kế hoạch 205 mang số hiệu gì": the number line of its own heading
     if is_recipients_block(lead.chunk, asked) and asks_recipients(asked):

@@ -822,6 +822,26 @@ def cites(text: str, ref: tuple[str, str], own_number: str = "") -> bool:
     return False
 
 
+def cited_numbers_named(names: list[str], doc: dict) -> set[str]:
+    """The numbers of documents `doc` cites, when `names` (those a question calls it by) are all such numbers ("Kế
+    hoạch 182" of the MTTQ plan, which carries out plan 182); empty when a name is the document's own."""
+    own = (re.match(r"\d+", doc.get("number") or "") or [""])[0].lstrip("0")
+    numbers = {m.group(0).lstrip("0") for n in names for m in [re.search(r"\d+", n)] if m} - {own}
+    return numbers if numbers and all(re.search(r"\d", n) for n in names) else set()
+
+
+def dates_cited_number(names: list[str], doc: dict, text: str) -> bool:
+    """`names`, the names a question calls a document by, are all the numbers of documents it cites (not its
+    own: "Kế hoạch 182 ban hành ngày nào" of the MTTQ plan, which carries out plan 182), and the passage writes
+    one of them with a full date ("Kế hoạch số 182 -KH/TU ngày 20/4/2023 của …"): the date asked."""
+    numbers = cited_numbers_named(names, doc)
+    if not numbers:
+        return False
+    folded = fold(text).lower()
+    return any(re.search(rf"(?<![\d/]){n}(?!\d)[^\n;]{{0,30}}?\bngay\s*\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*\d{{4}}", folded)
+               for n in numbers)
+
+
 def mentions_date(text: str, date: str) -> bool:
     """Whether `text` gives the date `date` ("10/4/2023") in any of the ways documents write it
     ("10/4/2023", "10/04/2023", "ngày 10 tháng 4 năm 2023")."""

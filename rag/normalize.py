@@ -50,6 +50,9 @@ _LEADING = [re.compile(p) for p in (
     r"^(?:chut|ti|xiu|la|rang|ve viec|ve)\b",
     r"^(?:cac )?dong chi(?: oi)?$",  # "Kính gửi đồng chí,", "Xin hỏi đồng chí,": the address alone
     r"^(?:ke|noi|chi|tra loi|giai dap|giai thich|xem) (?:giup|dum|ho)\b",  # "Nhờ đồng chí kể giúp."
+    # the exact wording asked for ("trích nguyên văn giúp em", "Ghi nguyên văn yêu cầu về …"): how to quote, not what
+    r"^(?:hay |vui long |xin )?(?:trich|ghi|chep|dan|doc|cho xin|gui)(?: lai| ra| giup| dum| ho)?(?: (?:em|minh|toi))?"
+    r" (?:nguyen van|chinh xac|day du|nguyen cau)(?: (?:giup|dum|ho|cho))?\b",
 )]
 # hesitations of a question said aloud ("à cho tôi hỏi là ờ kế hoạch …"), told apart by their accents
 # (typed plain, "a" and "o" are as often "anh" or "ở")
@@ -264,6 +267,13 @@ _CLAIM_TAIL = re.compile(r"(?:,?\s*(?:co )?(?:dung|phai) (?:khong|ko|k|chu|chua)
 _HEARSAY = re.compile(r"^(?:theo (?:toi|em|minh) (?:duoc )?(?:biet|hieu)|(?:toi |em |minh )?(?:nghe noi|duoc biet))"
                       r"(?: la| rang)?(?: thi)?\s*,?\s*")
 _CLAIMED_VALUES = [  # (accent-free pattern, the slot it becomes: accented, accent-free)
+    # who signed ("KH 205 do đồng chí Đỗ Đức Minh ký đúng không", "có phải đ/c Ung Văn Tám ký KH huyện ủy không": who)
+    (re.compile(r"\bdo (?:dong chi |d/c |dc |ong |ba )?(?:[a-z]+ ){1,4}?ky\b"), "do ai ký", "do ai ky"),
+    (re.compile(r"^(?:dong chi|d/c|dc|ong|ba) (?:[a-z]+ ){1,4}?ky\b"), "ai ký", "ai ky"),
+    # a document's number claimed ("KH của Thị ủy … là KH 143-KH/TU đúng không": which number it is); not the number
+    # that names the document the claim is about ("KH 205-KH/TU do đ/c … ký đúng không")
+    (re.compile(r"\bla (?:(?:kh|ke hoach|huong dan|hd|van ban|cong van) )?(?:so\s*)?(?<![\w/.-])\d{1,4}\s*-\s*[a-z]{1,8}"
+                r"(?:\s*/\s*[a-z]{1,8}){0,2}\b"), "là số mấy", "la so may"),
     (re.compile(r"(?:\bngay )?(?<![\d/])\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "ngày nào", "ngay nao"),
     (re.compile(r"\bthang \d{1,2}(?:\s*/\s*\d{2,4})?(?![\d/])"), "tháng nào", "thang nao"),
     (re.compile(r"\b(?:cuoi|dau|giua) nam \d{4}\b"), "khi nào", "khi nao"),
@@ -359,7 +369,7 @@ CURATED: dict[str, list[str]] = {
     "k": ["không"], "kg": ["không"], "hok": ["không"], "j": ["gì"], "bn": ["bao nhiêu"], "ntn": ["như thế nào"],
     "vs": ["với"], "dk": ["được"], "đk": ["được"], "vd": ["ví dụ"], "sl": ["số lượng"], "ks": ["kiểm soát"],
     "tn": ["tham nhũng"], "tc": ["tiêu cực"], "ttin": ["thông tin"], "bd": ["bồi dưỡng"], "dbieu": ["đại biểu"],
-    "tl": ["tài liệu", "trả lời"],
+    "tl": ["tài liệu", "trả lời"], "gd&dt": ["Giáo dục và Đào tạo"], "gddt": ["Giáo dục và Đào tạo"],
 }
 _ABBR_TOKEN = re.compile(r"[\w/&]+")
 _INITIAL_SKIP = {"và", "và các"}

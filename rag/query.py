@@ -302,6 +302,8 @@ PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "tr
                "chủ trì": ["trách nhiệm", "đứng ra"], "xong": ["hoàn tất"], "hoàn thành": ["hoàn tất"],
                "thành phần": ["đối tượng"], "đối tượng": ["thành phần"], "tuyên truyền": ["truyền thông", "đưa tin"],
                "giai đoạn": ["chặng"], "nhiệm vụ": ["giao việc", "phần việc"],
+               # "gửi / nộp kết quả": what the plans write "báo cáo kết quả"
+               "báo cáo": ["gửi kết", "nộp kết"],
                # two spellings of "every year / month": a plan writes one, the asker the other
                "hàng năm": ["hằng năm"], "hằng năm": ["hàng năm"],
                "hàng tháng": ["hằng tháng"], "hằng tháng": ["hàng tháng"]}
@@ -637,6 +639,7 @@ class Query:
     section: object = None  # sections.SectionRef: the numbered section the question names ("Mục VI", "Phụ lục số 01")
     besides: str = ""  # "Ngoài tài liệu đó, còn …": the previous answer, whose parts are not quoted again
     nothing_said_again: bool = False  # … and a passage holding only what it said answers nothing (conversation.excludes_all_said)
+    new_asked: list[str] = field(default_factory=list)  # … and the pairs it asks anew (conversation.new_pairs), accent-free
     defines: str = ""  # "CCVC là viết tắt của cụm từ gì": the abbreviation whose definition "… (CCVC)" answers
     choices: Choices = field(default_factory=lambda: Choices(""))  # a quiz sheet's options (rag.choices): `question` is its stem
     which_document: bool = False  # "Văn bản nào nêu …": which of the corpus's documents says it (asks_which_document)
@@ -749,6 +752,48 @@ def sole_document_of_kind(question: str, documents: dict[str, dict]) -> dict[str
     return {of_kind[0]: [m.group(0)]} if len(of_kind) == 1 else {}
 
 
+# "kế hoạch có Fanpage Hoa Hướng dương ấy, ai ký", "cái KH có gắn với đợt sinh hoạt 'Giữ trọn lời thề đảng viên' ấy do
+# ai ký": a document called by something it says, not by its name (accent-free)
+_DESCRIBED = re.compile(r"\b(?:ke hoach|kh|van ban|huong dan|hd)\s+(?:ma\s+)?(?:co nhac (?:den|toi)|nhac (?:den|toi)|co ghi|co neu|co)"
+                        r"\s+(.+?)(?=\s+(?:ay|do|nay|y)\b|\s*[,?]|\s+(?:la|thi|do ai|ai|cua|ban hanh|ky|so)\b|$)")
+DESCRIPTION_RUN = 3  # words of the description, side by side, that one document alone must say
+_DESCRIPTION_ASKS = re.compile(r"\b(?:gi|nao|ai|may|bao nhieu|sao|the nao|dau|j)\b")
+
+
+@lru_cache(maxsize=64)
+def _words_only(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text)) + " "
+
+
+def described_document(question: str, doc_text: dict[str, str], derived: set[str]) -> dict[str, list[str]]:
+    """{document: [the description]} when the question calls a document by what it says, and one primary
+    document alone says every word of it and the longest run (DESCRIPTION_RUN words at least); {} otherwise."""
+    m = _DESCRIBED.search(fold(question).lower())
+    if not m:
+        return {}
+    words = re.findall(r"\w+", m.group(1))
+    if _DESCRIPTION_ASKS.search(" ".join(words)):  # "kế hoạch có những nội dung gì": what it has is asked
+        return {}
+    while words and words[-1] in ("khong", "ko", "k", "chua"):  # "… có tổ chức hội thi không"
+        words.pop()
+    longest: dict[str, int] = {}
+    for doc_id, text in doc_text.items():
+        # (a description the document says only in part may be of something the corpus lacks; the words are looked
+        # for in the text as it is, so only the documents saying every one are split into words)
+        if doc_id in derived or not all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in set(words)):
+            continue
+        said, n = _words_only(text), 0
+        for i in range(len(words)):
+            for j in range(len(words), i + n, -1):
+                if f" {' '.join(words[i:j])} " in said:
+                    n = j - i
+                    break
+        longest[doc_id] = n
+    top = max(longest.values(), default=0)
+    found = [d for d, n in longest.items() if n == top]
+    return {found[0]: [" ".join(words)]} if top >= DESCRIPTION_RUN and len(found) == 1 else {}
+
+
 def without_question_frame(text: str) -> str:
     """The question without its frame phrases ("hạn chót", "khi nào", "là gì"): what is left is
     its topic, and a question with almost none ("nộp cho ai, hạn chót khi nào") continues the
@@ -841,7 +886,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     """`index`: the open index (its lexicon, offices and tables: see rag.structures); without
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
-    from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, reference
+    from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, new_pairs, reference
     from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, missing_entities,
                             list_position, ordinal as ordinal_of, second_position,
                             own_numbers_only, renumbered, role_question)
@@ -875,9 +920,12 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .normalize import BOOKLET_NAME, claim_question, formal_bodies, resolve_context, strip_chatter, terse_question
 
     chatter = strip_chatter(question)
-    core = claim_question(terse_question(_context_document(resolve_context(chatter.core, chatter.dropped),
-                                                           chatter.dropped, aliases)))
-    named = aliases.match(question)
+    plain = terse_question(_context_document(resolve_context(chatter.core, chatter.dropped), chatter.dropped, aliases))
+    core = claim_question(plain)
+    # a confirmation's claimed number names no document ("KH của Thị ủy là KH số 143-KH/TU đúng không": plan 143 is
+    # the Huyện ủy's basis, not what is asked)
+    named = aliases.match(question if core == plain else core)
+    by_description: dict[str, list[str]] = {}  # a document named by what it says (described_document)
     log: list[tuple[str, str]] = []
     if lex is not None:
         # an ambiguous abbreviation ("BTG TU") is read by the documents the question names, else by those the
@@ -906,6 +954,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         missing, swapped, miscounted, as_bodies = [], [], [], []
     if index is not None:  # "Theo hướng dẫn, UB MTTQ … có nhiệm vụ gì": the document, besides the body
         named = {**sole_document_of_kind(current, index.manifest.documents), **named}
+        if not named and lex is not None:  # "kế hoạch có Fanpage Hoa Hướng dương ấy": the one plan saying it
+            named = by_description = described_document(current, lex.doc_text, structures(index).derived)
     if index is not None and not missing and named and len(aliases.cited_only(named, current)) == len(named):
         asked = current
         if state is not None and state.question and not _OWN_QUESTION.search(fold(current).lower()):
@@ -1087,6 +1137,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = _name_words_weighed(current, terms, weights, named, index.manifest.documents, folded)
     if index is not None and through:
         weights = _route_words_unweighed(current, terms, weights, through, folded)
+    if by_description:  # the description only says which document ("… có Fanpage Hoa Hướng dương ấy, ai ký"): no topic
+        weights = _description_unweighed(current, terms, weights, by_description, folded)
     if previous_chunks and index is not None and _columns(f_current, columns):
         previous_chunks += _rows_restating(index, previous_chunks)  # "cơ quan nào chủ trì, phối hợp?" of that activity
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
@@ -1103,6 +1155,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  basis=asks_basis(current), about_derived=itself, defines=asked_abbreviation(question),
                  besides=state.answer if followup and asks_besides(current) else "",
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
+                 new_asked=new_pairs(question, state.question) if followup and asks_besides(current) else [],
                  choices=choices, which_document=which_document, renumbered=swapped, miscounted=miscounted, as_bodies=as_bodies,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
@@ -1218,7 +1271,7 @@ NAME_TERM_WEIGHT = 0.3  # words restating a named document's title say which doc
 ABOUT_THE_BOOK_WEIGHT = 0.0  # "KH của Huyện ủy về học tập tác phẩm …": every plan is about the book; no topic at all
 TITLE_RUN = 3  # … when at least this many stand in the question as they stand in the title
 _ISSUED_BY = tuple(f"{kind} {by}" for kind in ("huong dan", "ke hoach", "van ban", "cong van", "bao cao", "tai lieu", "kh", "hd")
-                   for by in ("cua", "do"))
+                   for by in ("cua", "do", "co"))  # ("kế hoạch có Fanpage …": described_document)
 
 
 def _name_words_weighed(question: str, terms: list[str], weights: dict[str, float], named: dict,
@@ -1265,6 +1318,22 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
             **{t: weights.get(t, 1.0) * ABOUT_THE_BOOK_WEIGHT for t in about_terms}}
 
 
+def _description_unweighed(question: str, terms: list[str], weights: dict[str, float], described: dict,
+                           folded: bool) -> dict[str, float]:
+    """The description's terms weigh nothing, unless they are all the question says."""
+    words = syllables(fold(question).lower())
+    marked = [False] * len(words)
+    for name in (n for names in described.values() for n in names):
+        n = name.split()
+        for i in range(len(words) - len(n) + 1):
+            if words[i:i + len(n)] == n:
+                marked[i:i + len(n)] = [True] * len(n)
+    said = _marked_terms(words, marked, terms, folded)
+    if not said or all(t in said for t in terms):
+        return weights
+    return {**weights, **{t: 0.0 for t in said}}
+
+
 def _marked_terms(words: list[str], marked: list[bool], terms: list[str], folded: bool) -> set[str]:
     """The terms (syllables, side-by-side pairs) made only of marked words."""
     said = {w for w, m in zip(words, marked) if m}
@@ -1294,7 +1363,7 @@ _MODAL_ASKED = re.compile(r"\b(?:co )?bat buoc\b(?=.*\b(?:khong|ko|chu)\s*\W*$|.
 # "Văn bản nào (trong số các kế hoạch) nêu …", "Kế hoạch nào có nhiệm vụ …", "… được nêu ở văn bản nào?": which of
 # the documents says something; not a document one of them cites ("thực hiện kế hoạch nào", "kế hoạch nào của Tỉnh
 # ủy", "kế hoạch số mấy", "hướng dẫn nào được / mà MTTQ căn cứ"), nor "tài liệu nào", the material the plans use
-_WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|kh|hd) nao\b(?! (?:cua|do|so|duoc|ma)\b)"
+_WHICH_DOCUMENT = re.compile(r"^(?:(?:the |vay )?con )?(?:nhung |cac )?(?:van ban|ke hoach|huong dan|kh|hd) nao\b(?! (?:cua|do|so|duoc|ma)\b)"
                              r"|\b(?:o|trong|tai) (?:van ban|ke hoach|huong dan|tai lieu|kh) nao\s*\W*$")
 _WHICH_FRAME = {"van", "ban", "ke", "hoach", "huong", "dan", "tai", "lieu", "nao", "so", "kh", "hd"}  # its words, accent-free
 _CITES_ASKED = re.compile(r"\b(?:thuc hien|can cu|dua (?:vao|tren|theo)|trien khai|theo|vien dan|trich dan)\s+(?:\w+\s+){0,3}?"

@@ -14,7 +14,7 @@ from hoidap.store import index_text_parts
 from hoidap.textnorm import canonical, fold, has_diacritics, lexical_terms, syllables
 
 from .book import BookQuestion, page_rows
-from .grounding import (asked_levels, asks_own_number, carries_own_number, cites, cited_reference, issuer_reference,
+from .grounding import (asked_levels, asks_own_number, carries_own_number, cites, dates_cited_number, cited_reference, issuer_reference,
                         list_items, mentions_date, named_levels, row_cells)
 from .index import OpenIndex
 from .query import (BASIS_LINE, DOC_NUMBER, FOLDED_STOPWORDS, LISTED_NOUNS, Query, asks_recipients, counted_noun, has_fact,
@@ -56,6 +56,7 @@ RERANK = {
     "id": 0.1,  # "Kế hoạch 205 ban hành ngày nào?": the passage itself mentions the number the question names
     "recipients": 0.3,  # "Kế hoạch … được gửi (báo cáo) tới những cơ quan nào": the named document's "Nơi nhận" block
     "cited": 0.3,  # "Kế hoạch của Tỉnh ủy được Sở nhắc tới mang số hiệu gì": the line citing a plan of that issuer by number
+    # (and "Kế hoạch 143 ban hành ngày nào" of the plan carrying out plan 143: the line giving 143 with its date)
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
@@ -81,7 +82,9 @@ def _present_terms(text: str, folded: bool) -> frozenset:
     question, and splitting them was most of retrieval's time on a large index."""
     text = _MARKER.sub(" ", text)
     words = [w.lstrip("0") or "0" if w.isdigit() else w for w in syllables(fold(text) if folded else text)]
-    return frozenset(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    # "Kết luận số 21-KL/TW" is also said "Kết luận 21": the pair across the "số" before a number
+    numbered = {f"{a} {n}" for a, s, n in zip(words, words[1:], words[2:]) if s in ("số", "so") and n.isdigit()}
+    return frozenset(words) | {f"{a} {b}" for a, b in zip(words, words[1:])} | numbered
 
 
 def coverage(index: OpenIndex, query: Query, text: str) -> float:
@@ -303,7 +306,7 @@ def _names_heading(query: Query, leaf: str) -> bool:
 # Headings that are also verbs: "Kế hoạch 205 yêu cầu tuyên truyền …" requires something, it does not name
 # the section "2. Yêu cầu"; said as the section, the heading ends the phrase or is followed by what it is asked
 VERB_HEADINGS = {"yeu cau"}
-_AFTER_NOUN = {"gi", "nao", "gom", "la", "cua", "doi", "dat", "chung", "cu", "trong", "the", "thu", "ra", "duoc", "co", "nhu"}
+_AFTER_NOUN = {"gi", "nao", "gom", "la", "cua", "doi", "dat", "chung", "cu", "trong", "the", "thu", "ra", "duoc", "co", "nhu", "ve"}
 
 
 def _said_as_verb(words: list[str], after: list[str]) -> bool:
@@ -390,7 +393,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         # "thực hiện kế hoạch số mấy"), a line repeating its number ("(kèm theo Kế hoạch số 205 …)") is no clue
         "id": float(bool(ctx.ids) and query.issue_date and any(re.search(rf"(?<![\d/.]){i}(?!\d)", chunk.text) for i in ctx.ids)),
         "recipients": float(ctx.recipients and named and is_recipients_block(chunk, query.normalized or query.question)),
-        "cited": float(query.wants in ("docnum", "date") and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")),
+        "cited": float(query.wants in ("docnum", "date") and ctx.cited is not None and cites(chunk.text, ctx.cited, doc.get("number") or "")
+                       or query.wants == "date" and dates_cited_number(query.docs.get(chunk.doc_id) or [], doc, chunk.text)),
         "ordinal": cov if query.ordinal and has_item(chunk.text, query.ordinal, _asked(query).table) else 0.0,
         # the preamble's ("Mở đầu") basis is the plan's own; one inside a section, of a single activity
         "basis": (0.0 if not query.basis or not BASIS_LINE.search(chunk.text)
@@ -524,7 +528,8 @@ _ROW_NUMBER = re.compile(r"\s*S?TT:\s*(\d{1,3})\s*;")
 
 def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> list[int]:
     """Passages that must be considered whatever the search ranked: the holder of the office
-    asked for, the passages a follow-up points at, the numbered section asked for."""
+    asked for, the passages a follow-up points at, the named documents' signature blocks asked who
+    signed, the numbered section asked for."""
     rows = []
     ids = list(query.focus)
     if query.role is not None:
@@ -533,6 +538,9 @@ def _structural_rows(index: OpenIndex, query: Query, filters: dict | None) -> li
         row = index.position.get(cid)
         if row is not None:
             rows.append(row)
+    if query.asks_signer and query.docs:  # "… ai ký": the named documents' signature blocks, whatever else the words found
+        rows += [row for doc_id in query.docs for row in index.doc_rows(doc_id)
+                 if index.chunks[row].doc_id == doc_id and index.chunks[row].kind == "signature"]
     if query.section is not None and query.docs:  # "Mục VI của hướng dẫn …": that section's passages
         rows += [row for doc_id in query.docs for row in index.doc_rows(doc_id)
                  if index.chunks[row].doc_id == doc_id and in_section(index.chunks[row].heading, query.section)][:MAX_SECTION_ROWS]

@@ -2421,7 +2421,10 @@ def test_the_propaganda_office_of_a_level_is_its_ban_tuyen_giao(assistant):
     first = _turn(assistant, "Cơ quan tuyên giáo huyện tổng hợp kết quả hằng năm gửi tới những nơi nào?")
     result = assistant.answer("Ngoài việc đó, cơ quan này còn giúp thường vụ huyện tổ chức công việc gì cho chặng 2023 – 2025?",
                               [first])
-    assert not result.refused and result.answer.startswith("4. Ban Tuyên giáo Huyện ủy")
+    # the Ban Tuyên giáo Huyện ủy's own part ("4. Ban Tuyên giáo Huyện ủy …"), and in it the line saying what it asks
+    # anew, though the last answer quoted it for the reports: "tham mưu … tổ chức sơ kết giai đoạn 2023 – 2025"
+    assert not result.refused and [c.chunk_id for c in result.citations] == ["ke-hoach-huyen-uy#12"]
+    assert "tổ chức sơ kết giai đoạn 2023 – 2025" in result.answer
 
 
 def test_an_off_topic_followup_typed_plain_is_a_new_question(assistant):
@@ -3341,3 +3344,127 @@ def test_a_numbered_lists_length_asked_with_a_place(assistant):
     assert not result.refused and result.answer.startswith("Gồm 4 mục; mục thứ 3:")
     assert "(3) Biên soạn và phát hành" in result.answer
     assert not assistant.answer("BTG Thị ủy tham mưu việc thứ 3 là gì").answer.startswith("Gồm")  # no count asked
+
+
+# --- stop 30: what a "ngoài …" follow-up asks anew, cited numbers' dates, documents called by what they say, claims --
+
+def test_a_besides_follow_up_may_quote_a_line_said_only_alongside_the_last_answer(assistant):
+    # the channels' answer quoted "Kết hợp … với tự học, tự nghiên cứu" with them; asked what the study is combined
+    # with besides those channels, that line answers (before, every passage quoted was left out, and a list of the
+    # book's values was quoted)
+    first = _turn(assistant, "Sở KH&CN Điện Biên tổ chức nghiên cứu, học tập nội dung cuốn sách qua những kênh nào?")
+    result = assistant.answer("Ngoài các kênh đó, việc học tập còn kết hợp với hình thức nào của từng cá nhân?", [first])
+    assert not result.refused and "tự học, tự nghiên cứu" in result.answer
+    assert [c.chunk_id for c in result.citations] == first.chunk_ids
+
+
+def test_a_besides_follow_up_saying_nothing_new_quotes_nothing_said_again():
+    from rag.conversation import new_pairs
+
+    assert "ket hop" in new_pairs("Ngoài các kênh đó, việc học tập còn kết hợp với hình thức nào?",
+                                  "Sở KH&CN tổ chức học tập qua những kênh nào?")
+    assert new_pairs("Ngoài tài liệu đó, còn tài liệu nào khác?", "KH 205 dùng những tài liệu nào") == []
+    assert new_pairs("Còn tài liệu nào khác?", "KH 205 dùng những tài liệu nào") == []  # no "ngoài …" clause
+
+
+@pytest.mark.parametrize("question, asked_of, expected", [
+    # "(Cả A) và B …": B's question does not open with the joining word left behind
+    ("Cả KH 205 và HD thị ủy có đưa tác phẩm vào chương trình bồi dưỡng không",
+     "huong-dan-ban-tuyen-giao-thi-uy", "HD thị ủy có đưa tác phẩm vào chương trình bồi dưỡng không"),
+    ("Người ký kế hoạch của Huyện ủy và của Sở KH&CN là ai?", "ke-hoach-so-khcn-dien-bien",
+     "Người ký kế hoạch của Sở KH&CN là ai?"),
+])
+def test_each_compared_document_is_asked_without_the_others_name(assistant, question, asked_of, expected):
+    from rag.compare import question_for
+
+    assert question_for(question, assistant.index.aliases, asked_of) == expected
+
+
+@pytest.mark.parametrize("question, date, doc", [
+    ("Kế hoạch 143 ban hành ngày nào", "31/3/2023", "ke-hoach-huyen-uy"),  # before: a line of the plan's own "ban hành"
+    ("Kế hoạch 182 ban hành ngày nào", "20/4/2023", "ke-hoach-mttq-thanh-pho"),  # before: refused
+])
+def test_a_cited_numbers_date_is_read_off_the_line_citing_it(assistant, question, date, doc):
+    result = assistant.answer(question)
+    assert not result.refused and date in result.answer.split("[1]")[0]
+    assert result.citations[0].doc_id == doc
+
+
+def test_a_standard_department_abbreviation_is_spelled_out_in_a_follow_up(assistant):
+    first = _turn(assistant, "Trong hướng dẫn của BTG Thị ủy, Phòng Văn hóa - Thông tin được giao làm gì?")
+    result = assistant.answer("còn Phòng GD&ĐT thì sao ạ?", [first])  # before: refused ("GD&ĐT" read as nothing)
+    assert not result.refused and result.answer.startswith("5. Phòng Giáo dục và Đào tạo")
+
+
+@pytest.mark.parametrize("question, signature", [
+    ("kế hoạch có Fanpage Hoa Hướng dương ấy, văn bản đó ai ký, chức vụ gì?", "ke-hoach-205-thanh-uy-yen-bai#44"),
+    ("cái KH có gắn với đợt sinh hoạt 'Giữ trọn lời thề đảng viên' ấy do ai ký?", "ke-hoach-huyen-uy#14"),
+])
+def test_a_document_called_by_what_it_says_is_the_one_saying_it(assistant, question, signature):
+    # no name, no number: the one plan whose text says "Fanpage Hoa Hướng dương" (before: refused), the one linking the
+    # study to "Giữ trọn lời thề đảng viên" (before: that line quoted, no signer); its signature block answers
+    result = assistant.answer(question)
+    assert not result.refused and signature in [c.chunk_id for c in result.citations]
+
+
+def test_a_description_said_by_several_documents_names_none():
+    from rag.query import described_document
+
+    docs = {"a": "ke hoach co fanpage hoa huong duong va website", "b": "to chuc hoi nghi can bo chu chot",
+            "c": "to chuc hoi nghi can bo chu chot xa"}
+    assert described_document("kế hoạch có Fanpage Hoa Hướng dương ấy ai ký", docs, set()) == {"a": ["fanpage hoa huong duong"]}
+    assert described_document("kế hoạch có Fanpage Hoa Hướng dương ấy ai ký", docs, {"a"}) == {}  # a derived one: no
+    assert described_document("kế hoạch có tổ chức hội nghị cán bộ chủ chốt ấy ai ký", docs, set()) == {}  # b and c
+    assert described_document("kế hoạch có Fanpage Hoa Sen ấy ai ký", docs, set()) == {}  # "sen": said by none
+    assert described_document("kế hoạch có những nội dung gì", docs, set()) == {}  # what it has is asked
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("KH của BTV Thị ủy về đợt sinh hoạt tác phẩm là KH số 143-KH/TU đúng không ạ?", "KH của BTV Thị ủy về đợt sinh hoạt tác phẩm là số mấy?"),
+    ("KH 205-KH/TU do đ/c Đỗ Văn Nghị ký đúng không", "KH 205-KH/TU do ai ký?"),  # the number naming it stays
+    ("KH 205 do đồng chí Đỗ Đức Minh ký đúng không?", "KH 205 do ai ký?"),
+    ("có phải đ/c Ung Văn Tám ký KH huyện ủy không", "Ai ký KH huyện ủy?"),
+])
+def test_a_claimed_number_or_signer_becomes_the_slot_asked(question, expected):
+    from rag.normalize import claim_question
+
+    assert claim_question(question) == expected
+
+
+@pytest.mark.parametrize("question, right, claimed", [
+    # plan 143 is the Huyện ủy's basis; the Thị ủy's plan, which the guidance carries out, is 140 (before: 143's line)
+    ("KH của BTV Thị ủy về đợt sinh hoạt tác phẩm là KH số 143-KH/TU đúng không ạ?", "140 -KH/TU", "143"),
+    ("KH 205 do đồng chí Đỗ Đức Minh ký đúng không?", "Đỗ Văn Nghị", "Đỗ Đức Minh"),  # before: refused
+])
+def test_a_wrong_claim_is_answered_with_what_the_documents_say(assistant, question, right, claimed):
+    result = assistant.answer(question)
+    assert not result.refused and right in result.answer and claimed not in result.answer
+
+
+def test_a_request_for_the_exact_wording_is_no_topic(assistant):
+    from rag.normalize import strip_chatter
+
+    assert strip_chatter("Mục đích thứ 2 trong KH huyện ủy ghi thế nào, trích nguyên văn giúp em").core == \
+        "Mục đích thứ 2 trong KH huyện ủy ghi thế nào"
+    assert strip_chatter("Ghi nguyên văn yêu cầu về hình thức tổ chức trong KH Sở KHCN").core == \
+        "yêu cầu về hình thức tổ chức trong KH Sở KHCN"
+    result = assistant.answer("Mục đích thứ 2 trong KH huyện ủy ghi thế nào, trích nguyên văn giúp em")  # before: refused
+    assert not result.refused and result.answer.startswith("2. Tạo sự thống nhất về nhận thức, ý chí")
+    # "yêu cầu về …" is the plan's section "2. Yêu cầu", not the verb (before: the "Hình thức tổ chức: …" of II.2.2)
+    result = assistant.answer("Ghi nguyên văn yêu cầu về hình thức tổ chức trong KH Sở KHCN Điện Biên")
+    assert "Hình thức tổ chức phong phú, đa dạng, sáng tạo, hiệu quả, tiết kiệm" in result.answer
+
+
+def test_each_document_saying_what_is_asked_is_named(assistant):
+    # "Kết luận 21-KL/TW" is the plans' "Kết luận số 21-KL/TW" (before: refused)
+    result = assistant.answer("Những văn bản nào yêu cầu gắn đợt sinh hoạt với Kết luận 21-KL/TW ạ?")
+    assert not result.refused
+    assert "Kế hoạch của Sở Khoa học và Công nghệ tỉnh Điện Biên:" in result.answer
+    assert "Hướng dẫn của Ban Tuyên giáo Thị ủy:" in result.answer
+
+
+def test_who_does_a_task_listed_under_a_body_is_that_body(assistant):
+    # "- Tham mưu cho Ban Chỉ đạo 35 …" is listed under "1. Ban Tuyên giáo Thị ủy", several passages above; asked who
+    # does it, the line alone named nobody
+    result = assistant.answer("ai tham muu cho BCĐ 35 thi xa dau tranh phan bac luan dieu sai trai")
+    assert not result.refused and result.answer.startswith("1. Ban Tuyên giáo Thị ủy:\n- Tham mưu cho Ban Chỉ đạo 35")
