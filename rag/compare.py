@@ -159,9 +159,14 @@ def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
     in_left, in_right = doc_id in aliases.match(left), doc_id in aliases.match(right)
     if in_left == in_right or in_right and _REFERS_BACK.search(fold(right).lower()):
         return ""  # ("…, còn bên huyện ai làm việc đó?": the whole question, the other's name left out, asks it)
-    shared = left[:left.index(":") + 1] if ":" in left else ""  # "Về báo cáo hằng năm:"
+    shared = _shared_topic(left)  # "Về báo cáo hằng năm:"
     own = right if in_right else left[len(shared):]
     return squash_spaces(f"{shared} {own.strip().rstrip('?').strip()}?")
+
+
+def _shared_topic(text: str) -> str:
+    """What every document is asked, said before a colon ("Về báo cáo hằng năm:"), colon included; "" if none."""
+    return text[:text.index(":") + 1] if ":" in text else ""
 
 
 _CLAUSE = re.compile(r"\s*[,;]\s+")
@@ -174,7 +179,7 @@ def _own_clauses(question: str, aliases: DocAliases, doc_id: str) -> str:
     if re.search(r"[“\"‘]", question):
         return ""
     text = question.strip().rstrip("?").strip()
-    shared = text[:text.index(":") + 1] if ":" in text else ""  # "So sánh thời hạn …: A quy định …, B quy định …"
+    shared = _shared_topic(text)  # "So sánh thời hạn …: A quy định …, B quy định …"
     clauses = [c for c in _CLAUSE.split(text[len(shared):]) if c]
     named = [set(aliases.match(c)) for c in clauses]
     if not any(n == {doc_id} for n in named) or not any(n and doc_id not in n for n in named) \

@@ -887,7 +887,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, new_pairs, reference
-    from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, missing_entities,
+    from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, cited_reference, missing_entities,
                             list_position, ordinal as ordinal_of, second_position,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
@@ -984,7 +984,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                    and not names_cited_booklet(current, _st(index).in_primary)
                    and not _BOOKLET_ASKED.search(fold(current).lower())}
         named = {d: names for d, names in named.items() if d not in through}
-    if index is not None and not missing and not _asks_cited(current):
+    if index is not None and not missing and cited_reference(current) is None:
         # (not when asked of a document the named one cites: "KH của tỉnh ủy mà huyện ủy thực hiện ban hành ngày nào")
         missing = _document_facts_missing(current, named, index, _st(index).derived - itself)
     if index is not None and not missing and lex is not None:
@@ -1139,11 +1139,12 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         weights = _route_words_unweighed(current, terms, weights, through, folded)
     if by_description:  # the description only says which document ("… có Fanpage Hoa Hướng dương ấy, ai ký"): no topic
         weights = _description_unweighed(current, terms, weights, by_description, folded)
-    if previous_chunks and index is not None and _columns(f_current, columns):
+    asked_columns = _columns(f_current, columns)
+    if previous_chunks and index is not None and asked_columns:
         previous_chunks += _rows_restating(index, previous_chunks)  # "cơ quan nào chủ trì, phối hợp?" of that activity
     return Query(question=question, search_text=search, typed_text=search, terms=terms, weights=weights,
                  folded=folded, docs=named, asks_signer=signer, wants=wants, normalized=current, missing=missing,
-                 role=None if signer else role_question(f_current, current), columns=_columns(f_current, columns),
+                 role=None if signer else role_question(f_current, current), columns=asked_columns,
                  ordinal=item, position=position, also_position=second_position(current) if position else None,
                  followup=followup, focus=focus, previous=previous_chunks, context_docs=context_docs, cited=cited[1] if cited else None,
                  qtype=question_type(f_current, wants),
@@ -1202,12 +1203,6 @@ def _another_kind_by_issuer(current: str, named: dict, documents: dict[str, dict
     by_issuer = [d for d, names in named.items() if any(ref[1] in n for n in names)]
     kinds = {fold(documents.get(d, {}).get("kind") or "").lower() for d in by_issuer}
     return ref if by_issuer and len(by_issuer) == len(named) and ref[0] not in kinds else None
-
-
-def _asks_cited(question: str) -> bool:
-    from .grounding import cited_reference
-
-    return cited_reference(question) is not None
 
 
 def _document_facts_missing(asked: str, named: dict, index, derived: set[str]) -> list:
@@ -1293,11 +1288,8 @@ def _name_words_weighed(question: str, terms: list[str], weights: dict[str, floa
             marked[i:i + TITLE_RUN] = [True] * TITLE_RUN
     # "Hướng dẫn của Ban Tuyên giáo Thị ủy …": the issuer's name after the kind of document names the
     # document (its own sub-section "1. Ban Tuyên giáo Thị ủy" is not what is asked)
-    for name in {n for names in named.values() for n in names}:
-        n = name.split()
-        for i in range(len(words) - len(n) + 1):
-            if words[i:i + len(n)] == n and i >= 2 and " ".join(words[max(0, i - 3):i]).endswith(_ISSUED_BY):
-                marked[i:i + len(n)] = [True] * len(n)
+    _mark_runs(words, {n for names in named.values() for n in names}, marked,
+               lambda i: i >= 2 and " ".join(words[max(0, i - 3):i]).endswith(_ISSUED_BY))
     # "Kế hoạch của Mặt trận thành phố về học tập tác phẩm …": every plan here is about studying the book,
     # so that qualifier names the plan's subject, not what is asked (a section "Tổ chức hội nghị học tập
     # tác phẩm" covers it no better than any other)
@@ -1323,15 +1315,20 @@ def _description_unweighed(question: str, terms: list[str], weights: dict[str, f
     """The description's terms weigh nothing, unless they are all the question says."""
     words = syllables(fold(question).lower())
     marked = [False] * len(words)
-    for name in (n for names in described.values() for n in names):
-        n = name.split()
-        for i in range(len(words) - len(n) + 1):
-            if words[i:i + len(n)] == n:
-                marked[i:i + len(n)] = [True] * len(n)
+    _mark_runs(words, [n for names in described.values() for n in names], marked)
     said = _marked_terms(words, marked, terms, folded)
     if not said or all(t in said for t in terms):
         return weights
     return {**weights, **{t: 0.0 for t in said}}
+
+
+def _mark_runs(words: list[str], names, marked: list[bool], where=lambda i: True) -> None:
+    """Mark in `marked` each run of `words` that spells one of `names` (accent-free), where `where(start)` holds."""
+    for name in names:
+        n = name.split()
+        for i in range(len(words) - len(n) + 1):
+            if words[i:i + len(n)] == n and where(i):
+                marked[i:i + len(n)] = [True] * len(n)
 
 
 def _marked_terms(words: list[str], marked: list[bool], terms: list[str], folded: bool) -> set[str]:
