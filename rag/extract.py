@@ -131,6 +131,9 @@ def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float
     lead_text = lead.chunk.heading + " " + lead.chunk.text
     words = syllables(fold(lead_text) if query.folded else lead_text)
     present = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    for said, asked in query.synonyms:  # two spellings of one word ("hàng năm" in the passage, "hằng năm" asked)
+        if (said in present or fold(said) in present) and any(fold(a) == fold(said) for a in asked):
+            present |= set(asked)
     total = sum(index.idf(t) for t in terms)
     return sum(index.idf(t) for t in terms if t in present) / total if total else 1.0
 

@@ -202,9 +202,10 @@ def missing_entities(question: str, expanded: str, corrected: str, lex: Lexicon)
             continue
         if lex.occurs(f"{w1} {w2}".strip()) or (not w2 and lex.occurs(w1)):
             continue
-        if w1 in _QUESTION_VERBS and w2 and w3 and lex.occurs(f"{w2} {w3}"):
+        if w1 in _QUESTION_VERBS and w2 and (w2 in _STOP or w3 and lex.occurs(f"{w2} {w3}")):
             # "huyen uy lay noi dung …": a verb the question goes on with ("lấy nội dung"), not a
-            # place; a one-syllable name stays one ("thanh uy vinh to chuc …": Vinh)
+            # place, nor is one the question's own words follow ("huyen uy lay o dau"); a one-syllable
+            # name stays one ("thanh uy vinh to chuc …": Vinh)
             continue
         one_word = not w2 or (w3 and lex.occurs(f"{w2} {w3}"))  # "vinh to chuc": the name is "vinh"
         out.append(Missing("place", as_typed(expanded, m.start(), m.end(2) if one_word else m.end(3), f_exp)))

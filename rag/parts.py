@@ -123,7 +123,19 @@ def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
     what the documents lack keeps its refusal's first line ("… không ghi số hiệu.")."""
     if not parts or all(a.refused for _, a in parts):
         return None
-    return labelled(question, [(f"• {asked[:1].upper()}{asked[1:]}", a) for asked, a in parts])
+    shown: list[tuple[str, Answer]] = []
+    for asked, a in parts:
+        label = f"• {asked[:1].upper()}{asked[1:]}"
+        if shown and _same_answer(shown[-1][1], a):  # "ký với chức danh gì, thay mặt ai": one signature block, once
+            shown[-1] = (f"{shown[-1][0]}\n{label}", shown[-1][1])
+        else:
+            shown.append((label, a))
+    return labelled(question, shown)
+
+
+def _same_answer(a: Answer, b: Answer) -> bool:
+    return not a.refused and not b.refused and a.answer == b.answer and \
+        [c.chunk_id for c in a.citations] == [c.chunk_id for c in b.citations]
 
 
 def labelled(question: str, parts: list[tuple[str, Answer]]) -> Answer:

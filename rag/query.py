@@ -21,7 +21,9 @@ xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên 
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b(?! hiệu)")  # "ký hiệu" is a document's code, not a signature
-_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b")
+# ("thay mặt ai": on whose behalf it was signed, which the signature block's "T/M BAN THƯỜNG VỤ" says)
+_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b"
+                            r"|\bthay mat (ai|co quan nao|ban nao)\b")
 
 
 # What kind of fact the question wants, and how that fact looks in a passage.
@@ -291,9 +293,11 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 # Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
 # passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
 # "gắn với …"). Only words the plans do not use themselves are worth listing here.
-PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
+PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất", "hạn chót"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
+               # ("hạn chót": a deadline, which plans write "chậm nhất vào ngày …")
                # "qua những kênh nào": the channels plans name ("Website …", "trang thông tin điện tử", "Fanpage …")
                "website": ["kênh"], "fanpage": ["kênh"], "trang thông": ["kênh"], "phương tiện": ["kênh"],
+               "hình thức": ["kênh"],  # ("Hình thức tổ chức: Qua họp giao ban, qua mạng nội bộ TD office, …")
                "thường xuyên": ["đều đặn", "duy trì"], "điện tử": ["trực tuyến"],
                "thời gian": ["kéo dài", "thời điểm", "mốc"],  # "đợt học kéo dài tới lúc nào": the plan's "Thời gian tổ chức"
                # the administrative paraphrases of a writer who never reuses the plans' words (set 22): "cơ quan chịu
@@ -564,8 +568,9 @@ class DocAliases:
         found: dict[str, list[str]] = {}
         for doc_id, names in self.by_doc.items():
             for name, spelled in names:
-                if re.search(rf"(?<![\w]){re.escape(spelled if accented else name)}(?![\w])", prepared) or (
-                        accented and _typed_plain(name, prepared, plain)):
+                said = spelled if accented else name  # (a plain substring test first: most names are not there)
+                if said in prepared and re.search(rf"(?<![\w]){re.escape(said)}(?![\w])", prepared) or (
+                        accented and name in plain and _typed_plain(name, prepared, plain)):
                     found.setdefault(doc_id, []).append(name)
         if self.department and self.department not in found and accented and _bare_department(prepared):
             found[self.department] = ["sở"]  # (as typed: "so", accent-free, is also "số")
@@ -1035,6 +1040,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         if other is not None:  # the document is one the plans cite: its citing line gives its number and date
             wants = "docnum" if asked_number else wants
             named, cited = {}, (None, other, wants)
+    if followup and named and state.named and reference(current) == "document":
+        # "Văn bản đó gửi báo cáo những cơ quan nào thuộc Thành ủy?": the document pointed back at is asked about;
+        # a name after "thuộc" says whose bodies are meant, it names no other document
+        named = {d: names for d, names in named.items() if not all(_subordinate_to(fold(current).lower(), n) for n in names)}
     previous_chunks = list(state.chunks) if followup and not named else []
     if followup:
         previous = state.question
@@ -1099,9 +1108,10 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
-        for m in _SIGNER_ROLE.finditer(f_current):  # the pair and its syllables weigh 0
+        for m in [*_SIGNER_ROLE.finditer(f_current), *_ON_BEHALF_ASKED.finditer(f_current)]:  # the pair and its syllables weigh 0
             weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), *m.group(0).split())})
-        if followup and _SIGNER_ROLE.search(f_current):  # "ký với chức danh gì" after "ai ký": the signing is the frame
+        if followup and (_SIGNER_ROLE.search(f_current) or _ON_BEHALF_ASKED.search(f_current)):
+            # "ký với chức danh gì, thay mặt ai" after "ai ký": the signing is the frame
             weights.update({t: 0.0 for t in terms if fold(t).lower() == "ky" and t in own})
     code = _CODE.search(f_current)
     if code and not signer:  # "ký hiệu (văn bản)", a document's code, is no "ký" (signing) of a "văn bản": only "ký hiệu" is the topic
@@ -1217,7 +1227,8 @@ def _document_facts_missing(asked: str, named: dict, index, derived: set[str]) -
             or unplaced_documents(asked, named, documents, derived, _st(index).places))
 
 
-_NAMES_KIND = re.compile(r"\s*(?:(?:the |vay )?con )?(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b")
+# ("thế kh đó …", "còn văn bản này …": a follow-up's lead before the kind)
+_NAMES_KIND = re.compile(r"\s*(?:(?:the |vay )?con |the |vay |va )?(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b")
 
 
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
@@ -1423,6 +1434,8 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
 
 _CODE = re.compile(r"\bky hieu(?: van ban)?\b")  # a document's code ("ký hiệu văn bản"): no signing, no "văn bản" as a topic
 _SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
+# "thay mặt ai": on whose behalf it was signed ("T/M BAN THƯỜNG VỤ"), asked; "người thay mặt tập thể … ký" only says who
+_ON_BEHALF_ASKED = re.compile(r"\bthay mat(?= (?:ai|co quan nao|ban nao)\b)")
 # ("được ký ban hành vào ngày nào / trước mốc nào": when it was signed and issued, not who signed it)
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b|\bky ban hanh\b")
 
@@ -1509,6 +1522,12 @@ def _list_nouns() -> re.Pattern:
 
 # "thế còn bền MTTQ": a follow-up's "ben" (whose side) restored as the corpus's commoner "bền" (of "bền vững")
 _SIDE_MISREAD = re.compile(r"^(\s*(?:thế |vậy )?còn\s+)bền\b", re.IGNORECASE)
+
+
+def _subordinate_to(folded: str, name: str) -> bool:
+    """Every mention of the name `name` in the question follows "(trực) thuộc": "các cơ quan thuộc Thành ủy"."""
+    found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded)]
+    return bool(found) and all(folded[:i].endswith("thuoc ") for i in found)
 
 
 def _strip_followup(question: str) -> str:

@@ -3468,3 +3468,69 @@ def test_who_does_a_task_listed_under_a_body_is_that_body(assistant):
     # does it, the line alone named nobody
     result = assistant.answer("ai tham muu cho BCĐ 35 thi xa dau tranh phan bac luan dieu sai trai")
     assert not result.refused and result.answer.startswith("1. Ban Tuyên giáo Thị ủy:\n- Tham mưu cho Ban Chỉ đạo 35")
+
+
+# --- stop 31: on whose behalf it was signed, "thế kh đó …", a name after "thuộc", a verb after a committee word --------
+
+def test_on_whose_behalf_a_plan_was_signed_is_its_signature_block(assistant):
+    # "thay mặt ai" asks the signature block's "T/M BAN THƯỜNG VỤ" (before: refused, and alone a line of the book's values)
+    first = _turn(assistant, "kh 205 tu yen bai ai ky vay a")
+    for asked in ("thay mat ai", "ky voi chuc danh gi, thay mat ai vay"):
+        result = assistant.answer(asked, [first])
+        assert not result.refused and "T/M BAN THƯỜNG VỤ" in result.answer and "PHÓ BÍ THƯ THƯỜNG TRỰC" in result.answer
+        assert {c.chunk_id for c in result.citations} == set(first.chunk_ids)
+    # both parts answered by the same block: it is quoted once, under both parts
+    both = assistant.answer("ky voi chuc danh gi, thay mat ai vay", [first])
+    assert both.answer.count("Đỗ Văn Nghị") == 1 and len(both.citations) == 1
+    # "người thay mặt tập thể … ký" only says who signed: it is no "thay mặt" asked, and the words still count
+    said = assistant.answer("Người thay mặt tập thể thường vụ ký kế hoạch của Huyện ủy là ai và giữ chức vụ gì?")
+    assert not said.refused and "Ung Văn Tám" in said.answer
+
+
+def test_a_follow_ups_lead_word_before_the_document_it_points_at(assistant):
+    # "thế kh đó ban hành ngày nào" asks plan 205's own date, which only its appendix title line gives (before: refused,
+    # and after two turns the opening line with plan 126's date)
+    first = _turn(assistant, "kh 205 tu yen bai ai ky vay a")
+    result = assistant.answer("thế kh đó ban hành ngày nào ạ", [first])
+    assert not result.refused and "10/4/2023" in result.answer and "04/4/2023" not in result.answer
+
+
+def test_a_name_after_thuoc_in_a_follow_up_about_that_document_names_no_other(assistant):
+    # "Văn bản đó … những cơ quan nào thuộc Thành ủy": the MTTQ plan's recipients, not plan 205's (named by "Thành ủy")
+    first = _turn(assistant, "KH của Ban Thường trực UB MTTQ thành phố do ai ký, chức danh gì?")
+    result = assistant.answer("Văn bản đó gửi để báo cáo những cơ quan nào thuộc Thành ủy?", [first])
+    assert not result.refused and "Thường trực Thành uỷ (b/c)" in result.answer
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-mttq-thanh-pho"}
+
+
+def test_a_question_verb_after_a_committee_word_is_no_place(assistant):
+    from rag.grounding import missing_entities
+    from rag.structures import structures
+
+    lex = structures(assistant.index).lexicon
+    q = "noi dung tai lieu sinh hoat theo KH huyen uy lay o dau vay"
+    assert not missing_entities(q, q, q, lex)  # before: "Kho tài liệu không có văn bản nào của huyen uy lay o"
+    assert missing_entities("ke hoach cua thi uy son tay", "ke hoach cua thi uy son tay", "ke hoach cua thi uy son tay", lex)
+    result = assistant.answer(q)
+    assert not result.refused and "phụ lục kèm theo Kế hoạch này" in result.answer
+
+
+def test_a_deadline_asked_as_han_chot_is_the_plans_cham_nhat(assistant):
+    # "hạn chót" is what the plans write "chậm nhất vào ngày …" (before: refused with that line ranked first)
+    first = _turn(assistant, "Mặt trận và các đoàn thể huyện phải làm gì theo KH của Huyện ủy?")
+    result = assistant.answer("vay bc gui ve dau, han chot khi nao a", [first])
+    assert not result.refused and "chậm nhất vào ngày 01/11" in result.answer
+
+
+def test_two_spellings_of_a_word_cover_each_other_in_what_is_asked(assistant):
+    # "hằng năm" asked, "hàng năm" written: the passage says what is asked (before: refused, its line ranked first)
+    first = _turn(assistant, "e o xa thuoc huyen, dot sh theo KH huyen uy keo dai toi bao gio")
+    result = assistant.answer("han bc hang nam", [first])
+    assert not result.refused and "01/11" in result.answer
+
+
+def test_channels_asked_are_the_plans_forms(assistant):
+    # "qua những kênh nào" is answered by "Hình thức tổ chức: Qua họp giao ban, qua mạng nội bộ TD office, …"
+    # (before: the plan's opening line)
+    result = assistant.answer("Sở KH&CN Điện Biên cho cán bộ học tác phẩm qua những kênh nào?")
+    assert not result.refused and "họp giao ban" in result.answer and "TD office" in result.answer
