@@ -734,7 +734,7 @@ _ISSUER_ISSUED = re.compile(r"^(?!(?:van ban|ke hoach|huong dan|kh|hd)\b)(?!.*\b
                             r"(?:\w+ ){1,8}?(?:da |duoc )?(?:ky )?(?:ban hanh|phat hanh) (?:van ban|ke hoach|huong dan|cong van|kh|hd)\b"
                             rf"[^?,]{{0,40}}?\b(?:vao )?{_WHEN}")
 # "Thế KH của Huyện ủy … thì ký ban hành ngày mấy?": a follow-up's lead before the document
-_FOLLOWUP_LEAD = re.compile(r"^(?:the con|vay con|the|con|vay|va)\s+")
+FOLLOWUP_LEAD = re.compile(r"^(?:the con|vay con|the|con|vay|va)\s+")
 
 
 # "Kế hoạch 205 mang ngày ban hành nào?", "… có ngày ký là ngày nào?": the issue date named as a noun
@@ -745,7 +745,7 @@ _FRAMING = re.compile(r"(?:theo|can cu|dua vao|trong)\b.*?(?=\b(?:van ban|ke hoa
 
 
 def asks_issue_date(question: str) -> bool:
-    folded = _FOLLOWUP_LEAD.sub("", fold(question).lower().strip())
+    folded = FOLLOWUP_LEAD.sub("", fold(question).lower().strip())
     framed = _FRAMING.match(folded)
     return any(p.search(text) for p in (_ISSUE_DATE, _ISSUE_DATE_NOUN, _ISSUER_ISSUED)
                for text in ([folded, folded[framed.end():]] if framed else [folded]))

@@ -21,9 +21,9 @@ xin vui lòng giúp em anh chị mình ta chúng hoặc do nó ấy muốn lên 
 """.split())
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 _SIGNER = re.compile(r"\bký\b(?! hiệu)")  # "ký hiệu" is a document's code, not a signature
-# ("thay mặt ai": on whose behalf it was signed, which the signature block's "T/M BAN THƯỜNG VỤ" says)
-_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b"
-                            r"|\bthay mat (ai|co quan nao|ban nao)\b")
+# "thay mặt ai": on whose behalf it was signed ("T/M BAN THƯỜNG VỤ"), asked; "người thay mặt tập thể … ký" only says who
+_ON_BEHALF_ASKED = re.compile(r"\bthay mat(?= (?:ai|co quan nao|ban nao)\b)")
+_SIGNER_FOLDED = re.compile(r"\b(ai|nguoi|nao) ky\b|\bky (ten|ke hoach|van ban|huong dan|kh|hd)\b|" + _ON_BEHALF_ASKED.pattern)
 
 
 # What kind of fact the question wants, and how that fact looks in a passage.
@@ -293,8 +293,8 @@ def book_synonyms(terms: list[str], folded: bool) -> list[tuple[str, list[str]]]
 # Words people use for what plans write otherwise (the plans' phrase ← the askers' phrases): a
 # passage with the plans' phrase covers the askers' ("lồng ghép đợt học tập với …" is the plan's
 # "gắn với …"). Only words the plans do not use themselves are worth listing here.
+# ("hạn chót", a deadline, is what plans write "chậm nhất vào ngày …")
 PARAPHRASES = {"gắn": ["lồng ghép"], "chậm nhất": ["muộn nhất", "trễ nhất", "hạn chót"], "gửi": ["nộp"], "đơn vị": ["bộ phận"],
-               # ("hạn chót": a deadline, which plans write "chậm nhất vào ngày …")
                # "qua những kênh nào": the channels plans name ("Website …", "trang thông tin điện tử", "Fanpage …")
                "website": ["kênh"], "fanpage": ["kênh"], "trang thông": ["kênh"], "phương tiện": ["kênh"],
                "hình thức": ["kênh"],  # ("Hình thức tổ chức: Qua họp giao ban, qua mạng nội bộ TD office, …")
@@ -1043,7 +1043,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     if followup and named and state.named and reference(current) == "document":
         # "Văn bản đó gửi báo cáo những cơ quan nào thuộc Thành ủy?": the document pointed back at is asked about;
         # a name after "thuộc" says whose bodies are meant, it names no other document
-        named = {d: names for d, names in named.items() if not all(_subordinate_to(fold(current).lower(), n) for n in names)}
+        f_asked = fold(current).lower()
+        named = {d: names for d, names in named.items() if not all(_subordinate_to(f_asked, n) for n in names)}
     previous_chunks = list(state.chunks) if followup and not named else []
     if followup:
         previous = state.question
@@ -1108,10 +1109,9 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         own = set(topic_terms(current, folded))
         weights = {t: 1.0 if t in own else FOLLOWUP_CONTEXT_WEIGHT for t in terms}
     if signer:  # "… ký, và với cương vị gì": a signature block always gives the signer's office
-        for m in [*_SIGNER_ROLE.finditer(f_current), *_ON_BEHALF_ASKED.finditer(f_current)]:  # the pair and its syllables weigh 0
+        for m in _SIGNING_ASKED.finditer(f_current):  # the pair and its syllables weigh 0
             weights.update({t: 0.0 for t in terms if (fold(t).lower() if not folded else t) in (m.group(0), *m.group(0).split())})
-        if followup and (_SIGNER_ROLE.search(f_current) or _ON_BEHALF_ASKED.search(f_current)):
-            # "ký với chức danh gì, thay mặt ai" after "ai ký": the signing is the frame
+        if followup and _SIGNING_ASKED.search(f_current):  # "ký với chức danh gì, thay mặt ai" after "ai ký": the signing is the frame
             weights.update({t: 0.0 for t in terms if fold(t).lower() == "ky" and t in own})
     code = _CODE.search(f_current)
     if code and not signer:  # "ký hiệu (văn bản)", a document's code, is no "ký" (signing) of a "văn bản": only "ký hiệu" is the topic
@@ -1187,7 +1187,7 @@ def _document_itself(current: str, docs: list[str], state, index) -> tuple[str, 
     nào?" is "văn bản ban hành ngày nào?"); None when there are several, or the turn before was about a
     document it cites ("… thực hiện kế hoạch số mấy?" then "ban hành ngày nào?" asks that plan's
     date), or its answer quoted one by number."""
-    from .grounding import cited_reference
+    from .grounding import FOLLOWUP_LEAD, cited_reference
     from .structures import structures as _st
 
     docs = [d for d in docs if d not in _st(index).derived]
@@ -1195,7 +1195,7 @@ def _document_itself(current: str, docs: list[str], state, index) -> tuple[str, 
     if len(docs) != 1 or _CODED_NUMBER.search(said) or cited_reference(state.question or "") \
             or not _OF_A_DOCUMENT.search(fold(current).lower()):
         return None
-    return docs[0], current if _NAMES_KIND.match(fold(current).lower()) else f"văn bản {current}"
+    return docs[0], current if _NAMES_KIND.match(FOLLOWUP_LEAD.sub("", fold(current).lower().strip())) else f"văn bản {current}"
 
 
 def _another_kind_by_issuer(current: str, named: dict, documents: dict[str, dict]) -> tuple[str, str] | None:
@@ -1227,8 +1227,8 @@ def _document_facts_missing(asked: str, named: dict, index, derived: set[str]) -
             or unplaced_documents(asked, named, documents, derived, _st(index).places))
 
 
-# ("thế kh đó …", "còn văn bản này …": a follow-up's lead before the kind)
-_NAMES_KIND = re.compile(r"\s*(?:(?:the |vay )?con |the |vay |va )?(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b")
+# (after a follow-up's lead, grounding.FOLLOWUP_LEAD: "thế kh đó …", "còn văn bản này …")
+_NAMES_KIND = re.compile(r"(?:van ban|ke hoach|huong dan|cong van|kh|hd)\b")
 
 
 # the booklet as what is asked about ("Kế hoạch 205 dùng tài liệu hỏi đáp nào?", "Ai phổ biến tài liệu hỏi
@@ -1434,8 +1434,8 @@ def _columns(folded_question: str, columns: dict[str, str]) -> list[str]:
 
 _CODE = re.compile(r"\bky hieu(?: van ban)?\b")  # a document's code ("ký hiệu văn bản"): no signing, no "văn bản" as a topic
 _SIGNER_ROLE = re.compile(r"\b(?:cuong vi|chuc vu|chuc danh|tu cach)\b")
-# "thay mặt ai": on whose behalf it was signed ("T/M BAN THƯỜNG VỤ"), asked; "người thay mặt tập thể … ký" only says who
-_ON_BEHALF_ASKED = re.compile(r"\bthay mat(?= (?:ai|co quan nao|ban nao)\b)")
+# what a question asks of the signature block beside the signer: the office, on whose behalf
+_SIGNING_ASKED = re.compile(f"{_SIGNER_ROLE.pattern}|{_ON_BEHALF_ASKED.pattern}")
 # ("được ký ban hành vào ngày nào / trước mốc nào": when it was signed and issued, not who signed it)
 _SIGNED_WHEN = re.compile(r"\bky (vao )?(ngay|khi|luc|hom|thang|nam)\b|\bngay ky\b|\bky ban hanh\b")
 
