@@ -16,6 +16,7 @@ from .grounding import refused_for_itself
 from .extract import extractive_answer
 from .index import OpenIndex, open_generation, open_index
 from .query import BadQuestion, understand
+from .quotes import anchor
 from .retrieve import passes_filters, retrieve
 from .structures import structures, write_cache
 from .types import Answer, Candidate
@@ -95,7 +96,10 @@ class Assistant:
             if not said and besides:  # what the answer said, for "ngoài … còn …" (a plain-text turn does not carry it)
                 previous = extractive_answer(self.index, q, candidates, self.settings.refuse_threshold)
                 said = "" if previous.refused else previous.answer
-        return State(question=q.search_text, docs=[d for d in docs if d not in st.derived],
+        quoted = anchor(self.index, q.quote, [d for d in q.docs if d not in st.derived],
+                        [self.index.chunks[self.index.position[c]] for c in chunks if c in self.index.position],
+                        st.derived) if q.quote is not None else ""
+        return State(question=q.search_text, docs=[d for d in docs if d not in st.derived], quoted=quoted,
                      named=[d for d in named if d not in st.derived], chunks=chunks, asked_signer=q.asks_signer,
                      wants=q.wants, answer=said, about=sorted(q.about_derived),
                      choices=q.choices if q.choices.options else None)  # ("vậy B hay C?" carries the options it picked)

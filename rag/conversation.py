@@ -69,6 +69,7 @@ class State:
     answer: str = ""  # what its answer said ("Ngoài tài liệu đó, còn …" asks for something else)
     about: list[str] = field(default_factory=list)  # derived documents it asked about as such (the booklet's pairs)
     choices: object = None  # rag.choices.Choices: the quiz question it was ("vậy B hay C?" asks it again)
+    quoted: str = ""  # the quotation it asked about, or the piece it moved to ("thế câu tiếp theo?" moves on from it)
 
 
 _FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve)\b")

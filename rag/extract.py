@@ -19,6 +19,8 @@ from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, as
 from .parts import asked_parts
 from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part
 from .timeline import period_answer
+from .quotes import NEAR_QUOTE_CONFIDENCE, NOT_FOUND, QUOTE_CONFIDENCE, quote_answer
+from .routes import other_routes
 from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
 from .structures import own_voice
@@ -345,11 +347,25 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     items = [i for i, p in enumerate(parts) if p.startswith("- ")]
     if len(items) < 2 or sum(1 for p in parts if p.startswith("- ") or _is_detail(p)) < 0.8 * len(parts):
         return []
-    if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE and not says_heading(query, chunk.leaf_heading):
+    if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE and not says_heading(query, chunk.leaf_heading) \
+            and not _asks_heading_kind(query, chunk.leaf_heading):
         return []
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
         parts = [p for p in parts if not _already_said(p, query)]
     return _each_shortened(parts, budget)
+
+
+# "những tài liệu gì", "các hình thức nào" (accent-free): the kind of thing a list question asks for
+_KIND_ASKED = re.compile(r"\b(?:nhung|cac) (\w+(?: \w+)?) (?:gi|nao)\b")
+_HEADING_NUMBERING = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
+
+
+def _asks_heading_kind(query: Query, leaf: str) -> bool:
+    """"… dùng thêm những tài liệu gì" of the list headed "4. Tài liệu sinh hoạt, tuyên truyền": the kind
+    asked is the first words of the list's own heading, however little else of the heading the question says."""
+    head = fold(_HEADING_NUMBERING.sub("", leaf)).lower()
+    return any(head.startswith(kind + " ") or head == kind
+               for kind in _KIND_ASKED.findall(fold(query.normalized or query.question).lower()))
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote
@@ -411,6 +427,16 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         return refusal(query, candidates, 0.0)
     if query.missing and not only_page(query.question):  # the question names something the corpus does not have
         return refusal(query, candidates, 0.0, [m.message() for m in query.missing] + [_available(index)])
+    if query.quote is not None:  # "câu '…' nằm ở mục nào", "sau câu '…' là gì", "có đúng nguyên văn không" (rag.quotes)
+        st = _structures(index)
+        derived = st.derived if st is not None else set()
+        found = quote_answer(index, query.quote, [d for d in query.docs if d not in derived], candidates, derived, citation)
+        if found == NOT_FOUND and not query.quote.carried:
+            return refusal(query, candidates, 0.0, [NOT_FOUND, _available(index)])
+        if isinstance(found, tuple):
+            text, cited, passages, exact = found
+            return _answered_with(query, text, cited, QUOTE_CONFIDENCE if exact else NEAR_QUOTE_CONFIDENCE, passages,
+                                  candidates)
     lead = _lead(index, candidates, query)
     if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
         lead = next((c for c in candidates if not _is_derived(index, c, query)
@@ -498,7 +524,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
         text = f"{where}:\n{text}" if where else text
-    for cand in siblings or _restated_with(index, candidates, first) or _second_sources(index, query, candidates, first):
+    more = (siblings or _restated_with(index, candidates, first)
+            or other_routes(index, query, first, st.derived if st is not None else set())  # "báo cáo … về đâu"
+            or _second_sources(index, query, candidates, first))
+    for cand in more:
         room = LEAD_CHARS - len(text) - 10
         if room <= 150:
             break
@@ -510,6 +539,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         citations.append(citation(n, cand, spans))
     if _count_not_given(query, text):  # "… bao nhiêu đại biểu dự": the lines that answer give no number
         return refusal(query, candidates, conf)
+    if _venue_not_given(query, text):  # "hội thảo … tổ chức ở địa điểm nào": the lines about it name no place
+        return refusal(query, candidates, conf, [VENUE_NOT_GIVEN])
     if query.miscounted and not _gives_count(text, query.miscounted):
         # "300 cán bộ" the documents never count, and the lines found count nothing either: no event of another size
         # the asker misremembered, a near-miss (the interface says which count it lacks)
@@ -568,6 +599,26 @@ def _gives_count(text: str, miscounted: list) -> bool:
     """The quoted lines count people, or what the question counted wrongly ("(500 đại biểu)" for "300 cán bộ")."""
     nouns = {"nguoi"} | {fold(m.text.split(maxsplit=1)[-1]).lower() for m in miscounted}
     return any(counts(_NOT_A_COUNT.sub(" ", text), noun) for noun in nouns)
+
+
+# "hội thảo … tổ chức ở địa điểm nào", "hội nghị đó họp tại đâu" (accent-free): where an event is held
+_ASKS_VENUE = re.compile(r"\b(?:hoi thao|toa dam|hoi nghi|hn|cuoc hop|buoi hop|dien dan|cuoc thi|le)\b.*"
+                         r"\b(?:(?:o|tai) (?:dau|dia diem nao|hoi truong nao|noi nao)|dia diem(?! tuyen)|hoi truong nao)\b")
+# a line saying where: "Sinh hoạt tại chi bộ …", "Nơi sinh hoạt:", "tại Hội trường …", "trực tuyến" (with diacritics)
+_GIVES_PLACE = re.compile(r"\b(?:tại|địa điểm|hội trường|trụ sở|nơi sinh hoạt|nơi tổ chức|trực tuyến|điểm cầu|nhà văn hóa)\b",
+                          re.I)
+
+
+VENUE_NOT_GIVEN = "Các tài liệu trong kho có nhắc đến sự kiện này nhưng không nêu địa điểm tổ chức."
+
+
+def _venue_not_given(query: Query, text: str) -> bool:
+    """The question asks where an event is held and the lines quoted about it name no place: the plan
+    dates the event and gives its topic, not its venue (a near-miss)."""
+    if asked_parts(query.normalized or query.question):  # "… ở đâu, ai chủ trì": the lines may answer the other part
+        return False
+    return bool(_ASKS_VENUE.search(fold(query.normalized or query.question).lower())) and not _GIVES_PLACE.search(
+        canonical(text))
 
 
 def _count_not_given(query: Query, text: str) -> bool:
@@ -694,7 +745,20 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
     lead = next((c for c in candidates if not _is_derived(index, c, query)), None)
     if lead is None:
         return None
+    noun = counted_noun(query.normalized or query.question) if len(lead.chunk.text) <= TITLE_LINE_CHARS \
+        and carries_own_number(lead.chunk.text, lead.doc) else None
+    if noun and not counts(lead.chunk.heading + " " + lead.chunk.text, noun):
+        # "tác phẩm dày bao nhiêu trang (theo KH 205)" and a line only naming the plan ("(kèm theo Kế hoạch số 205 …)")
+        # ranked first: the plan's passage giving a number of the thing counted, ranked close below it
+        counting = next((c for c in candidates[:COUNT_CANDIDATES] if c.chunk.doc_id == lead.chunk.doc_id
+                         and not _is_derived(index, c, query) and counts(c.chunk.heading + " " + c.chunk.text, noun)), None)
+        if counting is not None:
+            return counting
     return _section_rival(index, candidates, query, lead) or lead
+
+
+TITLE_LINE_CHARS = 150  # a passage this short with the plan's own number is a line naming it, not a statement
+COUNT_CANDIDATES = 3  # how far below it a passage giving the asked count is looked for
 
 
 SECTION_RIVAL_MARGIN = 0.1  # retrieval scores this close, in one section: the passages tie on what they share

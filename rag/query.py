@@ -650,6 +650,7 @@ class Query:
     which_document: bool = False  # "Văn bản nào nêu …": which of the corpus's documents says it (asks_which_document)
     renumbered: list = field(default_factory=list)  # grounding.Renumbered: "Kế hoạch 250" read as the corpus's 205
     miscounted: list = field(default_factory=list)  # grounding.Missing "count": "300 cán bộ" the corpus never counts
+    quote: object = None  # quotes.QuoteAsk: a quotation asked about ("câu '…' nằm ở mục nào"), or moved along from
     # values derived once per question (coverage's idf-weighted terms, what the last answer said): not its meaning
     memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -897,6 +898,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
     from .loanwords import read_loanwords
+    from .quotes import asked_quote
     from .spoken import spoken_numbers, spoken_words
 
     lex = None
@@ -907,6 +909,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         st = structures(index)
         lex, columns = st.lexicon, st.columns
     question = validate(question)
+    quote = asked_quote(question, state.quoted if state is not None else "")  # (as typed: the quotation's own words)
     # "deadline nộp report … ai sign": English office words, read as Vietnamese before anything else
     question = read_loanwords(question, lex.folded_words if lex is not None else frozenset())
     if state is not None or history:  # "à nhầm, ý tôi là của Thành ủy": the last question, of that plan
@@ -1168,6 +1171,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
                  nothing_said_again=followup and excludes_all_said(question),  # as typed: its comma ends the clause
                  new_asked=new_pairs(question, state.question) if followup and asks_besides(current) else [],
                  choices=choices, which_document=which_document, renumbered=swapped, miscounted=miscounted, as_bodies=as_bodies,
+                 quote=quote,
                  issue_date=asks_issue_date(as_document[1] if as_document else current) and index is not None and any(
                      own_numbers_only(current, meta) and not about_cited_document(current, meta)
                      for meta in (index.manifest.documents.get(d, {}) for d in named)))
@@ -1533,5 +1537,7 @@ def _subordinate_to(folded: str, name: str) -> bool:
 def _strip_followup(question: str) -> str:
     question = re.sub(r"^\s*(?:the |vay )?con\b", " ", question, flags=re.IGNORECASE)  # "con KH 182": "còn" typed plain
     question = re.sub(r"\b(thì sao|thi sao|thế còn|vậy còn|còn)\b|\?", " ", question, flags=re.IGNORECASE)
+    # "thế so với KH 205 thì …": the same question of another document ("so" is a word the plans never use)
+    question = re.sub(r"^\s*(?:(?:thế|vậy|the|vay) )?(?:so với|so voi)\b", " ", question, flags=re.IGNORECASE)
     # "thế còn bên huyện ủy": "bên" says whose side, it is no topic word the corpus lacks
     return re.sub(r"^\s*(?:bên|ben)\b", " ", question, flags=re.IGNORECASE)

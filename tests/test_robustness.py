@@ -3534,3 +3534,58 @@ def test_channels_asked_are_the_plans_forms(assistant):
     # (before: the plan's opening line)
     result = assistant.answer("Sở KH&CN Điện Biên cho cán bộ học tác phẩm qua những kênh nào?")
     assert not result.refused and "họp giao ban" in result.answer and "TD office" in result.answer
+
+
+# --- stop 32: where reports go, an event's venue, a list asked by its heading's kind, "thế so với …" ---------------
+
+def test_where_reports_go_quotes_every_report_line_of_the_plan(assistant):
+    # the Huyện ủy plan sends reports along two lines (the levels below to the committee, by 01/11; the propaganda
+    # department's sum to the committee and the province): asked where they go, both are quoted (before: one)
+    result = assistant.answer("kế hoạch huyện ủy bắt báo cáo kết quả gửi về đâu")
+    assert not result.refused
+    assert "qua Ban Tuyên giáo Huyện ủy" in result.answer and "Ban Tuyên giáo Tỉnh ủy" in result.answer
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-huyen-uy"} and len(result.citations) == 2
+    # a deadline asked is no destination: one line answers it
+    deadline = assistant.answer("kế hoạch huyện ủy hạn báo cáo kết quả là ngày nào")
+    assert not deadline.refused and "01/11" in deadline.answer and len(deadline.citations) == 1
+    # "báo cáo viên" is a speaker, not a report
+    from rag.routes import sends_report
+    assert not sends_report("+ Báo cáo viên: Thường trực Thành ủy.")
+    assert sends_report("tổng hợp báo cáo Ban Tuyên giáo Tỉnh ủy theo quy định")
+
+
+def test_an_events_venue_the_plan_never_gives_is_refused(assistant):
+    # plan 205 dates the provincial hội thảo and gives its topic, never where it is held (before: its line quoted)
+    for asked in ("Hội thảo do tỉnh Yên Bái tổ chức về tác phẩm diễn ra tại địa điểm nào?",
+                  "toa dam khoa hoc cua tinh to chuc o dau vay"):
+        result = assistant.answer(asked)
+        assert result.refused and "không nêu địa điểm" in result.answer
+    # a plan that says where its meetings are held still answers
+    held = assistant.answer("Theo KH Huyện ủy, các buổi sinh hoạt về tác phẩm tổ chức ở đâu?")
+    assert not held.refused and "tại chi bộ" in held.answer
+
+
+def test_a_list_asked_by_the_kind_its_heading_names_is_quoted_whole(assistant):
+    # "… dùng những tài liệu gì" of plan 205's "4. Tài liệu sinh hoạt, tuyên truyền": every item, the bulletin too
+    # (before: the first two items)
+    result = assistant.answer("Chi bộ tôi ở Yên Bái, ngoài tác phẩm thì KH 205 cho dùng những tài liệu gì ạ?")
+    assert not result.refused and "Tài liệu Hỏi - Đáp" in result.answer and "Bản tin Thông báo nội bộ" in result.answer
+
+
+def test_a_count_asked_of_a_plan_named_by_number_is_read_off_the_passage_giving_it(assistant):
+    # "(theo KH 205)" ranks the line only naming the plan first ("(kèm theo Kế hoạch số 205 - KH/TU …)"): the plan's
+    # passage giving the count asked ("600 trang với 111 bức ảnh") answers (before: refused)
+    for asked in ("tác phẩm dày mấy trang, có mấy ảnh ạ (theo KH 205)",
+                  "theo KH 205 thì tác phẩm có bao nhiêu trang, bao nhiêu ảnh ạ"):
+        result = assistant.answer(asked)
+        assert not result.refused and "600 trang với 111 bức ảnh" in result.answer
+    # a near-miss count stays refused: the plan counts no delegates of its executive committee's meeting
+    assert assistant.answer("Hội nghị Ban Chấp hành Đảng bộ thành phố (mở rộng) theo KH 205 có bao nhiêu đại biểu dự?").refused
+
+
+def test_the_same_question_of_another_document_after_so_voi(assistant):
+    # "thế so với KH 205 … thì sơ kết hạn ngày nào": "so" is a word the plans never use, yet the turn continues the
+    # conversation (before: read as a new topic in foreign words and refused)
+    first = _turn(assistant, "BTG thị ủy yêu cầu báo cáo sơ kết giai đoạn 2023-2025 nộp khi nào")
+    result = assistant.answer("thế so với KH 205 của thành ủy YB thì sơ kết hạn ngày nào", [first])
+    assert not result.refused and "05/11/2025" in result.answer
