@@ -21,7 +21,7 @@ from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part
 from .timeline import period_answer
 from .quotes import NEAR_QUOTE_CONFIDENCE, NOT_FOUND, QUOTE_CONFIDENCE, quote_answer
 from .routes import other_routes
-from .retrieve import (coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
+from .retrieve import (HEADING_NUMBER, coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
 from .structures import own_voice
 from .sections import asks_outline
@@ -357,13 +357,12 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
 
 # "những tài liệu gì", "các hình thức nào" (accent-free): the kind of thing a list question asks for
 _KIND_ASKED = re.compile(r"\b(?:nhung|cac) (\w+(?: \w+)?) (?:gi|nao)\b")
-_HEADING_NUMBERING = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
 
 
 def _asks_heading_kind(query: Query, leaf: str) -> bool:
     """"… dùng thêm những tài liệu gì" of the list headed "4. Tài liệu sinh hoạt, tuyên truyền": the kind
     asked is the first words of the list's own heading, however little else of the heading the question says."""
-    head = fold(_HEADING_NUMBERING.sub("", leaf)).lower()
+    head = fold(HEADING_NUMBER.sub("", leaf)).lower()
     return any(head.startswith(kind + " ") or head == kind
                for kind in _KIND_ASKED.findall(fold(query.normalized or query.question).lower()))
 
@@ -431,7 +430,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         st = _structures(index)
         derived = st.derived if st is not None else set()
         found = quote_answer(index, query.quote, [d for d in query.docs if d not in derived], candidates, derived, citation)
-        if found == NOT_FOUND and not query.quote.carried:
+        if isinstance(found, str) and not query.quote.carried:  # NOT_FOUND
             return refusal(query, candidates, 0.0, [NOT_FOUND, _available(index)])
         if isinstance(found, tuple):
             text, cited, passages, exact = found

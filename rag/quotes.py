@@ -77,13 +77,14 @@ class Place:
 def asked_quote(question: str, anchor: str = "") -> QuoteAsk | None:
     """The quotation of the question and what is asked of it; without one, a follow-up moving
     along from `anchor`, the quotation (or the piece last answered) of the conversation."""
-    m = max((m for pattern in _QUOTED for m in pattern.finditer(question)), key=lambda m: len(m.group(1)), default=None)
-    marked = m is not None
-    m = m or _after_colon(question)
-    quoted = m.group(1).strip() if m else ""
+    found = max(((m.group(1), m.start(), m.end()) for pattern in _QUOTED for m in pattern.finditer(question)),
+                key=lambda t: len(t[0]), default=None)
+    marked = found is not None
+    found = found or _after_colon(question)
+    quoted = found[0].strip() if found else ""
     if len(_words(_BLANK.sub(" ", quoted))) < MIN_QUOTED_WORDS:
         quoted = ""
-    rest = fold(question[:m.start()] + " " + question[m.end():] if quoted else question).lower()
+    rest = fold(question[:found[1]] + " " + question[found[2]:] if quoted else question).lower()
     intents = {name for name, pattern in _INTENTS.items() if pattern.search(rest)}
     if quoted:
         if _blank_in(quoted):
@@ -108,34 +109,18 @@ _UNMARKED = re.compile(r"^(?P<ask>[^:\n]{6,160}?)\s*(?::|\n)\s*(?P<quote>[^\n]{2
 _POINTS_AT_QUOTE = re.compile(r"\b(?:cau|doan|y|dong) (?:nay|sau)\b")
 
 
-def _after_colon(question: str) -> re.Match | None:
-    """An unmarked quotation: the words after a colon or line break, when the words before it point at a
-    sentence ("câu này", "đoạn sau") or ask something of one (where it stands, whether it is word for word)."""
+def _after_colon(question: str) -> tuple[str, int, int] | None:
+    """An unmarked quotation (text, start, end): the words after a colon or line break, when the words before it
+    point at a sentence ("câu này", "đoạn sau") or ask something of one (where it stands, whether it is word for
+    word)."""
     m = _UNMARKED.match(question.strip())
     if not m:
         return None
     ask = fold(m.group("ask")).lower()
     if not (_POINTS_AT_QUOTE.search(ask) or any(_INTENTS[k].search(ask) for k in ("source", "check", "whole"))):
         return None
-    return _Span(m.group("quote"), question)
-
-
-class _Span:
-    """A match-like view of an unmarked quotation: group(1), start() and end() as `_QUOTED` gives them."""
-
-    def __init__(self, quote: str, question: str) -> None:
-        self._quote = quote
-        self._start = question.rfind(quote)
-        self._end = self._start + len(quote)
-
-    def group(self, _: int) -> str:
-        return self._quote
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
+    start = question.rfind(m.group("quote"))
+    return m.group("quote"), start, start + len(m.group("quote"))
 
 
 def _blank_in(quoted: str) -> bool:

@@ -257,7 +257,7 @@ _TABLE_NAMED = re.compile(r" (?:bang|phu luc|phan cong|cot) ")
 _ROW_WORD = re.compile(r"(?<!\w)dòng(?!\w)")
 _IN_TABLE = re.compile(r" (?:trong|theo|o|tai|tren) (?:bang|phu luc) ")
 _ASKS_WHERE = re.compile(r" (o|tai) dau | noi nao | dia diem nao ")
-_HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)
+HEADING_NUMBER = re.compile(r"^\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s*", re.I)  # "II. ", "1.2. ", "a) "
 NAMED_HEADING_WORDS = 4  # longer headings are topics the question shares, not names it says …
 SECTION_NAMED_WORDS = 8  # … unless the question calls them a part ("phần", "mục"), up to this long
 _PART_WORDS = {"phan", "muc", "doan"}  # ("tiểu mục" ends in "mục")
@@ -265,7 +265,7 @@ _PART_WORDS = {"phan", "muc", "doan"}  # ("tiểu mục" ends in "mục")
 
 def _heading_words(leaf: str) -> list[str]:
     """A sub-heading's syllables without its numbering ("2. Về đối tượng" names "đối tượng")."""
-    words = syllables(_HEADING_NUMBER.sub("", leaf))
+    words = syllables(HEADING_NUMBER.sub("", leaf))
     return words[1:] if words[:1] == ["về"] else words
 
 
