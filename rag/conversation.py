@@ -72,7 +72,8 @@ class State:
     quoted: str = ""  # the quotation it asked about, or the piece it moved to ("thế câu tiếp theo?" moves on from it)
 
 
-_FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve)\b")
+# ("so với KH 205 thì …": the same question of another document, query._strip_followup)
+_FOLLOWUP_START = re.compile(r"^(con|the con|vay con|the|vay|the thi|vay thi|con o|con ve|roi|the nao ve|so voi)\b")
 _FOLLOWUP_END = re.compile(r"\b(thi sao|nua)\s*\??$")
 # Words pointing back at something said before; the noun in front tells what.
 _ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b(?! ai\b)")

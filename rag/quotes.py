@@ -253,12 +253,17 @@ def _segment_at(text: str, start: int, end: int) -> tuple[int, int]:
     return next((s for s in segs if s[0] <= start < s[1]), segs[0] if segs else (0, len(text)))
 
 
+def _line_at(text: str, at: int) -> tuple[int, str]:
+    """The line of `text` holding offset `at`: where it starts, and the line."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, text[start:end if end >= 0 else len(text)]
+
+
 def _in_heading(place: Place) -> bool:
     """The quotation is (part of) a heading the passage stands under, or a line of it in capitals (a title):
     it names a part of the document."""
-    line_start = place.chunk.text.rfind("\n", 0, place.start) + 1
-    line_end = place.chunk.text.find("\n", place.end)
-    line = place.chunk.text[line_start:line_end if line_end >= 0 else len(place.chunk.text)].strip()
+    line = _line_at(place.chunk.text, place.start)[1].strip()
     quoted = _words(place.chunk.text[place.start:place.end])
     return line.isupper() and len(line) <= 160 or " ".join(quoted) in " ".join(_words(place.chunk.heading))
 
@@ -310,9 +315,7 @@ def _with_lead_in(place: Place) -> list[tuple[int, int]]:
                 break
             end = s[1]
         return [(a, end)]
-    line_start = text.rfind("\n", 0, a) + 1
-    line_end = text.find("\n", a)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    line_start, line = _line_at(text, a)
     items = list_items(line)
     intro = line[:items[0][1]].strip() if len(items) >= 2 else ""
     if not intro or not any(line_start + k == a for _, k, _ in items):
@@ -324,9 +327,7 @@ def _with_lead_in(place: Place) -> list[tuple[int, int]]:
 def item_of(place: Place, number: int) -> tuple[int, int] | None:
     """Item `number` (or the last) of the enumerated list the quotation's line holds."""
     text = place.chunk.text
-    line_start = text.rfind("\n", 0, place.start) + 1
-    line_end = text.find("\n", place.start)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    line_start, line = _line_at(text, place.start)
     items = list_items(line)
     if len(items) < 2:
         return None
