@@ -180,7 +180,16 @@ def is_followup(question: str, content_words: int, typed: str = "") -> bool:
     """`question` as normalised (politeness and particles left out); `typed`, as the user typed it."""
     f = fold(question).lower().strip()
     return bool(_FOLLOWUP_START.search(f) or _FOLLOWUP_END.search(f) or ends_with_particle(typed)
-                or reference(question)) or content_words <= 2
+                or reference(question)) or content_words <= 2 or (asks_all_of_it(question) and content_words <= 5)
+
+
+# "kể hết ra", "liệt kê đủ", "chép hết các ý": every point of what the last answer listed (accent-free)
+_ALL_OF_IT = re.compile(r"\b(?:ke (?:het|ra|day du|du|tat ca|cu the)|liet ke|chep (?:het|du|day du|toan bo|ca)"
+                        r"|(?:tat ca|het|day du|toan bo) (?:cac |nhung )?(?:y|muc|bai hoc|noi dung|diem))\b")
+
+
+def asks_all_of_it(question: str) -> bool:
+    return bool(_ALL_OF_IT.search(fold(question).lower()))
 
 
 def ends_with_particle(typed: str) -> bool:

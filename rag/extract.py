@@ -20,6 +20,8 @@ from .parts import asked_parts
 from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part
 from .timeline import period_answer
 from .quotes import NEAR_QUOTE_CONFIDENCE, NOT_FOUND, QUOTE_CONFIDENCE, quote_answer
+from .conversation import asks_all_of_it
+from .enumerations import asked_point, asks_part_outline, list_quoted, lists_asked, names_list, part_outline, points_answer
 from .routes import other_routes
 from .retrieve import (HEADING_NUMBER, coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
                        terms_coverage)
@@ -276,6 +278,10 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
     for i in each_part + sorted(range(len(parts)), key=lambda i: -scores[i]):
         if (i in each_part or scores[i] >= 0.6 * scores[best]) and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
+    for i in sorted(chosen):  # a line ending in a colon ("Nội dung tập trung làm rõ:") with what it introduces
+        if parts[i].rstrip().endswith(":") and i + 1 < len(parts) and i + 1 not in chosen \
+                and sum(len(parts[k]) for k in chosen | {i + 1}) <= budget:
+            chosen.add(i + 1)
     picked = [parts[i] for i in sorted(chosen)]
     text = " ".join(picked)
     if len(text) > budget + (0 if strict else 200):
@@ -342,7 +348,7 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     """A list question ("những tài liệu nào") answered by a passage that is that list — its own
     sub-heading ("4. Tài liệu sinh hoạt, tuyên truyền") covers the question and its lines are
     "- " items: every item (with its detail lines), each shortened to fit. [] otherwise."""
-    if query.qtype != "list":
+    if query.qtype != "list" and not _asks_heading_manner(query, chunk.leaf_heading):
         return []
     items = [i for i, p in enumerate(parts) if p.startswith("- ")]
     if len(items) < 2 or sum(1 for p in parts if p.startswith("- ") or _is_detail(p)) < 0.8 * len(parts):
@@ -365,6 +371,18 @@ def _asks_heading_kind(query: Query, leaf: str) -> bool:
     head = fold(HEADING_NUMBER.sub("", leaf)).lower()
     return any(head.startswith(kind + " ") or head == kind
                for kind in _KIND_ASKED.findall(fold(query.normalized or query.question).lower()))
+
+
+# "hình thức tổ chức thế nào", "… ra sao", "… gồm những gì" (accent-free): how a thing is done, asked of it by name
+_MANNER_ASKED = re.compile(r"\b(?:the nao|nhu the nao|ra sao|gom nhung gi|gom gi|bao gom nhung gi)\b")
+
+
+def _asks_heading_manner(query: Query, leaf: str) -> bool:
+    """"HD thị ủy hình thức tổ chức thế nào" of the list headed "IV. HÌNH THỨC TỔ CHỨC": the list's own heading,
+    its first two words at least, asked how it is done — every item of it answers, as a list question's would."""
+    asked = fold(query.normalized or query.question).lower()
+    head = fold(HEADING_NUMBER.sub("", leaf)).lower().split()
+    return len(head) >= 2 and bool(_MANNER_ASKED.search(asked)) and f" {head[0]} {head[1]} " in f" {asked} "
 
 
 GUIDE_WEIGHT = 0.5  # when the Q&A booklet led to a passage, its answer points at the units to quote
@@ -436,6 +454,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
             text, cited, passages, exact = found
             return _answered_with(query, text, cited, QUOTE_CONFIDENCE if exact else NEAR_QUOTE_CONFIDENCE, passages,
                                   candidates)
+    pointed = _numbered_point(index, query, candidates)
+    if pointed:  # "ý (5) của phần thứ nhất", "bài học thứ 7 nguyên văn", "kể hết ra" (rag.enumerations)
+        text, cited, passages = pointed
+        return _answered_with(query, text, cited, STRUCTURE_CONFIDENCE, passages, candidates)
     lead = _lead(index, candidates, query)
     if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
         lead = next((c for c in candidates if not _is_derived(index, c, query)
@@ -551,6 +573,70 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         text = f"{_short_title(first)}:\n{text}"
     ordered = [lead] + [c for c in candidates if c is not lead]
     return Answer(question=query.question, answer=text, refused=False, confidence=conf, citations=citations, retrieved=ordered)
+
+
+def _numbered_point(index: OpenIndex, query: Query, candidates: list[Candidate]) -> tuple[str, list[Citation], list[Candidate]] | None:
+    """A point of a list numbered "(1) …; (2) …" asked by its number (rag.enumerations says which list): of the lists
+    under the part of the book the question (or the list just quoted) names; in a follow-up, of the list the last
+    answer quoted; else of the list of the passage ranked first, where the question's noun names it. In a
+    follow-up asking for all of them, every point of the list the last answer quoted; asked what a part of the
+    book is made of, its sub-headings ("Một là, …")."""
+    if not hasattr(index, "doc_rows"):
+        return None
+    own = query.normalized or query.question
+    if query.followup and asks_all_of_it(own):
+        quoted = list_quoted(index, query.previous or query.focus)
+        return points_answer([quoted], None, index.doc, citation) if quoted else None
+    st = _structures(index)
+    derived = st.derived if st is not None else set()
+    # the documents named, else the conversation's, else retrieval's (the book is summarised alike in three plans)
+    docs = [d for d in query.docs if d not in derived] or list(dict.fromkeys(
+        [d for d in query.context_docs if d not in derived] + [c.chunk.doc_id for c in candidates if c.chunk.doc_id not in derived]))
+    if asks_part_outline(own):  # "phần 1 làm rõ những vấn đề gì": its sub-headings "Một là, …", "Hai là, …"
+        outline = part_outline(index, docs, own)
+        return _sub_headings(index, *outline) if outline else None
+    number = asked_point(own, query.ordinal, query.position)
+    if number is None:
+        return None
+    previous = list_quoted(index, query.previous or query.focus) if query.followup else None
+    lists, part = lists_asked(index, docs, own, number, previous)
+    if lists:  # the list whose lead-in says more of what is asked ("… cần lưu ý") first, then as retrieval ranks them
+        said = set(fold(own).lower().split()) - FOLDED_STOPWORDS - _POINT_FRAME
+        rank = {c.chunk.chunk_id: k for k, c in enumerate(candidates)}
+        lists.sort(key=lambda lst: (-len(said & set(lst.named_as.split())),
+                                    min(rank.get(p.chunk.chunk_id, len(rank)) for p in lst.points)))
+        return points_answer(lists, number, index.doc, citation, part)
+    if previous is not None and previous.point(number) is not None and names_list(own, previous):
+        # "giá trị (1) gồm những cặp nào" after the value quoted: a point of the list just quoted
+        return points_answer([previous], number, index.doc, citation)
+    first = list_quoted(index, [candidates[0].chunk.chunk_id]) if candidates else None
+    if first is not None and first.point(number) is not None and names_list(own, first, specific=True) \
+            and first.point(number).chunk.chunk_id == candidates[0].chunk.chunk_id:
+        # "bài học kinh nghiệm thứ bảy" and the passage ranked first is the list of "08 bài học kinh nghiệm"
+        return points_answer([first], number, index.doc, citation)
+    return None
+
+
+# the words asking for a point by its place ("ý (5) của phần thứ nhất nói gì", "chép nguyên văn ý 3"), accent-free
+_POINT_FRAME = {"y", "phan", "thu", "nhat", "hai", "ba", "tu", "nam", "sau", "bay", "tam", "noi", "ghi", "viet", "chep",
+                "nguyen", "van", "giup", "so", "muc", "diem", "the", "nao", "vay", "con", "tac", "pham", "sach", "cuon"}
+
+
+def _sub_headings(index: OpenIndex, firsts: list, segments: list[str], part: str) -> tuple[str, list[Citation], list[Candidate]] | None:
+    """Each sub-heading's whole line, cited from it through the first passage under it, after the part's name."""
+    lines, cited, passages = [], [], []
+    doc = index.doc(firsts[0].doc_id)
+    for chunk, segment in zip(firsts, segments):
+        own = chunk.text.split("\n", 1)[0]  # (a sub-heading followed by a colon is its passage's own first line)
+        line = (chunk.span[0], chunk.span[0] + len(own)) if own.startswith(segment) else heading_above(index, chunk, segment)
+        if line is None:
+            return None
+        cand = Candidate(chunk=chunk, doc=doc, score=1.0, coverage=1.0)
+        shown, cite = with_heading_line(index, citation(len(passages) + 1, cand, []), line)
+        lines.append(f"{shown} [{len(passages) + 1}]")
+        cited.append(cite)
+        passages.append(cand)
+    return f"{part} gồm {len(lines)} nội dung:\n" + "\n".join(lines), cited, passages
 
 
 def _does_asked(query: Query, quoted: str) -> bool:

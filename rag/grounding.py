@@ -710,10 +710,10 @@ def list_items(text: str) -> list[tuple[int, int, int]]:
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         # an item ends at the next marker, or at the end of its sentence/line
-        seg = text[m.start():end]
+        seg = text[m.end():end]  # (after its marker: "(1). Tác phẩm …" is no sentence ended at "(1).")
         stop = re.search(r"\n|(?<=[.])\s+(?=[A-ZĐ])", seg)
         if stop and i + 1 == len(marks):
-            end = m.start() + stop.start()
+            end = m.end() + stop.start()
         out.append((int(m.group(1)), m.start(), end))
     return out
 

@@ -1007,7 +1007,8 @@ def test_the_words_around_an_ordinal_are_not_topic_pairs(assistant):
     other = understand("Nhiệm vụ thứ hai của Sở Tư pháp về đầu tư hằng năm là gì?", index=assistant.index)
     assert all(other.weights.get(t, 1.0) > 0 for t in ("tư pháp", "hằng năm") if t in other.terms)
     result = assistant.answer("giá trị thứ 2 của tác phẩm")
-    assert not result.refused and result.answer.startswith("(2). Tác phẩm có ý nghĩa cả về lý luận và thực tiễn")
+    # the second value, under the heading naming its list (rag.enumerations)
+    assert not result.refused and result.answer.startswith("2. Giá trị của tác phẩm:\n(2). Tác phẩm có ý nghĩa cả về lý luận")
 
 
 def test_a_tables_columns_are_named_from_its_rows(assistant):
@@ -3185,7 +3186,7 @@ def test_a_place_typed_without_diacritics(assistant):
 
     assert ordinal("gia tri thu 4 cua tac pham") == 4 and ordinal("theo thu tu nao") is None  # "thứ tự": order
     result = assistant.answer("gia tri thu 4 cua tac pham theo KH So KHCN la gi")
-    assert not result.refused and result.answer.startswith("(4) Tác phẩm cho thấy sự nhất quán")
+    assert not result.refused and result.answer.startswith("1.2. Giá trị của tác phẩm:\n(4) Tác phẩm cho thấy sự nhất quán")
 
 
 def test_who_signed_and_when_are_both_answered(assistant):
@@ -3590,3 +3591,12 @@ def test_the_same_question_of_another_document_after_so_voi(assistant):
     for asked in ("thế so với KH 205 của thành ủy YB thì sơ kết hạn ngày nào", "so với KH 205 thì sơ kết hạn ngày nào"):
         result = assistant.answer(asked, [first])
         assert not result.refused and "05/11/2025" in result.answer
+
+
+# --- stop 33: how a thing is done, asked of the list its heading names ----------------------------------------------
+
+def test_how_a_thing_is_done_asked_of_the_list_its_heading_names(assistant):
+    # "hình thức tổ chức thế nào" of the guide's "IV. HÌNH THỨC TỔ CHỨC": both of its items (before: the second only)
+    result = assistant.answer("btg thi uy huong dan hinh thuc to chuc the nao")
+    assert not result.refused
+    assert "vào trong sinh hoạt của cấp ủy" in result.answer and "tọa đàm, hội thảo khoa học" in result.answer
