@@ -24,7 +24,6 @@ from hoidap.schema import Citation
 from hoidap.textnorm import fold
 
 from .grounding import list_items
-from .positions import LAST
 from .types import Candidate
 
 # a point asked by its mark: "ý (5)", "giá trị (1)"
@@ -64,8 +63,6 @@ class NumberedList:
         return fold(f"{lead} {leaf}").lower()
 
     def point(self, number: int) -> Point | None:
-        if number == LAST:
-            return self.points[-1]
         return next((p for p in self.points if p.number == number), None)
 
 
