@@ -23,7 +23,8 @@ from hoidap.model import Chunk
 from hoidap.schema import Citation
 from hoidap.textnorm import fold
 
-from .grounding import list_items
+from .grounding import ORDINAL_WORDS, list_items
+from .positions import subsections
 from .types import Candidate
 
 # a point asked by its mark: "ý (5)", "giá trị (1)"
@@ -36,7 +37,7 @@ GENERIC_NOUNS = {"y", "muc", "diem", "noi dung", "van de", "cau", "dong", "gach"
                  "noi nhan", "dau dong", "co quan", "don vi"}
 # a part of the book or plan named by its ordinal ("phần thứ nhất", after normalize.ordinal_spelled)
 _NAMED_PART = re.compile(r"\bphan thu (nhat|hai|ba|tu|bon|nam|sau)\b")
-_SPELLED = {"nhat": "nhất", "hai": "hai", "ba": "ba", "tu": "tư", "bon": "bốn", "nam": "năm", "sau": "sáu"}
+_SPELLED = {fold(word): word for word in ORDINAL_WORDS}  # "nhat" → "nhất", to name the part as the plans do
 MAX_LISTS = 4  # lists with the asked number quoted at once (a part of the book holds four)
 LEAD_IN_CHARS = 250  # a lead-in longer than this is shortened ("- Tham nhũng, tiêu cực là gì? … cần nhấn mạnh:")
 
@@ -232,19 +233,19 @@ def asks_part_outline(question: str) -> bool:
 
 def part_outline(index, docs: list[str], question: str) -> tuple[list[Chunk], list[str], str] | None:
     """The sub-headings right below the part of the book the question names ("1.1. Phần thứ nhất …" › "Một là, …",
-    "Hai là, …", "Ba là, …"), each with the first passage under it, from the first document in `docs` that has
-    two or more, and the part's name ("Phần thứ nhất"); None where the part has none (its points are a bulleted
-    list, read as any passage's)."""
+    "Hai là, …", "Ba là, …"), each with the first passage under it (`positions.subsections`), from the first document
+    in `docs` that has two or more, and the part's name ("Phần thứ nhất"); None where the part has none (its points
+    are a bulleted list, read as any passage's)."""
     parts = set(_NAMED_PART.findall(fold(question).lower()))
     for doc_id in docs:
-        firsts: dict[str, Chunk] = {}
         for r in index.doc_rows(doc_id):
             chunk = index.chunks[r]
             path = [p.strip() for p in chunk.heading.split(" › ")] if chunk.heading else []
             at = next((i for i, p in enumerate(path) if any(f"phan thu {x}" in fold(p).lower() for x in parts)), None)
-            if chunk.doc_id == doc_id and chunk.kind == "text" and at is not None and len(path) > at + 1:
-                firsts.setdefault(path[at + 1], chunk)
-        if len(firsts) >= 2:
-            return (list(firsts.values()), [s.rstrip("…").strip() for s in firsts],
-                    f"Phần thứ {_SPELLED[sorted(parts)[0]]}")
+            if chunk.doc_id == doc_id and at is not None:
+                below = subsections(index, chunk, path[:at + 1])
+                if not below:
+                    break  # (the part's passages all stand right under it: no sub-headings)
+                return ([item.chunk for item in below], [item.chunk.heading.split(" › ")[at + 1].strip().rstrip("…").strip()
+                                                         for item in below], f"Phần thứ {_SPELLED[sorted(parts)[0]]}")
     return None

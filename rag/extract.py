@@ -587,17 +587,18 @@ def _numbered_point(index: OpenIndex, query: Query, candidates: list[Candidate])
     if query.followup and asks_all_of_it(own):
         quoted = list_quoted(index, query.previous or query.focus)
         return points_answer([quoted], None, index.doc, citation) if quoted else None
+    outlined = asks_part_outline(own)
+    number = None if outlined else asked_point(own, query.ordinal, query.position)
+    if not outlined and number is None:  # (most questions: nothing more is worked out)
+        return None
     st = _structures(index)
     derived = st.derived if st is not None else set()
     # the documents named, else the conversation's, else retrieval's (the book is summarised alike in three plans)
     docs = [d for d in query.docs if d not in derived] or list(dict.fromkeys(
         [d for d in query.context_docs if d not in derived] + [c.chunk.doc_id for c in candidates if c.chunk.doc_id not in derived]))
-    if asks_part_outline(own):  # "phần 1 làm rõ những vấn đề gì": its sub-headings "Một là, …", "Hai là, …"
+    if outlined:  # "phần 1 làm rõ những vấn đề gì": its sub-headings "Một là, …", "Hai là, …"
         outline = part_outline(index, docs, own)
         return _sub_headings(index, *outline) if outline else None
-    number = asked_point(own, query.ordinal, query.position)
-    if number is None:
-        return None
     previous = list_quoted(index, query.previous or query.focus) if query.followup else None
     lists, part = lists_asked(index, docs, own, number, previous)
     if lists:  # the list whose lead-in says more of what is asked ("… cần lưu ý") first, then as retrieval ranks them

@@ -109,7 +109,7 @@ def asked_list(index, chunk: Chunk, question: str, sections_only: bool = False) 
     asked = f" {fold(question).lower()} "
     named = [i for i, part in enumerate(path) if _named(part, asked)]
     if named and named[-1] < len(path) - 1:
-        return _subsections(index, chunk, path[:named[-1] + 1])
+        return subsections(index, chunk, path[:named[-1] + 1])
     if sections_only:
         return []
     if chunk.kind == "row":  # a table's rows under one heading ("Phụ lục số 01 › I. TỔ CHỨC HỘI NGHỊ …")
@@ -117,7 +117,7 @@ def asked_list(index, chunk: Chunk, question: str, sections_only: bool = False) 
     items = bulleted_items(section_passages(index, chunk))
     if len(items) >= 2 or len(path) < 2:
         return items
-    return _subsections(index, chunk, path[:-1])
+    return subsections(index, chunk, path[:-1])
 
 
 def _named(part: str, asked: str, as_part: bool = False) -> bool:
@@ -140,7 +140,7 @@ def _named(part: str, asked: str, as_part: bool = False) -> bool:
     return False
 
 
-def _subsections(index, chunk: Chunk, parent: list[str]) -> list[ListItem]:
+def subsections(index, chunk: Chunk, parent: list[str]) -> list[ListItem]:
     """The first passage of each sub-section right below `parent`, in document order."""
     depth = len(parent)
     firsts: dict[str, Chunk] = {}
