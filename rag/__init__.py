@@ -10,12 +10,12 @@ from hoidap.settings import Settings, get_settings
 
 from .choices import chosen_option
 from .compare import asks_to_compare, compared_documents, compared_text, joined, question_for
-from .parts import asked_apart, asked_parts, holds as part_holds, joined as joined_parts, mentions_topic
+from .parts import asked_apart, asked_parts, checked_apart, holds as part_holds, is_check, joined as joined_parts, mentions_topic
 from .conversation import State, Turn, as_turns, asks_besides
 from .grounding import refused_for_itself
 from .extract import extractive_answer
 from .index import OpenIndex, open_generation, open_index
-from .query import BadQuestion, understand
+from .query import BadQuestion, asks_who_signed, understand
 from .quotes import anchor
 from .retrieve import passes_filters, retrieve
 from .structures import structures, write_cache
@@ -118,7 +118,12 @@ class Assistant:
                                                                      self.settings.refuse_threshold)))
         return joined(question, parts)
 
-    def _per_part(self, question: str, history, filters: dict | None) -> Answer | None:
+    def _signed(self, answer: Answer) -> bool:
+        """The answer quotes a signature block."""
+        rows = (self.index.position.get(c.chunk_id) for c in answer.citations)
+        return any(r is not None and self.index.chunks[r].kind == "signature" for r in rows)
+
+    def _per_part(self, question: str, history, filters: dict | None, checks: bool = False) -> Answer | None:
         """A question asking two or three things, each asked on its own, the later ones as
         follow-ups of the earlier (rag.parts)."""
         asked = asked_parts(question)
@@ -132,7 +137,8 @@ class Assistant:
             except BadQuestion:
                 return None
             answer = extractive_answer(self.index, query, candidates, self.settings.refuse_threshold)
-            if not part_holds(part, answer) and not (answer.refused and refused_for_itself(query.missing)):
+            if not part_holds(part, answer) and not (answer.refused and (refused_for_itself(query.missing)
+                                                                         or checks and query.missing and is_check(part))):
                 return None  # (a part the documents lack, "… số hiệu gì", is said so; the others still answer)
             parts.append((part, answer))
             turns.append(Turn(question=part, answer=answer.answer, doc_ids=[c.doc_id for c in answer.citations],
@@ -166,6 +172,10 @@ class Assistant:
                     # little of the question in one) and stays the ranking; each document's part is what is quoted
                     joined_answer.retrieved = result.retrieved
                 result = joined_answer
+        elif result.refused and query.missing and checked_apart(query.question, [m.text for m in query.missing]):
+            # "… theo hình thức nào, có phải tập trung lên hội trường không?": the check names what the documents never
+            # mention (said so under it); the question before it is still answered
+            result = self._per_part(query.question, history, filters, checks=True) or result
         elif result.refused and (result.confidence > 0 or refused_for_itself(query.missing)):
             # unsure, or one part names what the documents lack ("… số hiệu gì và do ai ký?" of a plan with no
             # number); not a near-miss refused by name, whose every part is about what is not there
@@ -177,7 +187,8 @@ class Assistant:
             # answered with the line of the plan it carries out; "ký ngày nào" with the signature block) and their
             # answers quote a passage it does not, of the documents asked
             names = [name for names in query.docs.values() for name in names]
-            if not all(mentions_topic(part, result.answer, names) for part in marked):
+            if not all(mentions_topic(part, result.answer, names) and not (asks_who_signed(part) and not self._signed(result))
+                       for part in marked):  # ("… thực hiện theo KH nào, ai ký": "ai ký" has no topic; the block answers)
                 parted = self._per_part(query.question, history, filters)
                 quoted = {c.chunk_id for c in result.citations}
                 if parted is not None and any(c.chunk_id not in quoted for c in parted.citations) and (

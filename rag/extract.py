@@ -14,11 +14,12 @@ from .calibration import features, probability
 from .grounding import as_typed, carries_own_number, dates_cited_number, list_items, mentions_date, named_levels, names_a_section, row_cells
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
-                    counted_noun, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
+                    counted_noun, counted_nouns, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
                     numbers_items, topic_terms)
 from .parts import asked_parts
-from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part
+from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part, subsections
 from .timeline import period_answer
+from .purposes import section_answer as purpose_answer
 from .quotes import NEAR_QUOTE_CONFIDENCE, NOT_FOUND, QUOTE_CONFIDENCE, quote_answer
 from .conversation import asks_all_of_it
 from .enumerations import asked_point, asks_part_outline, list_quoted, lists_asked, names_list, part_outline, points_answer
@@ -274,7 +275,7 @@ def quote(index: OpenIndex, query: Query, cand: Candidate, budget: int, strict: 
             scores = [sc if i in fresh else -1.0 for i, sc in enumerate(scores)]
     best = max(range(len(parts)), key=lambda i: scores[i])
     chosen = set(_item(parts, best, budget))
-    each_part = _each_asked_part(index, query, parts)
+    each_part = _each_asked_part(index, query, parts) + _beyond_what_is_known(index, query, parts)
     for i in each_part + sorted(range(len(parts)), key=lambda i: -scores[i]):
         if (i in each_part or scores[i] >= 0.6 * scores[best]) and sum(len(parts[k]) for k in chosen | {i}) <= budget:
             chosen.add(i)
@@ -316,6 +317,25 @@ def _each_asked_part(index: OpenIndex, query: Query, parts: list[str]) -> list[i
                 best.append(max(range(len(parts)), key=lambda i: covered[i]))
         query.memo[key] = best
     return query.memo[key]
+
+
+# "Ngoài họp hành tập trung, Sở … có yêu cầu cán bộ tự học không?": what the asker knows, then what is asked (accent-free)
+_BESIDES_LEAD = re.compile(r"^(?:\w+ ){0,3}?ngoai ((?:viec |cac |nhung )?[^,?]{3,60}?),\s*(.{6,})$")
+
+
+def _beyond_what_is_known(index: OpenIndex, query: Query, parts: list[str]) -> list[int]:
+    """The unit that best covers what a question asks after the "Ngoài X," it knows: the passage's line about X
+    outranks it on X's words, and is not what is asked."""
+    m = _BESIDES_LEAD.match(fold(query.question).lower().strip())
+    if not m:
+        return []
+    # (the clauses in the normalised question, whose comma may be gone: by the number of words before it)
+    said = re.findall(r"\w+", query.normalized or query.question)
+    k = len(re.findall(r"\w+", m.string[:m.end(1)]))
+    known, rest = ([t for t in topic_terms(" ".join(w), query.folded) if t in query.terms] for w in (said[:k], said[k:]))
+    # (what it asks beyond the line about what it knows: "tự học" beside the "họp giao ban" line's "học", "sách")
+    gain = [terms_coverage(index, rest, u, query.folded) - terms_coverage(index, known, u, query.folded) for u in parts]
+    return [max(range(len(parts)), key=lambda i: gain[i])] if rest and max(gain, default=0.0) > 0 else []
 
 
 def _each_shortened(parts: list[str], budget: int, least: int = 120) -> list[str]:
@@ -458,6 +478,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if pointed:  # "ý (5) của phần thứ nhất", "bài học thứ 7 nguyên văn", "kể hết ra" (rag.enumerations)
         text, cited, passages = pointed
         return _answered_with(query, text, cited, STRUCTURE_CONFIDENCE, passages, candidates)
+    sectioned = purpose_answer(index, query, index.doc, citation) if hasattr(index, "doc_rows") else None
+    if sectioned:  # "KH của Huyện ủy đề ra mục đích gì": the plan's whole "Mục đích" (rag.purposes)
+        text, cited, passages = sectioned
+        return _answered_with(query, text, cited, STRUCTURE_CONFIDENCE, passages, candidates)
     lead = _lead(index, candidates, query)
     if lead is not None and query.besides and query.nothing_said_again:  # a passage with only what was said: nothing new
         lead = next((c for c in candidates if not _is_derived(index, c, query)
@@ -545,7 +569,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
         text = f"{where}:\n{text}" if where else text
-    more = (siblings or _restated_with(index, candidates, first)
+    more = (siblings or _headed_parts(index, query, first) or _restated_with(index, candidates, first)
             or other_routes(index, query, first, st.derived if st is not None else set())  # "báo cáo … về đâu"
             or _second_sources(index, query, candidates, first))
     for cand in more:
@@ -556,6 +580,10 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         piece, spans = quote(index, query, cand, min(room, per_item or room), strict=bool(per_item))
         if query.which_document and cand.chunk.doc_id != first.chunk.doc_id:  # each document that says it, named
             piece = f"{_short_title(cand)}:\n{piece}"
+        elif cand.chunk.chunk_id in query.memo.get("headed_parts", ()):
+            # the whole sub-section the part names, under its heading ("2. Hình thức tổ chức:"): it is what is asked
+            piece, spans = _cut(cand.chunk.text, room - 60), [(0, min(len(cand.chunk.text), room - 60))]
+            piece = f"{cand.chunk.heading.rsplit(' › ', 1)[-1]}:\n{piece}"
         text += f"\n{piece} [{n}]"
         citations.append(citation(n, cand, spans))
     if _count_not_given(query, text):  # "… bao nhiêu đại biểu dự": the lines that answer give no number
@@ -725,9 +753,12 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
     """How sure an answer is when the named document's own structure, not word overlap, shows that
     its lead passage answers: a paraphrase full of words the plans never use is still answered then.
     0 when nothing was checked."""
+    asked = query.normalized or query.question
+    nouns = counted_nouns(asked)
+    if len(nouns) >= 2 and all(counts(lead.chunk.heading + " " + lead.chunk.text, n) for n in nouns):
+        return COUNT_CONFIDENCE  # "sách gồm mấy phần, bao nhiêu trang": one passage counting each, whatever names it
     if lead.chunk.doc_id not in query.docs:
         return 0.0
-    asked = query.normalized or query.question
     features = lead.features or {}
     if query.issue_date and mentions_date(lead.chunk.text, lead.doc.get("date") or ""):
         return ISSUE_DATE_CONFIDENCE  # the quoted date is the one the document's metadata gives
@@ -807,6 +838,39 @@ def _own_section(index: OpenIndex, query: Query, first: Candidate) -> list[Candi
 MAX_SECTION_PASSAGES = 3  # a body's part of a plan quoted over at most this many more passages
 
 
+# what a part of a question asks by its frame, as a sub-heading names it: "ở đâu" is the plan's "Nơi …", "kéo dài
+# đến khi nào" its "Thời gian …" (accent-free)
+_FRAME_AS_HEADING = [(re.compile(r"\b(?:o|tai) dau\b"), "noi"),
+                     (re.compile(r"\b(?:khi nao|bao gio|luc nao|bao lau|keo dai)\b"), "thoi gian")]
+
+
+def _headed_parts(index: OpenIndex, query: Query, first: Candidate) -> list[Candidate]:
+    """"KH huyện ủy nơi sinh hoạt ở đâu, hình thức thế nào": where two or three parts of the question each name a
+    sub-section of the section the first passage is in ("1. Nơi sinh hoạt", "2. Hình thức tổ chức" under "III. HÌNH
+    THỨC, THỜI GIAN TỔ CHỨC") by its heading's first two words, the first passage of each other one named, in
+    order: the words of the first part outrank the other's sub-section, which one passage seldom answers too."""
+    parts = _asked_parts(query) or asked_parts(query.question)  # (the spelling fixer may drop the comma between them)
+    path = [p.strip() for p in first.chunk.heading.split(" › ")] if first.chunk.heading else []
+    if len(parts) < 2 or len(path) < 2 or not hasattr(index, "doc_rows"):
+        return []
+    heads = {item.chunk.chunk_id: item.chunk for item in subsections(index, first.chunk, path[:-1])}
+    named = []
+    for part in parts:
+        folded = fold(part).lower()
+        words = set(re.findall(r"\w+", folded)) | {w for pattern, said in _FRAME_AS_HEADING if pattern.search(folded)
+                                                    for w in said.split()}
+        for chunk in heads.values():
+            leaf = re.findall(r"\w+", HEADING_NUMBER.sub("", fold(chunk.heading.split(" › ")[len(path) - 1]).lower()))
+            if len(leaf) >= 2 and set(leaf[:2]) <= words and chunk not in named:
+                named.append(chunk)
+                break
+    if len(named) < 2:
+        return []
+    query.memo["headed_parts"] = {c.chunk_id for c in named}
+    return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage)
+            for c in named if c.heading != first.chunk.heading]
+
+
 def _restated_with(index: OpenIndex, candidates: list[Candidate], first: Candidate) -> list[Candidate]:
     """When a derived passage led to the answer, the other primary passages it restates
     (an answer gathered from neighbouring passages of one plan): quoted after the first."""
@@ -840,10 +904,22 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
                          and not _is_derived(index, c, query) and counts(c.chunk.heading + " " + c.chunk.text, noun)), None)
         if counting is not None:
             return counting
+    if is_recipients_heading(lead.chunk.leaf_heading or "") and _ASKS_TASKS.search(fold(query.normalized or query.question).lower()) \
+            and not _ASKS_SENT.search(fold(query.question).lower()):
+        # "hướng dẫn … giao cho MTTQ, đoàn thể cấp thị (việc gì)": a "Nơi nhận" block names the body and gives it no
+        # task; the next passage of a primary document that is none, if retrieval found one
+        lead = next((c for c in candidates if not _is_derived(index, c, query)
+                     and not is_recipients_heading(c.chunk.leaf_heading or "")), lead)
     return _section_rival(index, candidates, query, lead) or lead
 
 
+# what a body is given to do (accent-free), and what asks where a document is sent
+_ASKS_TASKS = re.compile(r"\b(?:lam gi|lam nhung gi|giao cho|duoc giao|nhiem vu|trach nhiem|phai lam)\b")
+_ASKS_SENT = re.compile(r"\b(?:gui|nhan|noi nhan|b/?c|bao cao)\b")
+
+
 TITLE_LINE_CHARS = 150  # a passage this short with the plan's own number is a line naming it, not a statement
+
 COUNT_CANDIDATES = 3  # how far below it a passage giving the asked count is looked for
 
 
@@ -917,6 +993,10 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
             return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
     if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
         return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
+    group = _members_asked(query.normalized or query.question)
+    if group and hasattr(index, "chunks") and not any(_lists_members(c.text, fold(group).lower()) for c in index.chunks):
+        # "tổ công tác 278 gồm những ai": the plans name the group and what it does, never who is in it
+        return [f"Tài liệu không nêu thành phần của {group}."]
     if lead.chunk.kind == "row" and query.columns and not query.followup:
         given = {name for name, value, _, _ in row_cells(lead.chunk.text) if value.strip()}
         if not given & set(query.columns):  # the row leaves every column asked blank ("Xây dựng phóng sự, tin, bài…")
@@ -929,6 +1009,28 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if len(bullets) >= 2 and query.position is not None and query.position > len(bullets):
             return [f"Danh sách trong tài liệu chỉ có {len(bullets)} mục, không có mục thứ {query.position}."]
     return []
+
+
+# who is in a named group ("tổ công tác 278 (đó) gồm những ai", "thành viên Ban Chỉ đạo 35 là ai"), accent-free
+_MEMBERS_ASKED = re.compile(r"\b((?:to cong tac|ban chi dao|doan kiem tra|to giup viec|hoi dong|nhom)(?: \w+){0,2}?(?: \d+)?)"
+                            r"(?: (?:do|nay|ay|kia))? (?:gom|bao gom|co) (?:nhung )?(?:ai|thanh vien nao|nhung thanh vien nao)\b"
+                            r"|\bthanh vien (?:cua )?((?:to cong tac|ban chi dao|doan kiem tra|hoi dong)(?: \w+){0,2}?(?: \d+)?)"
+                            r" (?:la|gom) (?:nhung )?ai\b")
+
+
+def _members_asked(question: str) -> str:
+    """The group whose members are asked for, as the question names it; "" when none is."""
+    folded = fold(question).lower()
+    m = _MEMBERS_ASKED.search(folded)
+    if not m:
+        return ""
+    g = 1 if m.group(1) else 2
+    return question[m.start(g):m.end(g)] if len(folded) == len(question) else m.group(g)  # (as written, accents kept)
+
+
+def _lists_members(text: str, group: str) -> bool:
+    """The text says who makes up the group: "Tổ công tác 278 gồm …", "… Ban Chỉ đạo 35: đồng chí …"."""
+    return re.search(rf"\b{re.escape(group)}\b[^.;\n]{{0,40}}?(?:\bgom\b|\bbao gom\b|:)", fold(text).lower()) is not None
 
 
 def _place_list(index: OpenIndex, query: Query, lead: Candidate) -> list:

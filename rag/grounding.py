@@ -1037,6 +1037,34 @@ def bodies_of_another_level(question: str, named: dict[str, list[str]], document
     return out
 
 
+# "Theo KH 205 thì …", "Trong kế hoạch 205, …": the document the rest of the question is about, named by its number
+_SCOPED_BY = re.compile(r"^(?:\w+ ){0,6}?(?:theo|trong) (?:ke hoach|kh|huong dan|hd|van ban) (?:so )?(\d+)\b(?: \w+){0,6}?"
+                        r"(?: thi|,) (.*)$")
+# words before a body's name that make it name a document (its plan), not the body
+_DOCUMENT_WORDS = {"ke", "hoach", "kh", "huong", "dan", "hd", "van", "ban", "cua", "ben", "con", "voi"}
+
+
+def bodies_within_scope(question: str, named: dict[str, list[str]]) -> list[str]:
+    """Documents named only by their issuer's name inside the clause a question scopes to another document it
+    names by number: "Theo KH 205 thì Mặt trận và các đoàn thể thành phố có trách nhiệm gì" asks what plan 205
+    gives the city's Mặt trận, not about the Mặt trận's own plan ("… so với KH của Mặt trận" still names it)."""
+    if len(named) < 2:
+        return []
+    folded = " ".join(re.findall(r"\w+", fold(question).lower()))
+    m = _SCOPED_BY.match(folded)
+    if not m or not any(any(re.search(rf"(?<!\d){m.group(1)}(?!\d)", n) for n in names) for names in named.values()):
+        return []
+    clause = f" {m.group(2)} "
+    out = []
+    for d, names in named.items():
+        if not names or any(re.search(r"\d", n) for n in names):
+            continue
+        said = [re.search(r"(?:(\w+) )?" + re.escape(" ".join(re.findall(r"\w+", n))) + r"(?!\w)", clause) for n in names]
+        if all(x is not None and x.group(1) not in _DOCUMENT_WORDS for x in said):  # (the clause's first words: None)
+            out.append(d)
+    return out
+
+
 def named_levels(text: str) -> set[str]:
     """The levels ("tinh", "huyen", …) whose place the text names by a proper name."""
     return {_LEVEL_WORDS[fold(m.group(1)).lower()] for m in _PLACE_NAME.finditer(text)

@@ -18,7 +18,8 @@ from .types import Answer
 
 # What makes a clause a question of its own (accent-free): a question word, not "không" (too
 # often part of the topic: "không có vùng cấm")
-_ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra sao|bao lau)\b")
+_ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra sao|bao lau)\b"
+                     r"|\bco phai\b(?=.*\bkhong\b)")  # ("…, có phải tập trung lên hội trường không": a question too)
 # Where one question ends and the next begins: a question mark, or "và" / "còn" / "rồi" / "đồng
 # thời" / a comma or semicolon before a clause that asks again
 _JOINT = re.compile(r"\?\s+|\s*[,;]?\s+(?:và|va|còn|con|rồi|roi|đồng thời|dong thoi)\s+|\s*[,;]\s+")
@@ -55,6 +56,23 @@ def asked_parts(question: str) -> list[str]:
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return []
     return [squash_spaces(p) + "?" for p in parts]
+
+
+_CHECK = re.compile(r"\bco phai\b.*\bkhong\b")
+
+
+def is_check(part: str) -> bool:
+    """A yes/no check of a part: "có phải tập trung lên hội trường không?"."""
+    return _CHECK.search(fold(part).lower()) is not None
+
+
+def checked_apart(question: str, missing: list[str]) -> bool:
+    """The question asks something and then checks something else ("… theo hình thức nào, có phải tập trung lên hội
+    trường không?"), and everything the documents lack is named in the checks only: the question before still
+    asks what they have."""
+    parts = asked_parts(question)
+    checks = [fold(p).lower() for p in parts if is_check(p)]
+    return bool(checks) and len(checks) < len(parts) and all(any(fold(m).lower() in c for c in checks) for m in missing)
 
 
 def marked_parts(question: str) -> list[str]:

@@ -127,7 +127,8 @@ def has_fact(kind: str | None, text: str) -> bool:
 
 
 # ("kế hoạch số mấy ban hành …" asks which number, no count: "số" before it; "từ trang mấy tới …" which page)
-_COUNTED = re.compile(r"(?<!\w)(?<!số )(?<!so )(?<!trang )(?:bao nhiêu|bao nhieu|mấy|may|bn) (\w+)(?: (\w+))?")
+_COUNTED = re.compile(r"(?<!\w)(?<!số )(?<!so )(?<!trang )(?:bao nhiêu|bao nhieu|mấy|may|bn)"
+                      r" (\w+)(?:(?= (\w+)))?")  # (the next word looked at, not taken: "mấy phần, bao nhiêu trang")
 
 
 # "tổng số cuốn sách … là bao nhiêu": the count named before its question word
@@ -138,17 +139,29 @@ def counted_noun(question: str) -> str | None:
     """What a "bao nhiêu / mấy …" question counts ("trang", "bức", "đảng"), accent-free: a
     passage answers it only if it gives a number of that ("600 trang")."""
     m = _COUNTED.search(canonical(question)) or _TOTAL_ASKED.search(canonical(question))
-    if m:
-        word, nxt = m.group(1), fold(m.group(2) or "")
-        # a plain word in a question typed with diacritics is itself ("bao nhiêu chi bộ" is no "chị")
-        plain = has_diacritics(word) or word in STOPWORDS or has_diacritics(question)
-        stop = word in STOPWORDS if plain else fold(word) in _FOLDED_FUNCTION
-        if not (stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram")):
-            if len(fold(word)) <= 3 and nxt and nxt not in _FOLDED_FUNCTION and nxt not in FOLDED_STOPWORDS:
-                return f"{fold(word)} {nxt}"  # a short syllable is the first of its noun: "chi bộ", not "chỉ đạo"
-            return fold(word)  # an explicit count noun wins over a sum of money
+    noun = _count_noun(m, question) if m else None
+    if noun:
+        return noun  # an explicit count noun wins over a sum of money
     # "bao nhiêu tiền", "giá … là bao nhiêu": a sum of money
     return MONEY if _ASKS_MONEY.search(fold(question).lower()) else None
+
+
+def counted_nouns(question: str) -> list[str]:
+    """Every noun a question counts, in order: "sách gồm mấy phần, bao nhiêu trang, có bao nhiêu ảnh"."""
+    found = (_count_noun(m, question) for m in _COUNTED.finditer(canonical(question)))
+    return list(dict.fromkeys(n for n in found if n))
+
+
+def _count_noun(m: re.Match, question: str) -> str | None:
+    word, nxt = m.group(1), fold(m.group(2) or "")
+    # a plain word in a question typed with diacritics is itself ("bao nhiêu chi bộ" is no "chị")
+    plain = has_diacritics(word) or word in STOPWORDS or has_diacritics(question)
+    stop = word in STOPWORDS if plain else fold(word) in _FOLDED_FUNCTION
+    if stop or fold(word) in _NOT_COUNTED or (fold(word) == "phan" and nxt == "tram"):
+        return None
+    if len(fold(word)) <= 3 and nxt and nxt not in _FOLDED_FUNCTION and nxt not in FOLDED_STOPWORDS:
+        return f"{fold(word)} {nxt}"  # a short syllable is the first of its noun: "chi bộ", not "chỉ đạo"
+    return fold(word)
 
 
 # after "bao nhiêu" these ask for an amount, a time or a rate, not for a count of something named
@@ -893,7 +906,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     it only diacritics are restored (`restore`). `state`: the conversation (rag.conversation);
     without it a plain-text `history` gives the previous question and the documents it names."""
     from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, new_pairs, reference
-    from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, cited_reference, missing_entities,
+    from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, bodies_within_scope, cited_reference,
+                            missing_entities,
                             list_position, ordinal as ordinal_of, second_position,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
@@ -948,8 +962,8 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         as_bodies = bodies_of_another_level(current, named, index.manifest.documents)
         for d in aliases.issuers_of_cited(named, current):  # "KH 182 của Thành ủy": whose plan 182 is
             named.pop(d)
-        for d in as_bodies:  # "MTTQ … cấp thị": a body of the town, not the city Mặt trận's plan
-            named.pop(d)
+        for d in as_bodies + bodies_within_scope(current, named):
+            named.pop(d)  # "MTTQ … cấp thị": a body of the town; "Theo KH 205 thì Mặt trận …": plan 205's Mặt trận
         if not named:  # "phần II của tác phẩm": the book's "Phần thứ hai", no plan's section II
             current = lex.ordinal_spelled(current)
         missing = missing_entities(core, expanded, current, lex)
@@ -1025,7 +1039,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     which_document = asks_which_document(current)
     if which_document and wants == "docnum":
         wants = None  # the document is named by what it says, not by a number asked for
-    signer = _asks_signer(current)
+    signer = asks_who_signed(current)
     described = _SIGNED_BY.search(fold(question).lower())  # as typed: its comma ends the description
     if described and not _WHO_ASKED.search(fold(question).lower()):
         signer = False  # "… do đồng chí Phó Bí thư ký, …" names who signed: it does not ask
@@ -1196,7 +1210,8 @@ def _document_itself(current: str, docs: list[str], state, index) -> tuple[str, 
 
     docs = [d for d in docs if d not in _st(index).derived]
     said = (state.answer or "").split(AVAILABLE_DOCUMENTS)[0]  # (a refusal's list of documents quotes none)
-    if len(docs) != 1 or _CODED_NUMBER.search(said) or cited_reference(state.question or "") \
+    # (the turn before asking who signed was about the document itself, whatever the turns before it cited)
+    if len(docs) != 1 or _CODED_NUMBER.search(said) or (cited_reference(state.question or "") and not state.asked_signer) \
             or not _OF_A_DOCUMENT.search(fold(current).lower()):
         return None
     return docs[0], current if _NAMES_KIND.match(FOLLOWUP_LEAD.sub("", fold(current).lower().strip())) else f"văn bản {current}"
@@ -1354,9 +1369,16 @@ def _marked_terms(words: list[str], marked: list[bool], terms: list[str], folded
 
 
 def _subject(folded_question: str) -> str:
-    """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì")."""
-    m = _TASK.search(_ACCORDING_TO.sub("", folded_question.strip()))
+    """Who the question asks the task of ("X có nhiệm vụ gì", "X được giao làm gì", "… giao cho X những gì")."""
+    text = _ACCORDING_TO.sub("", folded_question.strip())
+    m = _TASK.search(text) or _TASK_TO.search(text)
     return squash_spaces(re.sub(r"[^\w ]", " ", m.group(1))) if m else ""
+
+
+# "hướng dẫn … giao cho MTTQ, đoàn thể cấp thị (những gì / có giống vậy không)": the body after the verb (accent-free)
+# ("… giao cho X những nội dung gì" asks some of them: no "những" inside the body's name)
+_TASK_TO = re.compile(r"\bgiao cho ((?:(?!\bnhung\b)[\w ,&-]){3,60}?) (?=(?:nhung gi|viec gi|gi|nhiem vu gi|co giong|the nao"
+                      r"|ra sao)\b)")
 
 
 # "Theo văn bản của cấp ủy huyện do đồng chí Phó Bí thư ký, …": the document told by who signed it, before what is
@@ -1391,7 +1413,7 @@ def asks_all_tasks(folded_question: str) -> bool:
     """"X có nhiệm vụ gì?", "X phải làm những gì?": all of X's tasks, nothing more specific
     ("X được giao tham mưu những nội dung nào" asks for one of them)."""
     text = _ACCORDING_TO.sub("", folded_question.strip())
-    m = _TASK.search(text)
+    m = _TASK.search(text) or _TASK_TO.search(text)
     if not m:
         return False
     rest = [w for w in re.findall(r"\w+", text[m.end():]) if w not in FOLDED_STOPWORDS]
@@ -1399,7 +1421,7 @@ def asks_all_tasks(folded_question: str) -> bool:
 
 
 _TASK_WORDS = {"gi", "nhung", "nao", "cu", "the", "la", "cac", "nhiem", "vu", "viec", "cong", "tac", "noi", "dung", "ay", "do",
-               "lam"}  # ("được giao làm gì")
+               "lam", "giong", "vay", "ra", "sao"}  # ("được giao làm gì"; "… có giống vậy không": the same ask of another)
 
 
 # "Theo hướng dẫn, UB Mặt trận … có nhiệm vụ gì": the document the question goes by is not the body
@@ -1480,7 +1502,7 @@ def _cited_by_previous(current: str, state, index) -> tuple[str, tuple[str, str]
     return None
 
 
-def _asks_signer(text: str) -> bool:
+def asks_who_signed(text: str) -> bool:
     """"Ai ký …?" — also half restored ("đồng chí nào ky kế hoạch 205"); "được ký ngày nào" asks
     a date, not who signed."""
     folded = fold(text)

@@ -64,6 +64,10 @@ def test_abbreviated_question_is_answered(assistant):
     ("có bao nhiu bức ảnh", "có bao nhiêu bức ảnh"),
     ("tac pham gom may phan", "tác phẩm gồm mấy phần"),
     ("doi tuong la ai", "đối tượng là ai"),  # a word only the headings use ("2.1. Đối tượng")
+    # the askers' words (normalize.ASKERS_WORDS): the book, beside what it is asked; the plans' "trong sạch" stays
+    ("sach gom may phan", "sách gồm mấy phần"),
+    ("xay dung dang trong sach vung manh", "xây dựng đảng trong sạch vững mạnh"),
+    ("KH 205 co them dip nao rieng", "KH 205 có thêm dịp nào riêng"),
 ])
 def test_spelling_is_corrected_towards_the_corpus(lex, typed, fixed):
     assert lex.correct(typed) == fixed
@@ -1171,12 +1175,12 @@ def test_a_sections_parts_asked_in_other_words_are_its_outline(assistant):
 
 
 def test_signed_on_which_day_asks_a_date_not_the_signer():
-    from rag.query import _asks_signer
+    from rag.query import asks_who_signed
 
-    assert _asks_signer("Ai ký Kế hoạch 205?") and _asks_signer("nguoi ky van ban cua huyen uy la ai")
-    assert not _asks_signer("Kế hoạch 182-KH/TU được ký ngày nào?")
-    assert not _asks_signer("ngay ky ke hoach 182 la ngay nao")
-    assert _asks_signer("Ai ký kế hoạch và ký ngày nào?")  # who is asked too
+    assert asks_who_signed("Ai ký Kế hoạch 205?") and asks_who_signed("nguoi ky van ban cua huyen uy la ai")
+    assert not asks_who_signed("Kế hoạch 182-KH/TU được ký ngày nào?")
+    assert not asks_who_signed("ngay ky ke hoach 182 la ngay nao")
+    assert asks_who_signed("Ai ký kế hoạch và ký ngày nào?")  # who is asked too
 
 
 def test_a_labelled_line_answers_the_field_it_labels(assistant):
@@ -2396,10 +2400,10 @@ def test_a_word_speech_to_text_heard_alike_is_corrected(lex, heard, meant):
 
 
 def test_signed_and_issued_on_which_day_asks_a_date_not_the_signer(assistant):
-    from rag.query import _asks_signer
+    from rag.query import asks_who_signed
 
     asked = "Theo hướng dẫn Thị ủy, kế hoạch triển khai của các đơn vị phải được ký ban hành trước ngày nào?"
-    assert not _asks_signer(asked) and _asks_signer("Ai ký ban hành kế hoạch 205?")
+    assert not asks_who_signed(asked) and asks_who_signed("Ai ký ban hành kế hoạch 205?")
     result = assistant.answer(asked)
     assert not result.refused and "10/5/2023" in result.answer
     assert result.citations[0].doc_id == "huong-dan-ban-tuyen-giao-thi-uy"
@@ -2434,9 +2438,9 @@ def test_an_off_topic_followup_typed_plain_is_a_new_question(assistant):
 
 
 def test_the_signer_of_a_document_signed_and_issued_is_still_asked(assistant):
-    from rag.query import _asks_signer
+    from rag.query import asks_who_signed
 
-    assert _asks_signer("Người ký ban hành kế hoạch của MTTQ thành phố giữ cương vị gì?")
+    assert asks_who_signed("Người ký ban hành kế hoạch của MTTQ thành phố giữ cương vị gì?")
 
 
 # --- stop 24: half-typed names, section numbers, a conversation's document asked about itself, counts -------
@@ -3600,3 +3604,101 @@ def test_how_a_thing_is_done_asked_of_the_list_its_heading_names(assistant):
     result = assistant.answer("btg thi uy huong dan hinh thuc to chuc the nao")
     assert not result.refused
     assert "vào trong sinh hoạt của cấp ủy" in result.answer and "tọa đàm, hội thảo khoa học" in result.answer
+
+
+# --- stop 34: parts named by sub-headings, who signed as a part, a check with what is not there ----------------------
+
+def test_each_part_naming_a_sub_heading_quotes_that_sub_section(assistant):
+    # "1. Nơi sinh hoạt", "2. Hình thức tổ chức" under "III. HÌNH THỨC, THỜI GIAN TỔ CHỨC": the first part's words
+    # ranked its passage first, and the second part's sub-section is quoted too, whole, under its heading
+    result = assistant.answer("ke hoach cua huyen uy thi sinh hoat o dau, to chuc theo hinh thuc nao a")
+    assert "Sinh hoạt tại chi bộ và các cơ quan, đơn vị, đoàn thể" in result.answer
+    assert "2. Hình thức tổ chức:" in result.answer and "tổ chức thảo luận, liên hệ" in result.answer
+    assert "phố biến đến cán bộ, công chức, đoàn viên, hội viên" in result.answer
+    # "ở đâu" is the plan's "Nơi …", "kéo dài đến khi nào" its "Thời gian …"
+    both = assistant.answer("theo KH Huyen uy dot sinh hoat keo dai den khi nao, sinh hoat o dau")
+    assert "tháng 11/2025" in both.answer and "Sinh hoạt tại chi bộ" in both.answer
+    # one part only: one sub-section
+    one = assistant.answer("Kế hoạch của Huyện ủy tổ chức sinh hoạt ở đâu?")
+    assert "Hình thức tổ chức:" not in one.answer
+
+
+def test_who_signed_is_a_part_of_its_own(assistant):
+    # "ai ký" has no topic word, and the basis line answering the first part says nothing of the signature block
+    result = assistant.answer("KH của huyện ủy thưc hiện theo KH nào của tỉnh ủy, ai ký vậy ạ?")
+    assert "143-KH/TU" in result.answer and "Ung Văn Tám" in result.answer
+
+
+def test_after_who_signed_the_issue_date_is_the_documents_own(assistant):
+    # the turn before asked which provincial plan it carries out, but "ai ký, ban hành ngày nào" asks of plan 205 itself
+    history = [_turn(assistant, "kh 205 cua thanh uy yen bai thuc hien theo ke hoach nao cua tinh uy vay")]
+    result = assistant.answer("ai ky, ban hanh ngay nao", history)
+    assert "Đỗ Văn Nghị" in result.answer and "10/4/2023" in result.answer
+    assert "04/4/2023" not in result.answer  # the provincial plan's date, which the basis line gives
+
+
+def test_a_body_named_inside_the_plan_the_question_goes_by(assistant):
+    # "Theo KH 205 thì Mặt trận …": plan 205's part for the city Mặt trận, not the Mặt trận's own plan (before: refused,
+    # the two plans tied)
+    result = assistant.answer("Em ở Đoàn phường ạ. Theo KH 205 thì Mặt trận và các đoàn thể thành phố có trách nhiệm gì "
+                              "trong đợt này ạ?")
+    assert not result.refused
+    assert result.citations[0].doc_id == "ke-hoach-205-thanh-uy-yen-bai"
+    assert "chỉ đạo các tổ chức đoàn, hội" in result.answer
+    # the Mặt trận's plan named as a plan still is one
+    from rag.grounding import bodies_within_scope
+
+    named = {"ke-hoach-205-thanh-uy-yen-bai": ["kh 205"], "ke-hoach-mttq-thanh-pho": ["mat tran"]}
+    assert bodies_within_scope("theo KH 205 thì Mặt trận có nhiệm vụ gì", named) == ["ke-hoach-mttq-thanh-pho"]
+    assert bodies_within_scope("theo KH 205, so với kế hoạch của Mặt trận thì sao", named) == []
+
+
+def test_a_check_naming_what_the_documents_lack_leaves_the_question_before_it(assistant):
+    result = assistant.answer("Anh chị ơi, Sở KH&CN Điện Biên tổ chức cho anh em học cuốn sách theo hình thức nào vậy, "
+                              "có phải tập trung lên hội trường không?")
+    assert not result.refused
+    assert "họp giao ban" in result.answer and "TD office" in result.answer
+    assert "không nói đến hội trường" in result.answer
+    # asked alone, the thing the documents lack is still refused
+    assert assistant.answer("Sở KH&CN Điện Biên có tổ chức học tập trung ở hội trường không?").refused
+
+
+def test_several_counts_given_by_one_passage(assistant):
+    # typed plain: "sach gom" is the book ("sách gồm"), not the "sạch" of the plans' "trong sạch"; one passage gives
+    # both counts asked, which makes the answer sure however few of the other words it has
+    result = assistant.answer("sach gom may phan, bao nhieu trang, co bao nhieu anh vay moi nguoi")
+    assert not result.refused
+    assert "600 trang" in result.answer and "3 phần" in result.answer
+    from rag.query import counted_nouns
+
+    assert counted_nouns("sách gồm mấy phần, bao nhiêu trang") == ["phan", "trang"]
+
+
+def test_a_task_question_is_not_answered_by_a_recipients_block(assistant):
+    # the guide's "Nơi nhận" lists "MTTQ, đoàn thể cấp thị" and gives them nothing to do; its part for them does
+    history = [_turn(assistant, "Em ở Đoàn phường ạ. Theo KH 205 thì Mặt trận và các đoàn thể thành phố có trách nhiệm "
+                                "gì trong đợt này ạ?")]
+    result = assistant.answer("hướng dẫn của BTG thị ủy giao cho MTTQ, đoàn thể cấp thị có giống vậy không ạ", history)
+    assert result.citations and result.citations[0].heading != "Nơi nhận"
+    assert result.citations[0].doc_id == "huong-dan-ban-tuyen-giao-thi-uy"
+    # "giao cho X … có giống vậy không" asks every task of X's own part, as "X có trách nhiệm gì" did
+    assert "thế hệ trẻ" in result.answer and "bồi đắp lý tưởng" in result.answer
+    from rag.query import _subject, asks_all_tasks
+
+    asked = "huong dan cua btg thi uy giao cho mttq, doan the cap thi co giong vay khong a"
+    assert _subject(asked) == "mttq doan the cap thi" and asks_all_tasks(asked)
+    assert not asks_all_tasks("kh 205 giao cho ban tuyen giao thanh uy tham muu nhung noi dung gi")
+
+
+def test_the_members_of_a_group_the_plans_never_list(assistant):
+    result = assistant.answer("to cong tac 278 gom nhung ai")
+    assert result.refused and "Tài liệu không nêu thành phần của tổ công tác 278." in result.answer
+    # what the group does is still answered
+    assert not assistant.answer("Tổ công tác 278 phối hợp với ai để phân công báo cáo viên xuống các chi bộ?").refused
+
+
+def test_what_is_asked_beyond_what_the_asker_knows(assistant):
+    # "Ngoài họp hành tập trung, …": the line about meetings covers the passage's words best, the line on self-study
+    # is what is asked (before: only the meetings line was quoted)
+    result = assistant.answer("Ngoài họp hành tập trung, Sở KH&CN có yêu cầu cán bộ tự học cuốn sách không?")
+    assert "tự học, tự nghiên cứu" in result.answer
