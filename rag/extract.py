@@ -320,19 +320,21 @@ def _each_asked_part(index: OpenIndex, query: Query, parts: list[str]) -> list[i
 
 
 # "Ngoài họp hành tập trung, Sở … có yêu cầu cán bộ tự học không?": what the asker knows, then what is asked (accent-free)
-_BESIDES_LEAD = re.compile(r"^(?:\w+ ){0,3}?ngoai ((?:viec |cac |nhung )?[^,?]{3,60}?),\s*(.{6,})$")
+_BESIDES_LEAD = re.compile(r"\bngoai ((?:viec |cac |nhung )?[^,?]{3,60}?),\s*(.{6,})$")
 
 
 def _beyond_what_is_known(index: OpenIndex, query: Query, parts: list[str]) -> list[int]:
     """The unit that best covers what a question asks after the "Ngoài X," it knows: the passage's line about X
     outranks it on X's words, and is not what is asked."""
-    m = _BESIDES_LEAD.match(fold(query.question).lower().strip())
-    if not m:
-        return []
-    # (the clauses in the normalised question, whose comma may be gone: by the number of words before it)
+    m = _BESIDES_LEAD.search(fold(query.question).lower().strip())
     said = re.findall(r"\w+", query.normalized or query.question)
-    k = len(re.findall(r"\w+", m.string[:m.end(1)]))
-    known, rest = ([t for t in topic_terms(" ".join(w), query.folded) if t in query.terms] for w in (said[:k], said[k:]))
+    start = next((i for i, w in enumerate(said) if fold(w).lower() == "ngoai"), None)
+    if not m or start is None:
+        return []
+    # (the clauses in the normalised question, whose comma and lead-in may be gone: from "ngoài", by its words)
+    end = start + 1 + len(re.findall(r"\w+", m.group(1)))
+    known, rest = ([t for t in topic_terms(" ".join(w), query.folded) if t in query.terms]
+                   for w in (said[start:end], said[end:]))
     # (what it asks beyond the line about what it knows: "tự học" beside the "họp giao ban" line's "học", "sách")
     gain = [terms_coverage(index, rest, u, query.folded) - terms_coverage(index, known, u, query.folded) for u in parts]
     return [max(range(len(parts)), key=lambda i: gain[i])] if rest and max(gain, default=0.0) > 0 else []
@@ -919,7 +921,6 @@ _ASKS_SENT = re.compile(r"\b(?:gui|nhan|noi nhan|b/?c|bao cao)\b")
 
 
 TITLE_LINE_CHARS = 150  # a passage this short with the plan's own number is a line naming it, not a statement
-
 COUNT_CANDIDATES = 3  # how far below it a passage giving the asked count is looked for
 
 

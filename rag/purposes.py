@@ -64,8 +64,9 @@ def section_items(index, doc_id: str, kind: str) -> list:
     return [c for c in section if bool(_OBLIGES.search(c.text)) == (kind == REQUIREMENT)]
 
 
-def _bullets(text: str) -> list[tuple[int, int]]:
-    """A passage's bullets ("- …" lines; a numbered item is one) as character spans, each cut to ITEM_CHARS."""
+def _bullets(text: str) -> list[tuple[int, int, bool]]:
+    """A passage's bullets ("- …" lines; a numbered item is one) as character spans, each cut to ITEM_CHARS (and
+    whether it was)."""
     spans, pos = [], 0
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
@@ -76,7 +77,7 @@ def _bullets(text: str) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return [(a, b if b - a <= ITEM_CHARS else text.rfind(" ", a, a + ITEM_CHARS)) for a, b in spans]
+    return [(a, b, False) if b - a <= ITEM_CHARS else (a, text.rfind(" ", a, a + ITEM_CHARS), True) for a, b in spans]
 
 
 def section_answer(index, query, doc, citation) -> tuple[str, list, list[Candidate]] | None:
@@ -94,13 +95,13 @@ def section_answer(index, query, doc, citation) -> tuple[str, list, list[Candida
     lines, cited, passages = [], [], []
     for chunk in items[:MAX_ITEMS]:
         cand = Candidate(chunk=chunk, doc=doc(chunk.doc_id), score=1.0, coverage=1.0)
-        spans = _bullets(chunk.text)
+        bullets = _bullets(chunk.text)
         n = len(passages) + 1
-        for a, b in spans:
-            more = " …" if b < a + len(chunk.text[a:].split("\n", 1)[0]) else ""
-            lines.append(f"{chunk.text[a:b].strip()}{more} [{n}]")
-        cited.append(citation(n, cand, spans))
+        for a, b, cut in bullets:
+            lines.append(f"{chunk.text[a:b].strip()}{' …' if cut else ''} [{n}]")
+        cited.append(citation(n, cand, [(a, b) for a, b, _ in bullets]))
         passages.append(cand)
-    name = items[0].heading.rsplit(" › ", 1)[-1].strip() if kind and len({c.heading for c in items}) == 1 else \
+    # (the sub-section's own heading, "1. Mục đích"; items numbered under "I. MỤC ĐÍCH, YÊU CẦU" each head a passage)
+    name = items[0].heading.rsplit(" › ", 1)[-1].strip() if len({c.heading for c in items}) == 1 else \
         ("Mục đích" if kind == PURPOSE else "Yêu cầu")
     return f"{name}:\n" + "\n".join(lines), cited, passages

@@ -3702,3 +3702,7 @@ def test_what_is_asked_beyond_what_the_asker_knows(assistant):
     # is what is asked (before: only the meetings line was quoted)
     result = assistant.answer("Ngoài họp hành tập trung, Sở KH&CN có yêu cầu cán bộ tự học cuốn sách không?")
     assert "tự học, tự nghiên cứu" in result.answer
+    # after a greeting and a request, the same
+    chatty = assistant.answer("Dạ cho em hỏi, ngoài họp hành tập trung, Sở KH&CN có yêu cầu cán bộ tự học cuốn sách "
+                              "không ạ?")
+    assert "tự học, tự nghiên cứu" in chatty.answer
