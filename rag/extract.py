@@ -906,18 +906,7 @@ def _lead(index: OpenIndex, candidates: list[Candidate], query: Query) -> Candid
                          and not _is_derived(index, c, query) and counts(c.chunk.heading + " " + c.chunk.text, noun)), None)
         if counting is not None:
             return counting
-    if is_recipients_heading(lead.chunk.leaf_heading or "") and _ASKS_TASKS.search(fold(query.normalized or query.question).lower()) \
-            and not _ASKS_SENT.search(fold(query.question).lower()):
-        # "hướng dẫn … giao cho MTTQ, đoàn thể cấp thị (việc gì)": a "Nơi nhận" block names the body and gives it no
-        # task; the next passage of a primary document that is none, if retrieval found one
-        lead = next((c for c in candidates if not _is_derived(index, c, query)
-                     and not is_recipients_heading(c.chunk.leaf_heading or "")), lead)
     return _section_rival(index, candidates, query, lead) or lead
-
-
-# what a body is given to do (accent-free), and what asks where a document is sent
-_ASKS_TASKS = re.compile(r"\b(?:lam gi|lam nhung gi|giao cho|duoc giao|nhiem vu|trach nhiem|phai lam)\b")
-_ASKS_SENT = re.compile(r"\b(?:gui|nhan|noi nhan|b/?c|bao cao)\b")
 
 
 TITLE_LINE_CHARS = 150  # a passage this short with the plan's own number is a line naming it, not a statement
