@@ -571,7 +571,8 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
     if asks_where(query.question, first.chunk):
         where = locator(first.chunk, first.doc)  # "Bài “…” (…, ngày …), trang 45–46" (rag.book)
         text = f"{where}:\n{text}" if where else text
-    more = (siblings or _headed_parts(index, query, first) or _restated_with(index, candidates, first)
+    headed = _headed_parts(index, query, first) if not siblings else []
+    more = (siblings or headed or _restated_with(index, candidates, first)
             or other_routes(index, query, first, st.derived if st is not None else set())  # "báo cáo … về đâu"
             or _second_sources(index, query, candidates, first))
     for cand in more:
@@ -582,7 +583,7 @@ def extractive_answer(index: OpenIndex, query: Query, candidates: list[Candidate
         piece, spans = quote(index, query, cand, min(room, per_item or room), strict=bool(per_item))
         if query.which_document and cand.chunk.doc_id != first.chunk.doc_id:  # each document that says it, named
             piece = f"{_short_title(cand)}:\n{piece}"
-        elif cand.chunk.chunk_id in query.memo.get("headed_parts", ()):
+        elif cand in headed:
             # the whole sub-section the part names, under its heading ("2. Hình thức tổ chức:"): it is what is asked
             piece, spans = _cut(cand.chunk.text, room - 60), [(0, min(len(cand.chunk.text), room - 60))]
             piece = f"{cand.chunk.heading.rsplit(' › ', 1)[-1]}:\n{piece}"
@@ -855,20 +856,22 @@ def _headed_parts(index: OpenIndex, query: Query, first: Candidate) -> list[Cand
     path = [p.strip() for p in first.chunk.heading.split(" › ")] if first.chunk.heading else []
     if len(parts) < 2 or len(path) < 2 or not hasattr(index, "doc_rows"):
         return []
-    heads = {item.chunk.chunk_id: item.chunk for item in subsections(index, first.chunk, path[:-1])}
+    # each sub-section's first passage, with its heading's first two words ("noi sinh", "hinh thuc")
+    heads = []
+    for item in subsections(index, first.chunk, path[:-1]):
+        leaf = re.findall(r"\w+", HEADING_NUMBER.sub("", fold(item.chunk.heading.split(" › ")[len(path) - 1]).lower()))
+        if len(leaf) >= 2:
+            heads.append((item.chunk, set(leaf[:2])))
     named = []
     for part in parts:
         folded = fold(part).lower()
         words = set(re.findall(r"\w+", folded)) | {w for pattern, said in _FRAME_AS_HEADING if pattern.search(folded)
                                                     for w in said.split()}
-        for chunk in heads.values():
-            leaf = re.findall(r"\w+", HEADING_NUMBER.sub("", fold(chunk.heading.split(" › ")[len(path) - 1]).lower()))
-            if len(leaf) >= 2 and set(leaf[:2]) <= words and chunk not in named:
-                named.append(chunk)
-                break
+        chunk = next((c for c, head in heads if head <= words and c not in named), None)
+        if chunk is not None:
+            named.append(chunk)
     if len(named) < 2:
         return []
-    query.memo["headed_parts"] = {c.chunk_id for c in named}
     return [Candidate(chunk=c, doc=first.doc, score=first.score, coverage=first.coverage)
             for c in named if c.heading != first.chunk.heading]
 

@@ -16,10 +16,11 @@ from .query import (asks_recipients, content_words, counted_noun, counts, has_fa
 from .grounding import ORDINALS
 from .types import Answer
 
+# A yes/no check ("có phải tập trung lên hội trường không"), accent-free
+_CHECK = re.compile(r"\bco phai\b.*\bkhong\b")
 # What makes a clause a question of its own (accent-free): a question word, not "không" (too
-# often part of the topic: "không có vùng cấm")
-_ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra sao|bao lau)\b"
-                     r"|\bco phai\b(?=.*\bkhong\b)")  # ("…, có phải tập trung lên hội trường không": a question too)
+# often part of the topic: "không có vùng cấm"), or a check
+_ASKING = re.compile(r"\b(ai|gi|nao|bao nhieu|may|dau|khi nao|bao gio|the nao|ra sao|bao lau)\b|" + _CHECK.pattern)
 # Where one question ends and the next begins: a question mark, or "và" / "còn" / "rồi" / "đồng
 # thời" / a comma or semicolon before a clause that asks again
 _JOINT = re.compile(r"\?\s+|\s*[,;]?\s+(?:và|va|còn|con|rồi|roi|đồng thời|dong thoi)\s+|\s*[,;]\s+")
@@ -56,9 +57,6 @@ def asked_parts(question: str) -> list[str]:
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return []
     return [squash_spaces(p) + "?" for p in parts]
-
-
-_CHECK = re.compile(r"\bco phai\b.*\bkhong\b")
 
 
 def is_check(part: str) -> bool:

@@ -16,6 +16,7 @@ import re
 
 from hoidap.textnorm import fold
 
+from .positions import ListItem, bulleted_items
 from .query import content_words, without_question_frame
 from .types import Candidate
 
@@ -64,22 +65,6 @@ def section_items(index, doc_id: str, kind: str) -> list:
     return [c for c in section if bool(_OBLIGES.search(c.text)) == (kind == REQUIREMENT)]
 
 
-def _bullets(text: str) -> list[tuple[int, int, bool]]:
-    """A passage's bullets ("- …" lines; a numbered item is one) as character spans, each cut to ITEM_CHARS (and
-    whether it was)."""
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        if not line.strip():
-            continue
-        if spans and not re.match(r"\s*(?:[-+•]|\d+\.)\s", line):  # a bullet's wrapped line
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-    return [(a, b, False) if b - a <= ITEM_CHARS else (a, text.rfind(" ", a, a + ITEM_CHARS), True) for a, b in spans]
-
-
 def section_answer(index, query, doc, citation) -> tuple[str, list, list[Candidate]] | None:
     """The plan's purposes (or requirements), every bullet's opening, cited passage by passage; None when the
     question asks neither of one plan, or the plan has no such section."""
@@ -92,14 +77,21 @@ def section_answer(index, query, doc, citation) -> tuple[str, list, list[Candida
     items = section_items(index, docs[0], kind) if kind else []
     if not items:
         return None
+    shown = items[:MAX_ITEMS]
+    # its bullets ("- …", over the passages); items numbered "1.", "2." each fill a passage of their own
+    bullets = bulleted_items(shown) or [ListItem(c, 0, len(c.text)) for c in shown]
     lines, cited, passages = [], [], []
-    for chunk in items[:MAX_ITEMS]:
+    for chunk in shown:
         cand = Candidate(chunk=chunk, doc=doc(chunk.doc_id), score=1.0, coverage=1.0)
-        bullets = _bullets(chunk.text)
         n = len(passages) + 1
-        for a, b, cut in bullets:
-            lines.append(f"{chunk.text[a:b].strip()}{' …' if cut else ''} [{n}]")
-        cited.append(citation(n, cand, [(a, b) for a, b, _ in bullets]))
+        spans = []
+        for item in (b for b in bullets if b.chunk is chunk):
+            a, b = item.quoted
+            cut = b - a > ITEM_CHARS
+            b = chunk.text.rfind(" ", a, a + ITEM_CHARS) if cut else b
+            lines.append(f"{chunk.text[a:b]}{' …' if cut else ''} [{n}]")
+            spans.append((a, b))
+        cited.append(citation(n, cand, spans))
         passages.append(cand)
     # (the sub-section's own heading, "1. Mục đích"; items numbered under "I. MỤC ĐÍCH, YÊU CẦU" each head a passage)
     name = items[0].heading.rsplit(" › ", 1)[-1].strip() if len({c.heading for c in items}) == 1 else \
