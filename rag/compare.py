@@ -10,8 +10,8 @@ import re
 
 from hoidap.textnorm import fold, squash_spaces
 
-from .parts import labelled
-from .query import DocAliases, Query, drop_name
+from .parts import asks_something, labelled
+from .query import DocAliases, Query, content_words, drop_name, without_question_frame
 from .types import Answer
 
 # The comparison's own words name no topic ("So sánh …", "… khác nhau thế nào", "lần lượt", "A … ngày nào,
@@ -137,7 +137,8 @@ def question_for(question: str, aliases: DocAliases, doc_id: str) -> str:
     text = re.sub(r"(?i)^\s*(?:(?:cả|ca)\s+)?(?:và|với|va|voi|hay)\b\s*", "", text)  # "(Giữa A) và B, …", "(Cả A) và B …": B's question
     text = _ORPHAN_KIND.sub(" ", text)
     text = re.sub(r"\s*[,;]\s*(?=[?.]|$)", "", text)  # a clause of the frame alone, left out ("…, cái nào ra trước?")
-    return squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
+    text = squash_spaces(_TRAILING.sub("", _DOUBLED.sub(r"\1", text)))
+    return re.sub(r"^[\s:,;.-]+", "", text)  # "So sánh: …": the frame's colon
 
 
 # A comparative asks each document for the value compared ("bên nào … sớm hơn": each one's date)
@@ -154,7 +155,7 @@ def _own_clause(question: str, aliases: DocAliases, doc_id: str) -> str:
     question is not built that way."""
     parts = _WHEREAS.split(question, maxsplit=1)
     if len(parts) != 2:
-        return _own_clauses(question, aliases, doc_id)
+        return _own_clauses(question, aliases, doc_id) or _own_conjunct(question, aliases, doc_id)
     left, right = parts
     in_left, in_right = doc_id in aliases.match(left), doc_id in aliases.match(right)
     if in_left == in_right or in_right and _REFERS_BACK.search(fold(right).lower()):
@@ -186,6 +187,63 @@ def _own_clauses(question: str, aliases: DocAliases, doc_id: str) -> str:
             or any(doc_id in n and len(n) > 1 for n in named):
         return ""
     return squash_spaces(f"{shared} " + ", ".join(c for c, n in zip(clauses, named) if n <= {doc_id}) + "?")
+
+
+# What may stand before a document's name as only its kind or preposition ("kế hoạch của", "bên", "ở"), accent-free
+_NAME_LEADS = {"ke hoach", "kh", "huong dan", "hd", "van ban", "cua", "ben", "o", "tai", "theo"}
+
+
+def _lead_after(folded: list[str], i: int) -> int:
+    """How many words from position i on are a name's lead ("của", "hướng dẫn của")."""
+    end = i
+    while end < len(folded):
+        if " ".join(folded[end:end + 2]) in _NAME_LEADS:
+            end += 2
+        elif folded[end] in _NAME_LEADS:
+            end += 1
+        else:
+            break
+    return end - i
+
+
+_AND = re.compile(r"\s+(?:và|va)\s+", re.I)
+OWN_TOPIC_WORDS = 2  # a side of "A's X và B's Y" asks a thing of its own: this many topic words besides B's name
+
+
+def _own_conjunct(question: str, aliases: DocAliases, doc_id: str) -> str:
+    """"Hạn báo cáo sơ kết theo KH 205 và thời điểm kết thúc đợt sinh hoạt theo Kế hoạch của Huyện ủy": two things
+    asked, one of each document, either side of "và"; this document's side, after the topic both share; "" unless
+    the question is built that way ("A và B quy định …" asks one thing of both)."""
+    if re.search(r"[“\"‘]", question):
+        return ""
+    text = question.strip().rstrip("?.").strip()
+    shared = _shared_topic(text)
+    sides = _AND.split(text[len(shared):])
+    if len(sides) != 2:
+        return ""
+    named = [aliases.match(side) for side in sides]
+    if not all(len(n) == 1 for n in named) or set(named[0]) == set(named[1]) or \
+            not all(_asks_of_its_own(side, n) for side, n in zip(sides, named)):
+        return ""
+    after = [fold(w).lower().strip(".,;:?!()") for w in sides[1].split()]
+    if "?" in sides[0] or asks_something(sides[1]) and not asks_something(sides[0]) or _lead_after(after, 0) or \
+            any(after[:len(n.split())] == n.split() for names in named[1].values() for n in names):
+        # "… của Huyện ủy và (của | theo | kế hoạch của) Sở …", "A và B phải gửi trước ngày nào": one thing asked of both
+        return ""
+    own = [side for side, n in zip(sides, named) if doc_id in n]
+    return squash_spaces(f"{shared} {own[0]}?") if own else ""
+
+
+def _asks_of_its_own(side: str, named: dict[str, list[str]]) -> bool:
+    folded = f" {fold(side).lower()} "
+    for name in sorted((n for names in named.values() for n in names), key=len, reverse=True):
+        folded = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", folded)
+    words = [w for w in content_words(without_question_frame(_FRAME.sub(" ", folded))) if w not in _NAME_WORDS]
+    return len(words) >= OWN_TOPIC_WORDS
+
+
+# a document's kind and what joins it to its name ("kế hoạch của"), no topic of a side (accent-free)
+_NAME_WORDS = {"ke", "hoach", "kh", "huong", "dan", "hd", "van", "ban", "cua", "theo", "ben", "so", "sanh", "giup", "toi"}
 
 
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:

@@ -15,7 +15,7 @@ from .grounding import as_typed, carries_own_number, dates_cited_number, list_it
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counted_nouns, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
-                    numbers_items, topic_terms)
+                    content_words, numbers_items, topic_terms, without_question_frame)
 from .parts import asked_parts
 from .positions import COUNT, LAST, asked_list, item_at, named_depth, named_part, subsections
 from .timeline import period_answer
@@ -24,8 +24,8 @@ from .quotes import NEAR_QUOTE_CONFIDENCE, NOT_FOUND, QUOTE_CONFIDENCE, quote_an
 from .conversation import asks_all_of_it
 from .enumerations import asked_point, asks_part_outline, list_quoted, lists_asked, names_list, part_outline, points_answer
 from .routes import other_routes
-from .retrieve import (HEADING_NUMBER, coverage, led_by, own_number_asked, own_number_asked_of, place_levels, says_heading,
-                       terms_coverage)
+from .retrieve import (DEADLINE, HEADING_NUMBER, asks_deadline, coverage, led_by, own_number_asked, own_number_asked_of,
+                       place_levels, says_heading, terms_coverage)
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -378,9 +378,28 @@ def _list_section(index: OpenIndex, query: Query, chunk, parts: list[str], budge
     if coverage(index, query, chunk.leaf_heading) < LIST_SECTION_COVERAGE and not says_heading(query, chunk.leaf_heading) \
             and not _asks_heading_kind(query, chunk.leaf_heading):
         return []
+    if _one_item_asked(query, chunk.leaf_heading, [parts[i] for i in items]):
+        return []  # "Ban Tuyên giáo Thị ủy … lập kế hoạch mua, cấp phát những tài liệu gì": that item, whole
     if query.besides:  # "Ngoài tài liệu đó, còn …": the items the last answer gave are left out
         parts = [p for p in parts if not _already_said(p, query)]
     return _each_shortened(parts, budget)
+
+
+ONE_ITEM_WORDS = 2  # the question's words beyond the list's heading that a single item says, and no other half as many
+
+
+def _one_item_asked(query: Query, leaf: str, items: list[str]) -> bool:
+    """The heading names whose list it is (the body: "1. Ban Tuyên giáo Thị ủy"), and the rest of the question is
+    what one of its items says ("lập kế hoạch mua, cấp phát …"), not the list as a whole."""
+    named = {w for names in query.docs.values() for name in names for w in name.split()}  # ("Yên Bái" is no item's)
+    heading = set(syllables(fold(HEADING_NUMBER.sub("", leaf)).lower()))
+    if not heading <= named and (_asks_heading_kind(query, leaf) or _asks_heading_manner(query, leaf)
+                                 or says_heading(query, leaf)):
+        return False  # "những tài liệu nào" of "4. Tài liệu sinh hoạt, tuyên truyền": the list is what is asked
+    heading |= named
+    asked = {w for w in content_words(without_question_frame(query.normalized or query.question)) if w not in heading}
+    said = sorted((len(asked & set(syllables(fold(item).lower()))) for item in items), reverse=True)
+    return said[0] >= ONE_ITEM_WORDS and said[1] * 2 <= said[0]
 
 
 # "những tài liệu gì", "các hình thức nào" (accent-free): the kind of thing a list question asks for
@@ -984,6 +1003,19 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if what and not any(set(what.split()) <= set(re.findall(r"\w+", fold(u).lower())) for u in dated):
             # "gửi kế hoạch triển khai trước ngày nào" of a plan whose only dates are its reports'
             return [f"Tài liệu không nêu thời hạn cho việc này ({_what_said(query, what)})."]
+        if asks_deadline(query) and not any(DEADLINE.search(u) for u in dated):
+            # "… gửi kế hoạch lên tỉnh trước ngày bao nhiêu" answered by a line whose only date is a cited plan's
+            return ["Tài liệu không nêu thời hạn cho việc này."]
+    outcome = _OUTCOME_ASKED.search(fold(query.normalized or query.question).lower())
+    if outcome and not _ACHIEVED.search(lead.chunk.text):
+        # "kết quả kiểm tra, giám sát … năm 2023 như thế nào": what the plans' own steps achieved, which plans
+        # (written before them) never say; asked how results are reported, the plan answers ("báo cáo kết quả …")
+        return ["Tài liệu chỉ nêu việc tổ chức và báo cáo kết quả, không nêu kết quả đạt được."]
+    day = _named_day_asked(query.normalized or query.question)
+    if day and _names_undated(lead.chunk.text, day):
+        # "ngày thành lập Đảng bộ thành phố là ngày nào": the plan names the anniversary, never its date
+        said = _as_written(lead.chunk.text, day)
+        return [f"Tài liệu chỉ nêu “{said[:1].upper()}{said[1:]}”, không ghi đó là ngày nào."]
     if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
         return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
     group = _members_asked(query.normalized or query.question)
@@ -1002,6 +1034,45 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if len(bullets) >= 2 and query.position is not None and query.position > len(bullets):
             return [f"Danh sách trong tài liệu chỉ có {len(bullets)} mục, không có mục thứ {query.position}."]
     return []
+
+
+# the outcome of one of the plans' own steps asked ("kết quả kiểm tra, giám sát … như thế nào"), not how results are
+# reported ("báo cáo kết quả thực hiện như thế nào") nor the results the book reports (accent-free)
+_OUTCOME_ASKED = re.compile(r"(?<!bao cao )(?<!gui )(?<!nop )(?<!tong hop )\bket qua (?:cua )?(?:viec )?(?:kiem tra|giam sat"
+                            r"|thuc hien|trien khai|hoc tap|to chuc|dot sinh hoat|dot hoc tap|quan triet|tuyen truyen)\b"
+                            r".*\b(?:nhu the nao|the nao|ra sao|ntn|dat duoc|ra lam sao)\b")
+# a passage reporting what was achieved: "đã" before a count or an outcome ("Đảng đã ban hành 250 văn bản")
+_ACHIEVED = re.compile(r"\bđã\b[^.;\n]{0,60}\d|\bkết quả (?:nổi bật|đạt được)\b", re.I)
+
+
+# the date of a day named by its event ("ngày thành lập Đảng bộ thành phố là ngày nào"), accent-free
+_NAMED_DAY_ASKED = re.compile(r"\b(ngay (?:thanh lap|sinh|ky niem|giai phong|truyen thong)(?: \w+){1,6}?)"
+                              r" (?:la |vao |roi vao )?(?:ngay nao|ngay may|hom nao|ngay bao nhieu)\b")
+NAMED_DAY_DATE_CHARS = 25  # how far after the day's name its date may stand: "ngày thành lập Đảng … (03/2)"
+
+
+def _named_day_asked(question: str) -> str:
+    """The day whose date is asked, named by its event ("ngày thành lập Đảng bộ tỉnh"); "" when none is."""
+    folded = fold(question).lower()
+    m = _NAMED_DAY_ASKED.search(folded)
+    if not m:
+        return ""
+    return question[m.start(1):m.end(1)] if len(folded) == len(question) else m.group(1)  # (as written, accents kept)
+
+
+def _names_undated(text: str, day: str) -> bool:
+    """The text names the day and gives no date beside it (a list of anniversaries: "…; Ngày thành lập Đảng bộ
+    tỉnh; Ngày thành lập Đảng bộ thành phố.")."""
+    folded = re.sub(r"\s+", " ", fold(text).lower())
+    at = [m.end() for m in re.finditer(rf"\b{re.escape(fold(day).lower())}\b", folded)]
+    return bool(at) and not any(has_fact("date", folded[i:i + NAMED_DAY_DATE_CHARS]) for i in at)
+
+
+def _as_written(text: str, phrase: str) -> str:
+    """`phrase` as the text spells it (accents and case), where the text says it on one line; else as given."""
+    folded = fold(text).lower()
+    m = re.search(rf"\b{re.escape(fold(phrase).lower())}\b", folded)
+    return text[m.start():m.end()] if m and len(folded) == len(text) else phrase
 
 
 # who is in a named group ("tổ công tác 278 (đó) gồm những ai", "thành viên Ban Chỉ đạo 35 là ai"), accent-free

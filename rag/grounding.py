@@ -442,7 +442,8 @@ def role_question(folded_question: str, question: str = "") -> RoleQuestion | No
             if w == "cua" and qual and words[i + 1:i + 2] and words[i + 1] in _ORG_START:
                 continue  # "trưởng ban tuyên giáo của Thành ủy Yên Bái": whose office it is goes on
             # "… là đồng chí nào": "đồng chí" ends it; "chỉ" of "Ban Chỉ đạo 35" does not
-            if w in _STOP or w in ("ten", "nguoi", "ong") or (w == "dong" and words[i + 1:i + 2] == ["chi"]):
+            if w in _STOP or w in ("ten", "nguoi", "ong") or (w == "dong" and words[i + 1:i + 2] == ["chi"]) \
+                    or (w == "hien" and words[i + 1:i + 2] in (["nay"], ["tai"], ["gio"])):  # "Giám đốc Sở hiện nay"
                 break
             qual.append(w)
         team = _TEAM.search(folded_question) if office.startswith("to ") and not qual else None
@@ -897,10 +898,22 @@ _OWN_NUMBER = re.compile(rf"^{_FOLLOWUP_MARK}(?:van ban|ke hoach|huong dan|cong 
                          r"|(?:so hieu|so ky hieu|ky hieu) (?:van ban )?(?:ghi )?(?:the nao|ra sao|nhu the nao))\b")
 
 
+# "Ban Thường trực Ủy ban MTTQ thành phố ban hành kế hoạch … với số hiệu bao nhiêu": the issuer said first, then
+# the document it issues (accent-free); read from the document's kind on, the issuer as its own
+_ISSUER_FIRST = re.compile(r"^((?:\w+ ){1,12}?)(?:ban hanh|xay dung|ra) (?=(?:van ban|ke hoach|huong dan|kh|hd)\b)")
+
+
+def _from_the_kind(folded: str) -> str:
+    """The question from the document's kind on, its issuer after it: "<issuer> ban hành kế hoạch … số hiệu bao
+    nhiêu" reads as "kế hoạch … số hiệu bao nhiêu của <issuer>" (the issuer's level kept for `_asked_as_itself`)."""
+    m = _ISSUER_FIRST.match(folded)
+    return f"{folded[m.end():].rstrip(' ?')} cua {m.group(1).strip()}" if m else folded
+
+
 def asks_own_number(question: str, meta: dict) -> bool:
     """"Kế hoạch 205 mang số hiệu gì?", "Kế hoạch của Sở … có ký hiệu văn bản là gì?": the document
     itself is the subject and its own number (or code) is asked, not one it cites."""
-    folded = fold(question).lower().strip()
+    folded = _from_the_kind(fold(question).lower().strip())
     return bool(_OWN_NUMBER.search(folded)) and own_numbers_only(question, meta) \
         and not about_cited_document(question, meta) and _asked_as_itself(folded, meta)
 
@@ -914,7 +927,7 @@ def carries_own_number(text: str, meta: dict) -> bool:
 def unnumbered_documents(question: str, named: dict, documents: dict[str, dict], derived: set[str]) -> list[Missing]:
     """When the question asks a named document's own number and none of the named documents
     carries one (in its metadata), say so rather than quote a number it cites."""
-    folded = fold(question).lower().strip()
+    folded = _from_the_kind(fold(question).lower().strip())
     asked = _OWN_NUMBER.search(folded)
     if not named or not asked:
         return []
@@ -936,7 +949,7 @@ _ALSO_DATED = re.compile(r"\b(?:ngay|thang|thoi diem|ban hanh)\b")
 # "kế hoạch … về / mà / gắn với <topic> …": what the asked plan is about, to hold against the document's title
 _QUALIFIED = re.compile(r"\b(?:ve|ma|gan voi|thuc hien|trien khai)\b(.*?)\b(?:mang|co|ghi|so|la)\b")
 _LEVELS = ("tinh", "thanh pho", "huyen", "thi xa", "quan", "xa", "phuong")
-_POINTING = {"nay", "do", "ay", "cua", "cac", "nhung", "dot", "viec", "tren"}
+_POINTING = {"nay", "do", "ay", "cua", "cac", "nhung", "dot", "viec", "tren", "voi"}  # ("… về tác phẩm với số hiệu …")
 # how askers name every plan's own subject, whatever its title says ("kế hoạch … về học tập tác phẩm")
 _CAMPAIGN_WORDS = {"hoc", "tap", "nghien", "cuu", "quan", "triet", "cuon", "sach", "tac", "pham"}
 

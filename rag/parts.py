@@ -14,6 +14,7 @@ from hoidap.textnorm import fold, squash_spaces
 from .query import (asks_recipients, content_words, counted_noun, counts, has_fact, is_recipients_heading, wanted_fact,
                     without_question_frame)
 from .grounding import ORDINALS
+from .normalize import strip_chatter
 from .types import Answer
 
 # A yes/no check ("có phải tập trung lên hội trường không"), accent-free
@@ -57,6 +58,11 @@ def asked_parts(question: str) -> list[str]:
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return []
     return [squash_spaces(p) + "?" for p in parts]
+
+
+def asks_something(text: str) -> bool:
+    """The text has a question word of its own ("ngày nào", "ai", "bao nhiêu") or a yes/no check."""
+    return _ASKING.search(fold(text).lower()) is not None
 
 
 def is_check(part: str) -> bool:
@@ -141,6 +147,7 @@ def joined(question: str, parts: list[tuple[str, Answer]]) -> Answer | None:
         return None
     shown: list[tuple[str, Answer]] = []
     for asked, a in parts:
+        asked = strip_chatter(asked).core  # "Anh chị ơi, Sở … theo hình thức nào vậy?": the question, not its greeting
         label = f"• {asked[:1].upper()}{asked[1:]}"
         if shown and _same_answer(shown[-1][1], a):  # "ký với chức danh gì, thay mặt ai": one signature block, once
             shown[-1] = (f"{shown[-1][0]}\n{label}", shown[-1][1])

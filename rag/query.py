@@ -38,7 +38,7 @@ _WANTS = {
                # a number line whose number is left blank still gives the code ("Số: /KH-SKHCN")
                re.compile(DOC_NUMBER.pattern + r"|(?:Số|SỐ):\s*/\s*[A-ZĐ]{2,}")),
     "date": (re.compile(rf"\b(khi nao|thoi han|{_EVERY}ngay (?:cu the )?nao|ngay (?:ban hanh|ky) (?:la )?(?:nao|gi)|bao gio|luc nao|han chot|thang nao|nam nao|thoi gian nao|dip nao|thoi diem"
-                        r"|han (bao cao|nop|gui|cuoi)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
+                        r"|han (bao cao|nop|gui|cuoi|cua)|(ngay|thang|nam) (bao nhieu|may|bn))\b|^han\b"),
              re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\btháng \d{1,2}\b|\bquý [IV]+\b|\bngày \d{1,2} tháng", re.IGNORECASE)),
     "number": (re.compile(r"\b(bao nhieu|may)\b"), re.compile(r"\b\d+([.,]\d+)?\b")),
 }

@@ -436,19 +436,24 @@ def own_number_asked(index, query: Query) -> list[str]:
     return [d for d in query.docs if own_number_asked_of(query, d, index.doc(d))]
 
 
+def asks_deadline(query: Query) -> bool:
+    """"Trước ngày nào", "thời hạn", "hạn chót": a date something must be done by, not any date."""
+    if "deadline" not in query.memo:  # once per question, not per passage
+        query.memo["deadline"] = query.wants == "date" and bool(_ASKS_DEADLINE.search(fold(query.normalized or query.question).lower()))
+    return query.memo["deadline"]
+
+
 def _has_wanted_fact(query: Query, text: str, own_ids: list[str]) -> bool:
     """The passage holds the kind of fact asked for. A document number asked for ("thực hiện kế
     hoạch số mấy?") is another document's: the named document's own number does not answer it."""
-    if "deadline" not in query.memo:  # once per question, not per passage
-        query.memo["deadline"] = query.wants == "date" and bool(_ASKS_DEADLINE.search(fold(query.normalized or query.question).lower()))
-    if query.memo["deadline"]:
+    if asks_deadline(query):
         return DEADLINE.search(text) is not None  # "trước ngày nào": a deadline, not any date (a cited plan's)
     if query.wants != "docnum" or not own_ids:
         return has_fact(query.wants, text)
     return any((m.group(1) or m.group(2)).lstrip("0") not in own_ids for m in DOC_NUMBER.finditer(text))
 
 
-_ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) nao|han chot|thoi han|cham nhat|han (bao cao|nop|gui)"
+_ASKS_DEADLINE = re.compile(r"\b(truoc (ngay|thoi diem|thoi han) (?:nao|bao nhieu|may)|han chot|thoi han|cham nhat|han (bao cao|nop|gui)"
                             r"|(keo dai |ket thuc |)(den|toi) (khi nao|bao gio|luc nao|thoi diem nao|ngay nao|thang nao))\b")
 DEADLINE = re.compile(r"\b(?:trước|chậm nhất|hạn|xong|hoàn thành)(?:\s+vào)?\W{0,3}(?:ngày\s*|\*\*)?\d{1,2}\s*/\s*\d{1,2}"
                        r"|\b(?:trước|chậm nhất|hạn|xong trước)(?:\s+vào)?\W{0,3}(?:tháng|quý)\s"

@@ -92,8 +92,8 @@ def actor_line(index: OpenIndex, cand: Candidate, quoted: list[tuple[int, int]])
     chunk = cand.chunk
     first = chunk.text.split("\n", 1)[0]
     first_quoted = min((s for s, _ in quoted), default=0)
-    if not _NUMBERED.match(first) or " " not in first or first_quoted == 0:
-        return None
+    if not _NUMBERED.match(first) or " " not in first or first_quoted <= len(first.split(None, 1)[0]) + 1:
+        return None  # (a quote from the line's own words on, "Ban Thường trực … xây dựng …", names the body itself)
     if any(_NUMBERED.match(line) for line in chunk.text[len(first):first_quoted].split("\n")):
         return None  # the quoted line belongs to a later numbered part, whose body this is not
     name = nfc(first.split(None, 1)[1]).lower()

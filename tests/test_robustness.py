@@ -3378,11 +3378,27 @@ def test_a_besides_follow_up_saying_nothing_new_quotes_nothing_said_again():
      "huong-dan-ban-tuyen-giao-thi-uy", "HD thị ủy có đưa tác phẩm vào chương trình bồi dưỡng không"),
     ("Người ký kế hoạch của Huyện ủy và của Sở KH&CN là ai?", "ke-hoach-so-khcn-dien-bien",
      "Người ký kế hoạch của Sở KH&CN là ai?"),
+    # "A's X và B's Y": each document is asked its own thing
+    ("So sánh: hạn báo cáo sơ kết theo KH 205 của Thành ủy Yên Bái và thời điểm kết thúc đợt sinh hoạt theo Kế hoạch "
+     "của Huyện ủy", "ke-hoach-huyen-uy", "thời điểm kết thúc đợt sinh hoạt theo Kế hoạch của Huyện ủy?"),
+    ("So sánh: hạn báo cáo sơ kết theo KH 205 của Thành ủy Yên Bái và thời điểm kết thúc đợt sinh hoạt theo Kế hoạch "
+     "của Huyện ủy", "ke-hoach-205-thanh-uy-yen-bai", "hạn báo cáo sơ kết theo KH 205 của Thành ủy Yên Bái?"),
+    # … but "X theo A và theo B" asks X of both
+    ("Hạn báo cáo kết quả hằng năm theo KH Huyện ủy và theo HD Thị ủy khác nhau thế nào?",
+     "huong-dan-ban-tuyen-giao-thi-uy", "Hạn báo cáo kết quả hằng năm theo KH và theo HD Thị ủy ?"),
 ])
 def test_each_compared_document_is_asked_without_the_others_name(assistant, question, asked_of, expected):
     from rag.compare import question_for
 
     assert question_for(question, assistant.index.aliases, asked_of) == expected
+
+
+def test_each_plans_deadline_is_answered_in_a_comparison(assistant):
+    # "hạn của X" asks X's deadline: each plan's part quotes the line with its date
+    result = assistant.answer("Hạn báo cáo kết quả hằng năm của Huyện ủy và của thị xã khác nhau thế nào?")
+    assert not result.refused
+    assert "01/11 hàng năm" in result.answer and "tháng 11 hằng năm" in result.answer
+    assert {c.doc_id for c in result.citations} == {"ke-hoach-huyen-uy", "huong-dan-ban-tuyen-giao-thi-uy"}
 
 
 @pytest.mark.parametrize("question, date, doc", [
@@ -3659,6 +3675,9 @@ def test_a_check_naming_what_the_documents_lack_leaves_the_question_before_it(as
     assert not result.refused
     assert "họp giao ban" in result.answer and "TD office" in result.answer
     assert "không nói đến hội trường" in result.answer
+    # each part is labelled with its question, not the greeting around it
+    assert "• Sở KH&CN Điện Biên tổ chức cho anh em học cuốn sách theo hình thức nào?" in result.answer
+    assert "ơi" not in result.answer
     # asked alone, the thing the documents lack is still refused
     assert assistant.answer("Sở KH&CN Điện Biên có tổ chức học tập trung ở hội trường không?").refused
 
@@ -3699,3 +3718,58 @@ def test_what_is_asked_beyond_what_the_asker_knows(assistant):
     chatty = assistant.answer("Dạ cho em hỏi, ngoài họp hành tập trung, Sở KH&CN có yêu cầu cán bộ tự học cuốn sách "
                               "không ạ?")
     assert "tự học, tự nghiên cứu" in chatty.answer
+
+
+# --- stop 35: an issuer's own number, a named day's date, one item of a body's list, labels, outcomes not in plans ---
+
+def test_a_plans_own_number_asked_with_its_issuer_first(assistant):
+    # "<issuer> ban hành kế hoạch … với số hiệu bao nhiêu": the plan's own number, which this one does not carry
+    result = assistant.answer("Ban Thường trực Ủy ban MTTQ thành phố ban hành kế hoạch về đợt sinh hoạt này với số hiệu "
+                              "bao nhiêu?")
+    assert result.refused and "không ghi số hiệu" in result.answer
+    # a plan it carries out is still asked of by its number
+    asked = assistant.answer("Sở KH&CN Điện Biên xây dựng kế hoạch để thực hiện kế hoạch số mấy của Tỉnh ủy?")
+    assert not asked.refused and "88-KH/TU" in asked.answer
+
+
+def test_a_named_days_date_the_plan_never_gives(assistant):
+    first = _turn(assistant, "Kế hoạch 205 yêu cầu tập trung cao điểm vào những dịp kỷ niệm nào?")
+    result = assistant.answer("the ngay thanh lap dang bo thanh pho la ngay nao vay", [first])
+    assert result.refused
+    assert "Tài liệu chỉ nêu “Ngày thành lập Đảng bộ thành phố”, không ghi đó là ngày nào." in result.answer
+    # a plan giving the date beside the day's name answers it
+    dated = assistant.answer("Theo kế hoạch của Huyện ủy, ngày thành lập Đảng Cộng sản Việt Nam là ngày nào?")
+    assert not dated.refused and "03/2" in dated.answer
+
+
+def test_one_item_of_a_bodys_list_asked_is_quoted_whole(assistant):
+    # the section "1. Ban Tuyên giáo Thị ủy" is a list of tasks; the question names the body and one task's words
+    result = assistant.answer("Hướng dẫn của Ban Tuyên giáo Thị ủy giao ban này lập kế hoạch mua, cấp phát những tài liệu "
+                              "gì, cấp tới đâu?")
+    assert "mua và cấp phát sách" in result.answer and "đến các đảng bộ, chi bộ cơ sở" in result.answer
+    assert "Hội nghị báo cáo viên cấp thị" not in result.answer  # not every task, each cut short
+    # the list asked by its own heading is still quoted item by item
+    listed = assistant.answer("Kế hoạch 205 của Thành ủy Yên Bái còn liệt kê những tài liệu sinh hoạt, tuyên truyền nào?")
+    assert "Hỏi - Đáp" in listed.answer and "Bản tin Thông báo nội bộ" in listed.answer
+
+
+def test_a_quote_naming_its_body_gets_no_label_repeating_it(assistant):
+    result = assistant.answer("Theo kế hoạch của MTTQ thành phố thì Ban Thường trực sẽ giới thiệu nội dung tác phẩm cho "
+                              "những ai?")
+    assert result.answer.startswith("Ban Thường trực Ủy ban MTTQ thành phố xây dựng Kế hoạch")  # no "1. Ban …:" above it
+    assert "cán bộ chuyên trách" in result.answer
+
+
+def test_an_office_asked_of_now_is_named_without_now(assistant):
+    first = _turn(assistant, "Kế hoạch của Sở KH&CN Điện Biên ai ký")
+    result = assistant.answer("thế Giám đốc Sở hiện nay là ông hay bà nào vậy?", [first])
+    assert result.refused and "Tài liệu không nêu tên người giữ chức Giám đốc Sở." in result.answer
+
+
+def test_the_outcome_of_a_plans_own_step_is_not_in_the_plans(assistant):
+    result = assistant.answer("Kết quả kiểm tra, giám sát việc thực hiện đợt sinh hoạt tại các chi bộ thuộc Sở KH&CN Điện "
+                              "Biên năm 2023 như thế nào?")
+    assert result.refused and "không nêu kết quả đạt được" in result.answer
+    # how results are reported is what the plan says
+    reported = assistant.answer("Sở KH&CN Điện Biên báo cáo kết quả thực hiện như thế nào?")
+    assert not reported.refused and "báo cáo tích hợp" in reported.answer
