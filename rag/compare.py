@@ -242,8 +242,8 @@ def _asks_of_its_own(side: str, named: dict[str, list[str]]) -> bool:
     return len(words) >= OWN_TOPIC_WORDS
 
 
-# a document's kind and what joins it to its name ("kế hoạch của"), no topic of a side (accent-free)
-_NAME_WORDS = {"ke", "hoach", "kh", "huong", "dan", "hd", "van", "ban", "cua", "theo", "ben", "so", "sanh", "giup", "toi"}
+# a name's lead ("kế hoạch của") and the comparison's request ("so sánh giúp tôi"): no topic of a side (accent-free)
+_NAME_WORDS = {w for lead in _NAME_LEADS for w in lead.split()} | {"so", "sanh", "giup", "toi"}
 
 
 def joined(question: str, parts: list[tuple[dict, Answer]]) -> Answer | None:

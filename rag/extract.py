@@ -1014,7 +1014,7 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
     day = _named_day_asked(query.normalized or query.question)
     if day and _names_undated(lead.chunk.text, day):
         # "ngày thành lập Đảng bộ thành phố là ngày nào": the plan names the anniversary, never its date
-        said = _as_written(lead.chunk.text, day)
+        said = _spelled_as_in(lead.chunk.text, day)
         return [f"Tài liệu chỉ nêu “{said[:1].upper()}{said[1:]}”, không ghi đó là ngày nào."]
     if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
         return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
@@ -1068,7 +1068,7 @@ def _names_undated(text: str, day: str) -> bool:
     return bool(at) and not any(has_fact("date", folded[i:i + NAMED_DAY_DATE_CHARS]) for i in at)
 
 
-def _as_written(text: str, phrase: str) -> str:
+def _spelled_as_in(text: str, phrase: str) -> str:
     """`phrase` as the text spells it (accents and case), where the text says it on one line; else as given."""
     folded = fold(text).lower()
     m = re.search(rf"\b{re.escape(fold(phrase).lower())}\b", folded)
