@@ -1055,9 +1055,7 @@ def _named_day_asked(question: str) -> str:
     """The day whose date is asked, named by its event ("ngày thành lập Đảng bộ tỉnh"); "" when none is."""
     folded = fold(question).lower()
     m = _NAMED_DAY_ASKED.search(folded)
-    if not m:
-        return ""
-    return question[m.start(1):m.end(1)] if len(folded) == len(question) else m.group(1)  # (as written, accents kept)
+    return as_typed(question, m.start(1), m.end(1), folded) if m else ""  # (as written, accents kept)
 
 
 def _names_undated(text: str, day: str) -> bool:
@@ -1089,7 +1087,7 @@ def _members_asked(question: str) -> str:
     if not m:
         return ""
     g = 1 if m.group(1) else 2
-    return question[m.start(g):m.end(g)] if len(folded) == len(question) else m.group(g)  # (as written, accents kept)
+    return as_typed(question, m.start(g), m.end(g), folded)  # (as written, accents kept)
 
 
 def _lists_members(text: str, group: str) -> bool:
