@@ -11,7 +11,8 @@ from hoidap.textnorm import canonical, fold, syllables
 
 from .book import asks_where, covers, locator, only_page, page_asked
 from .calibration import features, probability
-from .grounding import as_typed, carries_own_number, dates_cited_number, list_items, mentions_date, named_levels, names_a_section, row_cells
+from .grounding import (as_typed, carries_own_number, dates_cited_number, list_items, mentions_date, named_levels,
+                        names_a_section, person_names, row_cells)
 from .index import OpenIndex
 from .query import (BASIS_LINE, FOLDED_STOPWORDS, Query, asks_day, asks_fact, asks_hour, asks_recipients, asks_who,
                     counted_noun, counted_nouns, counts, dated_object, gives_hour, has_fact, is_recipients_block, is_recipients_heading,
@@ -25,7 +26,7 @@ from .conversation import asks_all_of_it
 from .enumerations import asked_point, asks_part_outline, list_quoted, lists_asked, names_list, part_outline, points_answer
 from .routes import other_routes
 from .retrieve import (DEADLINE, HEADING_NUMBER, asks_deadline, coverage, led_by, own_number_asked, own_number_asked_of,
-                       place_levels, says_heading, terms_coverage)
+                       place_levels, quoted_terms_asked, says_heading, says_what_is, terms_coverage)
 from .structures import own_voice
 from .sections import asks_outline
 from .titles import (actor_leaf, actor_line, asks_columns, asks_title, columns_answer, document_outline_answer,
@@ -116,7 +117,6 @@ def answer_features(index: OpenIndex, query: Query, candidates: list[Candidate],
 def predicate_coverage(index: OpenIndex, query: Query, lead: Candidate) -> float:
     """Coverage by the passage (with its heading) of this turn's question without the names in
     it: the documents it names and the people."""
-    from .grounding import person_names
     from .query import topic_terms
 
     text = (query.normalized or query.question).lower()
@@ -779,6 +779,9 @@ def _checked_confidence(query: Query, lead: Candidate) -> float:
     nouns = counted_nouns(asked)
     if len(nouns) >= 2 and all(counts(lead.chunk.heading + " " + lead.chunk.text, n) for n in nouns):
         return COUNT_CONFIDENCE  # "sách gồm mấy phần, bao nhiêu trang": one passage counting each, whatever names it
+    quoted = quoted_terms_asked(query.question)
+    if quoted and all(says_what_is(lead.chunk.text, t) for t in quoted):
+        return STRUCTURE_CONFIDENCE  # "“phòng” và “chống” được xác định thế nào": "Phòng là cơ bản, …, chống là …"
     if lead.chunk.doc_id not in query.docs:
         return 0.0
     features = lead.features or {}
@@ -1016,6 +1019,13 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         # "ngày thành lập Đảng bộ thành phố là ngày nào": the plan names the anniversary, never its date
         said = _spelled_as_in(lead.chunk.text, day)
         return [f"Tài liệu chỉ nêu “{said[:1].upper()}{said[1:]}”, không ghi đó là ngày nào."]
+    if _NAME_ASKED.search(fold(query.normalized or query.question).lower()) and not person_names(lead.chunk.text):
+        # "tên đồng chí báo cáo viên Trung ương được mời … là ai": the plan says who is invited ("mời báo cáo viên
+        # Trung ương"), never their name
+        return ["Tài liệu không nêu họ tên người cho nội dung này."]
+    if query.wants == "address" and not has_fact("address", lead.chunk.text):
+        # "địa chỉ trang thông tin điện tử của Sở là gì": the plan names the site, never its address
+        return ["Tài liệu không ghi địa chỉ (đường dẫn) cho nội dung này."]
     if asks_hour(query.normalized or query.question) and not gives_hour(lead.chunk.heading + "\n" + lead.chunk.text):
         return ["Tài liệu không nêu giờ cụ thể cho nội dung này."]
     group = _members_asked(query.normalized or query.question)
@@ -1034,6 +1044,11 @@ def _cannot_answer(index: OpenIndex, query: Query, lead: Candidate) -> list[str]
         if len(bullets) >= 2 and query.position is not None and query.position > len(bullets):
             return [f"Danh sách trong tài liệu chỉ có {len(bullets)} mục, không có mục thứ {query.position}."]
     return []
+
+
+# a person's name asked for ("tên đồng chí …", "họ tên người …"), accent-free
+# (not "ông", "bà": accent-free, "tên ba phần" is three parts' names)
+_NAME_ASKED = re.compile(r"\bten (?:cua )?(?:dong chi|d/c|nguoi)\b|\bho (?:va )?ten\b")
 
 
 # the outcome of one of the plans' own steps asked ("kết quả kiểm tra, giám sát … như thế nào"), not how results are

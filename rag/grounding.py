@@ -654,6 +654,17 @@ def list_position(text: str) -> int | None:
     return COUNT if _ITEM_COUNT.search(f) else None
 
 
+# nouns naming the place only ("ý thứ hai", "dòng 4", "mục cuối"): the list is whichever one was just quoted
+_BARE_PLACES = {"y", "muc", "dong", "noi", "gach dau dong", "dau dong"}
+
+
+def position_list_noun(text: str) -> str | None:
+    """The list a place asked names by what its items are ("mục đích thứ hai": "muc dich", accent-free);
+    None for a bare place ("ý thứ hai") or no place."""
+    m = _POSITION.search(fold(canonical(text)).lower())
+    return m.group("noun") if m and m.group("noun") not in _BARE_PLACES else None
+
+
 def names_a_section(text: str) -> bool:
     """The place asked is a "mục" or a "phần" ("mục 6 phần tổ chức thực hiện"): a sub-section, which the part
     the question names must hold."""
@@ -690,7 +701,7 @@ def _place_number(word: str) -> int | None:
 # the items of a plan's lists, named before their place: "nơi nhận cuối cùng", "gạch đầu dòng thứ 3", "ý cuối"
 # ("điểm" is left out: "cao điểm đầu tiên", "thời điểm", "địa điểm" are a peak, a time and a place, no item)
 LIST_ITEM_NOUNS = ("y", "muc", "noi nhan", "gach dau dong", "dau dong", "viec", "nhiem vu", "noi dung", "yeu cau",
-                   "hinh thuc", "hoat dong", "tai lieu", "giai phap", "don vi", "thanh phan", "bai hoc")
+                   "muc dich", "hinh thuc", "hoat dong", "tai lieu", "giai phap", "don vi", "thanh phan", "bai hoc")
 _NOUNS = "|".join(LIST_ITEM_NOUNS + ("dong", "noi", "co quan"))  # (a table's "dòng", "nơi cuối", "cơ quan thứ 2")
 _POSITION = re.compile(r"(?<!\w)(?P<noun>" + _NOUNS + r") (?:(?:thu|so) (?P<word>\d{1,2}|nhat|hai|ba|tu|bon|nam|sau"
                        r"|bay|tam|chin|muoi)|(?P<bare>\d{1,2})|(?P<first>dau tien)|(?P<last>cuoi cung|cuoi|sau cung))"

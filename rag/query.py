@@ -32,6 +32,10 @@ DOC_NUMBER = re.compile(r"\b(\d+)\s*[-/]\s*[A-ZĐ]{2,}|\b(?:[Ss]ố|SỐ)\s+(\d+
 # ("thói quen / việc làm thường ngày nào" asks which everyday habit: no day; "thường … ngày nào tổ chức" does)
 _EVERY = r"(?<!quen thuong )(?<!quen hang )(?<!quen moi )(?<!lam thuong )(?<!lam hang )(?<!lam moi )"
 _WANTS = {
+    # a web address ("địa chỉ trang thông tin điện tử", "link đọc sách"): only a passage giving one answers
+    "address": (re.compile(r"\bdia chi (?:\w+ ){0,2}(?:trang|web|website|fanpage|cong thong tin)\b"
+                           r"|\b(?:link|duong link|duong dan|url)\b"),
+                re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:vn|com|org|net)\b")),
     # "which document": its number ("Kế hoạch số 126-KH/TU", "Kết luận số 21-KL/TW"); before "number"
     "docnum": (re.compile(r"\b(ke hoach|huong dan|cong van|ket luan|quyet dinh|nghi quyet|chi thi|van ban)\s*(so\s*)?"
                           r"(may|nao|bao nhieu|gi)\b|\b(so|ky) hieu\b|\bmang so (may|nao|gi|bao nhieu)\b"),
@@ -908,7 +912,7 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
     from .conversation import State, as_correction, asks_besides, excludes_all_said, is_followup, new_pairs, reference
     from .grounding import (about_cited_document, asks_issue_date, bodies_of_another_level, bodies_within_scope, cited_reference,
                             missing_entities,
-                            list_position, ordinal as ordinal_of, second_position,
+                            list_position, ordinal as ordinal_of, position_list_noun, second_position,
                             own_numbers_only, renumbered, role_question)
     from .sections import asked_section
     from .loanwords import read_loanwords
@@ -1118,8 +1122,12 @@ def understand(question: str, history=None, aliases: DocAliases | None = None, r
         before = ordinal_of(state.question)
         if before is not None and before > 0:
             item = position = before + 1
-    if followup and not focus and (item is not None and ordinal_of(state.question) is not None or position is not None):
-        focus = list(state.chunks)  # "việc thứ ba là gì?" then "còn việc thứ tư?", "ý cuối?": the same list
+    listed = position_list_noun(current)
+    if followup and not focus and (item is not None and ordinal_of(state.question) is not None or position is not None) \
+            and not (listed and listed not in fold(canonical(state.question)).lower()):
+        # "việc thứ ba là gì?" then "còn việc thứ tư?", "ý cuối?": the same list (not "mục đích thứ hai" after the
+        # "yêu cầu" just quoted: the list it names)
+        focus = list(state.chunks)
     terms = topic_terms(search, folded)
     weights: dict[str, float] = {}
     if followup:

@@ -186,7 +186,7 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
                              question_number=question_number(query), closing=closing_passages(index, query),
                              listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,
                              routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None,
-                             levels=tuple(place_levels(query)))
+                             levels=tuple(place_levels(query)), quoted=tuple(quoted_terms_asked(query.question)))
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -217,6 +217,7 @@ class _RerankContext:
     closing: frozenset = frozenset()  # "đoạn kết của kế hoạch": the named documents' closing passages
     routed: bool = False  # the question asks through whom something is sent ("qua cơ quan nào", "đầu mối")
     levels: tuple = ()  # the levels whose place the question asks ("thuộc tỉnh nào": grounding.asked_levels)
+    quoted: tuple = ()  # the words the question quotes and asks what they are ("“phòng” và “chống” … thế nào")
 
 
 # Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
@@ -284,6 +285,24 @@ def says_heading(query: Query, leaf: str) -> bool:
 def defines(text: str, abbreviation: str) -> bool:
     """The text spells the abbreviation out, writing it in brackets after its words ("… viên chức (CCVC)")."""
     return re.search(rf"\w\s*\(\s*{re.escape(abbreviation)}\s*\)", text) is not None
+
+
+# A word or two the question quotes ("“phòng” và “chống” được xác định thế nào", "“giặc nội xâm” là gì"), asked what
+# it is: the passage saying "X là …" (or "… là “X”") answers, not the many that only use the word
+_SHORT_QUOTE = re.compile(r"[“\"‘']([^”\"’']{2,30})[”\"’']")
+_WHAT_IS = re.compile(r"\b(?:la gi|nhu the nao|the nao|ra sao|duoc xac dinh|duoc hieu|nghia la|co nghia|hieu la)\b")
+
+
+def quoted_terms_asked(question: str) -> list[str]:
+    """The quoted words (at most three each) of a question asking what they are; [] otherwise."""
+    terms = [t.strip() for t in _SHORT_QUOTE.findall(question) if 1 <= len(t.split()) <= 3]
+    return terms if terms and _WHAT_IS.search(fold(question).lower()) else []
+
+
+def says_what_is(text: str, term: str) -> bool:
+    """The text says what `term` is: "Phòng là cơ bản, …" or "… là “giặc nội xâm”"."""
+    t = re.escape(canonical(term))
+    return re.search(rf"(?<!\w){t}[”\"’]?\s+là\s|\slà\s+[“\"‘]?{t}(?!\w)", canonical(text), re.I) is not None
 
 
 def _names_heading(query: Query, leaf: str) -> bool:
@@ -406,7 +425,8 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
         "listed": 0.0 if not ctx.listed else 1.0 if numbers_items(chunk.text) else 0.5 if lists_items(chunk.text) else 0.0,
         "closing": float(chunk.chunk_id in ctx.closing),
         "routed": float(ctx.routed and _ROUTED.search(chunk.text) is not None),
-        "defined": float(bool(query.defines) and defines(chunk.text, query.defines)),
+        "defined": float(bool(query.defines) and defines(chunk.text, query.defines)
+                         or bool(ctx.quoted) and all(says_what_is(chunk.text, t) for t in ctx.quoted)),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
     }

@@ -17,7 +17,7 @@ HELD_OUT_SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "hel
                  "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15", "heldout16", "heldout17", "heldout18",
                  "heldout19", "heldout20", "heldout21", "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
                  "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35", "heldout36", "heldout37",
-                 "heldout38", "heldout39", "unseen")
+                 "heldout38", "heldout39", "heldout40", "unseen")
 HELD_OUT = {f"{name}_{half}": EVALS / f"questions-{name}-{half}.jsonl" for name in HELD_OUT_SETS for half in ("dev", "test")}
 MIN_UNANSWERABLE = {"heldout": 8, "heldout2": 6, "heldout3": 10, "heldout4": 20, "heldout5": 18, "heldout6": 18, "heldout7": 18,
                     "heldout8": 18, "heldout9": 18, "heldout10": 18, "heldout11": 18, "heldout12": 18, "heldout13": 18,
@@ -25,7 +25,7 @@ MIN_UNANSWERABLE = {"heldout": 8, "heldout2": 6, "heldout3": 10, "heldout4": 20,
                     "heldout20": 18, "heldout21": 18, "heldout22": 18, "heldout23": 18, "heldout24": 18, "heldout25": 18,
                     "heldout26": 18, "heldout27": 18, "heldout28": 18, "heldout29": 18, "heldout30": 18,
                     "heldout31": 18, "heldout32": 16, "heldout33": 16, "heldout34": 16, "heldout35": 16, "heldout36": 16, "heldout37": 16,
-                    "heldout38": 16, "heldout39": 16, "unseen": 8}
+                    "heldout38": 16, "heldout39": 16, "heldout40": 16, "unseen": 8}
 
 
 @pytest.fixture(scope="module")

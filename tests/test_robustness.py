@@ -3773,3 +3773,48 @@ def test_the_outcome_of_a_plans_own_step_is_not_in_the_plans(assistant):
     # how results are reported is what the plan says
     reported = assistant.answer("Sở KH&CN Điện Biên báo cáo kết quả thực hiện như thế nào?")
     assert not reported.refused and "báo cáo tích hợp" in reported.answer
+
+
+# --- stop 36: quoted words asked what they are, a list's place named by its items, a person's name and a web
+# address the plans never give ---
+
+def test_quoted_words_asked_what_they_are(assistant):
+    # "phòng" and "chống" stand in almost every passage; the one saying "Phòng là …, chống là …" answers
+    result = assistant.answer("Theo tác phẩm, “phòng” và “chống” được xác định như thế nào?")
+    assert not result.refused and "Phòng là cơ bản, lâu dài, chống là cấp bách, trước mắt" in result.answer
+    assert "Phòng là cơ bản" in result.citations[0].passage
+    from rag.retrieve import quoted_terms_asked, says_what_is
+
+    assert quoted_terms_asked("“phòng” và “chống” là gì") == ["phòng", "chống"]
+    assert quoted_terms_asked("Tác phẩm “Kiên quyết, kiên trì …” do ai viết") == []  # a title, not asked what it is
+    assert says_what_is("… (1) Tham nhũng, tiêu cực là “giặc ở trong lòng”, là “giặc nội xâm”;", "giặc nội xâm")
+    assert not says_what_is("công tác phòng, chống tham nhũng", "phòng")
+
+
+def test_a_list_named_by_its_items_is_not_the_list_just_quoted(assistant):
+    first = _turn(assistant, "Phần yêu cầu trong kế hoạch của Sở KH&CN Điện Biên gồm những gì?")
+    result = assistant.answer("Thế mục đích thứ hai trong kế hoạch của Sở là gì?", [first])
+    assert "Tạo sự thống nhất về nhận thức, ý chí và hành động" in result.answer
+    assert result.citations[0].heading.endswith("1. Mục đích")
+    # a bare place ("ý thứ hai") is still of the list just quoted
+    bare = assistant.answer("còn ý thứ hai?", [first])
+    assert bare.citations and bare.citations[0].heading.endswith("2. Yêu cầu")
+
+
+def test_a_persons_name_the_plan_never_gives(assistant):
+    result = assistant.answer("Tên đồng chí báo cáo viên Trung ương được mời về nói chuyện với 500 đại biểu ở Yên Bái "
+                              "là ai?")
+    assert result.refused and "Tài liệu không nêu họ tên người cho nội dung này." in result.answer
+    # a signer's name is given; "tên ba phần" asks no person
+    signer = assistant.answer("Họ tên người ký Kế hoạch 205 là gì?")
+    assert not signer.refused and "Đỗ Văn Nghị" in signer.answer
+    parts = assistant.answer("Tên ba phần của tác phẩm là gì?")
+    assert not parts.refused
+
+
+def test_a_web_address_the_plan_never_gives(assistant):
+    result = assistant.answer("dia chi trang thong tin dien tu cua So KHCN Dien Bien la gi de em vao doc")
+    assert result.refused and "Tài liệu không ghi địa chỉ (đường dẫn) cho nội dung này." in result.answer
+    # the link to the e-book that plan 205 gives is found, typed plain too
+    link = assistant.answer("link doc sach dien tu cua tac pham o dau")
+    assert not link.refused and "https://stbook.vn" in link.answer
