@@ -80,6 +80,8 @@ _ANAPHOR = re.compile(r"\b(\w+(?: \w+)?) (do|ay|nay|tren|kia|vua roi|vua neu)\b(
 # With diacritics "đó" points back and "đô" does not; a pointer left without them ("người do",
 # the rest of the question restored) is read as one only after a noun that can point back.
 _ANAPHOR_ACCENTED = re.compile(r"(?<!\w)(\w+(?: \w+)?) (đó|ấy|này|trên|kia|vừa rồi|vừa nêu|do|ay|nay)(?!\w)(?! ai\b)")
+# what "trên" is "on" when it is no pointer back (accent-free): a page, a site, a network, a channel
+_ON_A_MEDIUM = re.compile(r"\s+(?:trang|website|web|mang|cong thong tin|fanpage|zalo|facebook|kenh|tai khoan|ban tin)\b")
 _PERSON_NOUNS = {"nguoi", "ong", "ba", "dong chi", "d/c", "nguoi ky", "nguoi do", "vi", "anh", "chi"}
 _DOC_NOUNS = {"van ban", "tai lieu", "ke hoach nay"}
 _REFERENT_NOUNS = {"nguoi", "ong", "ba", "chi", "anh", "vi", "hoach", "kh", "ban", "dan", "hd", "van", "lieu", "phan",
@@ -116,6 +118,8 @@ def reference(question: str) -> str | None:
         closes = not f[m.end():].strip(" ?.!…")  # "… việc do?": "do" ends the question, so it is "đó", not "by"
         if (not accented or m.group(2).isascii()) and last not in _REFERENT_NOUNS and not closes:
             continue  # without diacritics "do" may be "đô", "ay" anything: only a noun that can point back
+        if fold(m.group(2)) == "tren" and _ON_A_MEDIUM.match(fold(f[m.end():]).lower()):
+            continue  # "đăng trên trang …", "học trên mạng": "on", not "the above" ("nội dung trên")
         if noun in _DOC_NOUNS or last in ("ban",) and noun.endswith("van ban"):
             return "document"
         if noun in _PERSON_NOUNS or last in ("nguoi", "ong", "ba", "chi"):

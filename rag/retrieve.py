@@ -290,7 +290,8 @@ def defines(text: str, abbreviation: str) -> bool:
 # A word or two the question quotes ("“phòng” và “chống” được xác định thế nào", "“giặc nội xâm” là gì"), asked what
 # it is: the passage saying "X là …" (or "… là “X”") answers, not the many that only use the word
 _SHORT_QUOTE = re.compile(r"[“\"‘']([^”\"’']{2,30})[”\"’']")
-_WHAT_IS = re.compile(r"\b(?:la gi|nhu the nao|the nao|ra sao|duoc xac dinh|duoc hieu|nghia la|co nghia|hieu la)\b")
+_WHAT_IS = re.compile(r"\b(?:la gi|nhu the nao|the nao|ra sao|duoc xac dinh|duoc hieu|nghia la|co nghia|hieu la"
+                      r"|(?:cau chu|loi le|cach dien dat) nao)\b")
 
 
 def quoted_terms_asked(question: str) -> list[str]:

@@ -3786,6 +3786,7 @@ def test_quoted_words_asked_what_they_are(assistant):
     from rag.retrieve import quoted_terms_asked, says_what_is
 
     assert quoted_terms_asked("“phòng” và “chống” là gì") == ["phòng", "chống"]
+    assert quoted_terms_asked('… quan hệ giữa "phòng" và "chống" được nêu bằng câu chữ nào?') == ["phòng", "chống"]
     assert quoted_terms_asked("Tác phẩm “Kiên quyết, kiên trì …” do ai viết") == []  # a title, not asked what it is
     assert says_what_is("… (1) Tham nhũng, tiêu cực là “giặc ở trong lòng”, là “giặc nội xâm”;", "giặc nội xâm")
     assert not says_what_is("công tác phòng, chống tham nhũng", "phòng")
@@ -3818,3 +3819,15 @@ def test_a_web_address_the_plan_never_gives(assistant):
     # the link to the e-book that plan 205 gives is found, typed plain too
     link = assistant.answer("link doc sach dien tu cua tac pham o dau")
     assert not link.refused and "https://stbook.vn" in link.answer
+
+
+def test_on_a_page_is_no_pointer_back(assistant):
+    # "đăng trên trang …" is "on" a page, not "the above": the appendix row naming who posts there answers, not the
+    # passage just quoted (which lists the channels and no one)
+    from rag.conversation import reference
+
+    assert reference("ai phụ trách đăng trên trang thông tin điện tử thành phố") is None
+    assert reference("nội dung trên do ai làm") == "passage"
+    first = _turn(assistant, "Kế hoạch 205 yêu cầu tuyên truyền thường xuyên về tác phẩm trên những kênh nào?")
+    result = assistant.answer("ai phu trach dang tren trang thong tin dien tu thanh pho", [first])
+    assert "Phan Thế Ngọc" in result.answer and result.citations[0].heading.startswith("Phụ lục số 01")
