@@ -60,7 +60,9 @@ RERANK = {
     "ordinal": 0.3,  # coverage, when the passage holds the numbered item asked for ("bài học thứ năm")
     "basis": 0.3,  # "căn cứ văn bản nào": the passage has a line "Thực hiện Kế hoạch số …" / "Căn cứ …"
     "numbered_question": 0.6,  # "câu hỏi số 11 của tài liệu Hỏi - Đáp": the booklet's pair numbered so
-    "defined": 0.6,  # "CCVC là viết tắt của gì": the passage that spells it out, "công chức, viên chức (CCVC)"
+    # "CCVC là viết tắt của gì": the passage that spells it out, "công chức, viên chức (CCVC)"; "“phòng” và “chống”
+    # được xác định thế nào": the passage saying what each quoted word is ("Phòng là …, chống là …")
+    "defined": 0.6,
     "routed": 0.2,  # "gửi về đâu, qua cơ quan nào", "đầu mối chuyển báo cáo": the line "… về A (qua B)"
     # "mấy việc, gồm những gì": the passage lists the tasks (query.LISTED_NOUNS). Only for what plans list: a
     # count of people or pages elsewhere ("500 đại biểu" of another meeting) would outrank the passage
@@ -69,6 +71,8 @@ RERANK = {
     "closing": 0.6,  # "đoạn kết của kế hoạch …": the named document's last passage before its recipients and signature
     "section": 0.6,  # "Mục VI của hướng dẫn …": the passage lies in the numbered section asked for (rag.sections)
     "book": 1.0,  # pages, article dates, photos asked about in a book (rag.book keeps its own weights)
+    # "… phối hợp với ai": the passage saying with whom it is done ("… phối hợp với các đoàn thể …")
+    "partnered": 0.1,
 }
 DERIVED_PENALTY = 0.5  # a derived passage (Q&A booklet) is never quoted: it drops below the primary passages
 _NUMBERED_SEGMENT = re.compile(r"(?:^|› )\s*(?:[IVX]+|\d{1,2}(?:\.\d{1,2})*)[.)]\s")
@@ -186,7 +190,8 @@ def retrieve(index: OpenIndex, query: Query, top_k: int = 10, filters: dict | No
                              question_number=question_number(query), closing=closing_passages(index, query),
                              listed=counted_noun(query.normalized or query.question) in LISTED_NOUNS,
                              routed=_ASKS_ROUTE.search(fold(query.normalized or query.question).lower()) is not None,
-                             levels=tuple(place_levels(query)), quoted=tuple(quoted_terms_asked(query.question)))
+                             levels=tuple(place_levels(query)), quoted=tuple(quoted_terms_asked(query.question)),
+                             partner=_PARTNER_ASKED.search(fold(query.normalized or query.question).lower()) is not None)
     for row, rrf in fused.items():
         chunk = index.chunks[row]
         doc = index.doc(chunk.doc_id)
@@ -218,6 +223,7 @@ class _RerankContext:
     routed: bool = False  # the question asks through whom something is sent ("qua cơ quan nào", "đầu mối")
     levels: tuple = ()  # the levels whose place the question asks ("thuộc tỉnh nào": grounding.asked_levels)
     quoted: tuple = ()  # the words the question quotes and asks what they are ("“phòng” và “chống” … thế nào")
+    partner: bool = False  # the question asks with whom something is done ("phối hợp với ai")
 
 
 # Reports go "về Ban Thường vụ Thị ủy (qua Ban Tuyên giáo Thị ủy)": asked through whom, that line answers
@@ -225,6 +231,9 @@ class _RerankContext:
 _ASKS_ROUTE = re.compile(r"\b(?:thong )?qua (?:co quan|don vi|ban|noi|dau) nao\b|\b(?:thong )?qua (?:co quan|don vi|ai)\b"
                          r"|\bdau moi\b(?! (?:\w+ ){0,2}la (?!ai\b|gi\b|(?:don vi|co quan|ban|noi) nao\b))")
 _ROUTED = re.compile(r"\((?:thông )?qua\s")
+# "… phối hợp với ai / cơ quan nào": with whom, which a passage saying "phối hợp với …" answers (accent-free)
+_PARTNER_ASKED = re.compile(r"\bphoi hop (?:\w+ ){0,2}voi (?:ai|nhung ai|co quan nao|don vi nao|ban nao|to chuc nao)\b")
+_PARTNERED = re.compile(r"\bphoi hop (?:chat che )?voi\b")
 
 
 # "Đoạn kết của kế hoạch yêu cầu …", "phần cuối hướng dẫn …": the closing paragraph, where plans say who
@@ -430,6 +439,7 @@ def rerank_features(index: OpenIndex, ctx: _RerankContext, chunk, doc: dict, rrf
                          or bool(ctx.quoted) and all(says_what_is(chunk.text, t) for t in ctx.quoted)),
         "section": float(query.section is not None and chunk.doc_id in query.docs and in_section(chunk.heading, query.section)),
         "book": ctx.book.bonus(chunk),
+        "partnered": float(ctx.partner and _PARTNERED.search(fold(chunk.text).lower()) is not None),
     }
 
 

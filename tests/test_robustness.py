@@ -3831,3 +3831,15 @@ def test_on_a_page_is_no_pointer_back(assistant):
     first = _turn(assistant, "Kế hoạch 205 yêu cầu tuyên truyền thường xuyên về tác phẩm trên những kênh nào?")
     result = assistant.answer("ai phu trach dang tren trang thong tin dien tu thanh pho", [first])
     assert "Phan Thế Ngọc" in result.answer and result.citations[0].heading.startswith("Phụ lục số 01")
+
+
+def test_with_whom_is_answered_by_the_passage_saying_it(assistant):
+    # "… phối hợp với ai": the passage saying "… phối hợp với các đoàn thể chính trị - xã hội", not one that only
+    # shares the question's other words
+    result = assistant.answer("Theo kế hoạch của Mặt trận thành phố, Ủy ban Mặt trận các cấp phải phối hợp với ai để "
+                              "nghiên cứu, học cuốn sách, và dựa vào hướng dẫn nào?")
+    assert not result.refused and "phối hợp với các đoàn thể chính trị - xã hội" in result.citations[0].passage
+    from rag.retrieve import _PARTNER_ASKED
+
+    assert _PARTNER_ASKED.search("uy ban mat tran cac cap phoi hop voi ai")
+    assert not _PARTNER_ASKED.search("ban tuyen giao phoi hop voi mat tran to chuc hoi nghi nao")  # asks which meeting
